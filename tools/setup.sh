@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Fairport builds, tests and runs with.
+# Idempotent: runs apt-get only for packages that are missing.
+set -euo pipefail
+
+readonly PACKAGES=(
+  bazel-bootstrap         # Bazel 4.2.3
+  bazel-rules-cc
+  bazel-rules-java
+  g++
+  pkg-config              # Abseil's link lines come from pkg-config
+  libabsl-dev
+  libprotobuf-dev
+  protobuf-compiler
+  libgtest-dev
+  libgmock-dev
+  libtorch-dev            # LibTorch 1.13.1, CPU
+  libopenblas0-pthread    # LibTorch's matmuls go through libblas.so.3
+  libsndfile1-dev         # WAV/FLAC reading
+  zlib1g-dev              # deflated zip entries, CRC-32
+  clang                   # libFuzzer target
+  libclang-rt-14-dev
+)
+
+fail() {
+  echo "tools/setup.sh: $*" >&2
+  exit 1
+}
+
+if [[ ! -r /etc/os-release ]]; then
+  fail "cannot read /etc/os-release; Fairport needs Debian 12 (bookworm)"
+fi
+# shellcheck disable=SC1091
+. /etc/os-release
+if [[ "${ID:-}" != "debian" || "${VERSION_ID:-}" != "12" ]]; then
+  fail "this is ${PRETTY_NAME:-an unknown system}; Fairport needs Debian 12 (bookworm)"
+fi
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "${package}" 2>/dev/null || true)
+  if [[ "${status}" != "install ok installed" ]]; then
+    missing+=("${package}")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "tools/setup.sh: installing ${missing[*]}"
+sudo_cmd=()
+if ((EUID != 0)); then
+  command -v sudo >/dev/null || fail "not root and no sudo: install ${missing[*]} as root"
+  sudo_cmd=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q >/dev/null ||
+  fail "apt-get update failed: is Debian's package archive reachable?"
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
+  fail "apt-get install ${missing[*]} failed"
+echo "tools/setup.sh: installed ${#missing[@]} packages"
