@@ -172,6 +172,10 @@ def fairport_dependencies():
         required_paths = ["/usr/include/sndfile.h"],
     )
     debian_cc_library(
+        name = "nlohmann_json",
+        required_paths = ["/usr/include/nlohmann/json.hpp"],
+    )
+    debian_cc_library(
         name = "zlib",
         linkopts = ["-lz"],
         required_paths = ["/usr/include/zlib.h"],

@@ -18,6 +18,7 @@ readonly PACKAGES=(
   libopenblas0-pthread    # LibTorch's matmuls go through libblas.so.3
   libsndfile1-dev         # WAV/FLAC reading
   zlib1g-dev              # deflated zip entries, CRC-32
+  nlohmann-json3-dev      # JSON (config.json, safetensors headers)
   clang                   # libFuzzer target
   libclang-rt-14-dev
 )

@@ -1,0 +1,291 @@
+#include "converter/conversion.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "base/status_macros.h"
+#include "fairseq/checkpoint.h"
+#include "fairseq/dictionary.h"
+#include "families/data2vec_audio/config.h"
+#include "families/data2vec_audio/mapping.h"
+#include "formats/safetensors.h"
+#include "hf/ctc_tokenizer.h"
+#include "hf/staged_directory.h"
+#include "nlohmann/json.hpp"
+
+namespace fairport {
+namespace {
+
+namespace d2v = data2vec_audio;
+
+// Bytes copied (and cast) per write: bounds resident memory however large
+// the checkpoint is.
+constexpr uint64_t kWindowBytes = 8 << 20;
+// Below this a progress line is noise.
+constexpr uint64_t kProgressThreshold = 256 << 20;
+
+class OutputFile {
+ public:
+  static absl::StatusOr<OutputFile> Create(const std::string& path) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return absl::InternalError(absl::StrCat(path, ": cannot create: ", std::strerror(errno)));
+    return OutputFile(path, fd);
+  }
+  OutputFile(OutputFile&& o) noexcept : path_(std::move(o.path_)), fd_(o.fd_) { o.fd_ = -1; }
+  ~OutputFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  absl::Status Write(absl::string_view bytes) {
+    while (!bytes.empty()) {
+      ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return absl::InternalError(absl::StrCat(path_, ": write failed: ", std::strerror(errno)));
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+    return absl::OkStatus();
+  }
+  absl::Status Close() {
+    int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) return absl::InternalError(absl::StrCat(path_, ": close failed: ", std::strerror(errno)));
+    return absl::OkStatus();
+  }
+
+ private:
+  OutputFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  std::string path_;
+  int fd_;
+};
+
+class Progress {
+ public:
+  Progress(bool enabled, uint64_t total) : enabled_(enabled && total >= kProgressThreshold), total_(total) {}
+  void Advance(uint64_t bytes) {
+    if (!enabled_) return;
+    done_ += bytes;
+    int percent = static_cast<int>(100 * done_ / total_);
+    if (percent != last_) {
+      last_ = percent;
+      std::fprintf(stderr, "\rwriting model.safetensors: %3d%% of %.1f MB", percent, total_ / 1e6);
+      if (done_ >= total_) std::fputc('\n', stderr);
+    }
+  }
+
+ private:
+  bool enabled_;
+  uint64_t total_;
+  uint64_t done_ = 0;
+  int last_ = -1;
+};
+
+DType OutputDType(const ConversionOptions& options, const TensorRef& tensor) {
+  return options.dtype.value_or(tensor.storage->dtype);
+}
+
+// Streams each mapped tensor from the checkpoint into model.safetensors
+// through a bounded window, casting only when asked to, and releases the
+// checkpoint's pages as they are consumed.
+absl::Status WriteSafetensors(const FairseqCheckpoint& checkpoint, const d2v::WeightMapping& mapping,
+                              const ConversionOptions& options, const std::string& path) {
+  SafetensorsLayout layout;
+  layout.SetMetadata("format", "pt");
+  for (const d2v::MappedTensor& t : mapping.tensors) {
+    layout.Add(t.hf_name, OutputDType(options, *t.tensor), t.tensor->shape);
+  }
+  ASSIGN_OR_RETURN(OutputFile out, OutputFile::Create(path));
+  RETURN_IF_ERROR(out.Write(layout.Header()));
+  Progress progress(options.progress, layout.data_size());
+  std::string buffer;
+  for (const d2v::MappedTensor& t : mapping.tensors) {
+    ASSIGN_OR_RETURN(EntryBytes bytes, checkpoint.archive().TensorBytes(*t.tensor));
+    const DType from = t.tensor->storage->dtype;
+    const DType to = OutputDType(options, *t.tensor);
+    absl::string_view src = bytes.view();
+    const uint64_t in_item = ItemSize(from);
+    const uint64_t out_item = ItemSize(to);
+    const uint64_t window_elements = std::max<uint64_t>(1, kWindowBytes / std::max(in_item, out_item));
+    for (uint64_t first = 0; first * in_item < src.size(); first += window_elements) {
+      uint64_t count = std::min<uint64_t>(window_elements, src.size() / in_item - first);
+      absl::string_view chunk = src.substr(first * in_item, count * in_item);
+      if (from == to) {
+        RETURN_IF_ERROR(out.Write(chunk));
+      } else {
+        buffer.resize(count * out_item);
+        if (!CastFloats(from, chunk.data(), to, buffer.data(), count)) {
+          return absl::InvalidArgumentError(absl::StrCat(checkpoint.path(), ": cannot cast '", t.fairseq_name,
+                                                         "' from ", TorchName(from), " to ", TorchName(to)));
+        }
+        RETURN_IF_ERROR(out.Write(buffer));
+      }
+      if (bytes.mapped()) {
+        uint64_t begin = static_cast<uint64_t>(chunk.data() - checkpoint.archive().zip().file()->bytes().data());
+        checkpoint.archive().zip().file()->Release(begin, begin + chunk.size());
+      }
+      progress.Advance(count * out_item);
+    }
+  }
+  return out.Close();
+}
+
+absl::StatusOr<std::string> ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string DictionaryFile(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return absl::StrCat(path, "/dict.ltr.txt");
+  return path;
+}
+
+// Fields of a user's config.json replace the inferred ones one by one.
+absl::Status ApplyConfigOverrides(const std::string& path, nlohmann::json& config,
+                                  std::vector<std::string>& notes) {
+  ASSIGN_OR_RETURN(std::string text, ReadText(path));
+  nlohmann::json overrides = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!overrides.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": not a JSON object"));
+  if (overrides.contains("model_type") && overrides["model_type"] != "data2vec-audio") {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": model_type is ", overrides["model_type"].dump(),
+                                                   ", not \"data2vec-audio\""));
+  }
+  for (auto& [key, value] : overrides.items()) {
+    if (config.contains(key) && config[key] != value) {
+      notes.push_back(absl::StrCat(key, " = ", value.dump(), " from ", path, " (inferred ", config[key].dump(), ")"));
+    }
+    config[key] = value;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
+  ConversionSummary summary;
+  summary.output_dir = options.output_dir;
+  // Refuse an occupied target before doing any work.
+  RETURN_IF_ERROR(StagedDirectory::CheckTarget(options.output_dir, options.overwrite));
+  ASSIGN_OR_RETURN(FairseqCheckpoint checkpoint, FairseqCheckpoint::Load(options.checkpoint_path));
+  // Damage anywhere (optimizer state included) is reported, naming the entry.
+  RETURN_IF_ERROR(checkpoint.archive().zip().VerifyAllCrcs());
+  ASSIGN_OR_RETURN(d2v::ModelKind kind, d2v::DetectKind(checkpoint));
+  summary.model_kind = d2v::KindName(kind);
+  if (options.not_finetuned && kind != d2v::ModelKind::kPretrained) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        checkpoint.path(), ": --not_finetuned was given, but this is a fine-tuned (wav2vec_ctc) checkpoint"));
+  }
+  RETURN_IF_ERROR(d2v::CheckRepresentable(checkpoint, kind));
+
+  std::optional<FairseqDictionary> dictionary;
+  std::optional<int64_t> vocab_size;
+  if (kind == d2v::ModelKind::kCtc) {
+    if (options.dict_path.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          checkpoint.path(), ": a CTC checkpoint needs its fairseq dictionary: pass --dict_path=dict.ltr.txt"));
+    }
+    ASSIGN_OR_RETURN(dictionary, FairseqDictionary::Load(DictionaryFile(options.dict_path)));
+    const TensorRef* head = checkpoint.FindTensor("w2v_encoder.proj.weight");
+    if (head == nullptr || head->shape.size() != 2) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(checkpoint.path(), ": CTC checkpoint without a 2-D w2v_encoder.proj.weight"));
+    }
+    if (static_cast<int64_t>(dictionary->size()) != head->shape[0]) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          DictionaryFile(options.dict_path), ": ", dictionary->size(), " symbols (4 specials + ",
+          dictionary->size() - 4, " lines), but w2v_encoder.proj.weight in ", checkpoint.path(), " has ",
+          head->shape[0], " rows: not this model's dictionary"));
+    }
+    vocab_size = static_cast<int64_t>(dictionary->size());
+  } else if (!options.dict_path.empty()) {
+    summary.notes.push_back("--dict_path ignored: a pretrained model has no CTC head");
+  }
+
+  ASSIGN_OR_RETURN(d2v::InferredConfig inferred, d2v::InferConfig(checkpoint, kind, vocab_size));
+  summary.defaulted = inferred.defaulted;
+  if (!options.config_path.empty()) {
+    RETURN_IF_ERROR(ApplyConfigOverrides(options.config_path, inferred.hf_config, summary.notes));
+  }
+  const std::string config_source = options.config_path.empty() ? checkpoint.path() : options.config_path;
+  ASSIGN_OR_RETURN(d2v::Architecture arch, d2v::Architecture::FromHfConfig(inferred.hf_config, config_source));
+  if (arch.ctc != (kind == d2v::ModelKind::kCtc)) {
+    return absl::InvalidArgumentError(absl::StrCat(config_source, ": architectures ",
+                                                   inferred.hf_config["architectures"].dump(),
+                                                   " do not fit a ", d2v::KindName(kind), " checkpoint"));
+  }
+  absl::StatusOr<d2v::WeightMapping> mapped = d2v::MapWeights(checkpoint, kind, arch, options.strict);
+  if (!mapped.ok() && !options.config_path.empty()) {
+    return absl::Status(mapped.status().code(),
+                        absl::StrCat(mapped.status().message(), " (config from ", options.config_path, ")"));
+  }
+  ASSIGN_OR_RETURN(d2v::WeightMapping mapping, std::move(mapped));
+  summary.skipped = mapping.skipped;
+  summary.unmapped = mapping.unmapped;
+
+  // torch_dtype says what the weights are stored as.
+  std::optional<DType> stored;
+  for (const d2v::MappedTensor& t : mapping.tensors) {
+    DType d = OutputDType(options, *t.tensor);
+    if (!stored) stored = d;
+    if (*stored != d) stored = DType::kF32;  // mixed: transformers loads into float32
+    summary.parameters += t.tensor->numel();
+  }
+  inferred.hf_config["torch_dtype"] = std::string(TorchName(stored.value_or(DType::kF32)));
+  summary.tensors_written = static_cast<int64_t>(mapping.tensors.size());
+
+  if (options.write_bin) {
+    return absl::UnimplementedError("--format=bin/both: pytorch_model.bin writing is not implemented yet; use safetensors");
+  }
+  ASSIGN_OR_RETURN(StagedDirectory staged, StagedDirectory::Create(options.output_dir, options.overwrite));
+  std::map<std::string, std::string> small_files = {
+      {"config.json", inferred.hf_config.dump(2) + "\n"},
+      {"preprocessor_config.json", inferred.preprocessor_config.dump(2) + "\n"},
+  };
+  if (dictionary) {
+    for (auto& [name, text] : CtcTokenizerFiles(dictionary->symbols())) small_files[name] = text;
+  }
+  for (const auto& [name, text] : small_files) {
+    RETURN_IF_ERROR(staged.WriteFile(name, text));
+    summary.files[name] = text.size();
+  }
+  if (options.write_safetensors) {
+    const std::string path = staged.PathOf("model.safetensors");
+    RETURN_IF_ERROR(WriteSafetensors(checkpoint, mapping, options, path));
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0) summary.files["model.safetensors"] = static_cast<uint64_t>(st.st_size);
+  }
+  RETURN_IF_ERROR(staged.Commit());
+  return summary;
+}
+
+std::string ConversionSummary::ToText() const {
+  std::string out;
+  uint64_t total = 0;
+  for (const auto& [name, size] : files) total += size;
+  absl::StrAppend(&out, "model: ", model_kind, "\n");
+  absl::StrAppend(&out, "parameters: ", parameters, " in ", tensors_written, " tensors\n");
+  for (const auto& [category, names] : skipped) {
+    absl::StrAppend(&out, "skipped (training only): ", category, ": ", names.size(), " tensors\n");
+  }
+  for (const std::string& name : unmapped) absl::StrAppend(&out, "not converted (non-strict): ", name, "\n");
+  for (const std::string& d : defaulted) absl::StrAppend(&out, "default used: ", d, "\n");
+  for (const std::string& n : notes) absl::StrAppend(&out, "note: ", n, "\n");
+  for (const auto& [name, size] : files) absl::StrAppend(&out, "wrote ", name, " (", size, " bytes)\n");
+  absl::StrAppend(&out, "output: ", output_dir, " (", absl::StrFormat("%.1f", total / 1e6), " MB)\n");
+  return out;
+}
+
+}  // namespace fairport

@@ -1,0 +1,76 @@
+#include "fairseq/dictionary.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace fairport {
+
+absl::StatusOr<FairseqDictionary> FairseqDictionary::Load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open the dictionary"));
+  std::stringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return absl::DataLossError(absl::StrCat(path, ": cannot read the dictionary"));
+  return Parse(text.str(), path);
+}
+
+absl::StatusOr<FairseqDictionary> FairseqDictionary::Parse(absl::string_view text,
+                                                           const std::string& name) {
+  FairseqDictionary dict;
+  dict.symbols_ = {"<s>", "<pad>", "</s>", "<unk>"};
+  absl::flat_hash_map<std::string, size_t> index;
+  for (size_t i = 0; i < dict.symbols_.size(); ++i) index[dict.symbols_[i]] = i;
+  if (absl::EndsWith(text, "\n")) text.remove_suffix(1);
+  if (text.empty()) return dict;
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_number;
+    line = absl::StripTrailingAsciiWhitespace(line);  // fairseq: line.rstrip()
+    auto error = [&](absl::string_view problem) {
+      return absl::InvalidArgumentError(absl::StrCat(name, ": line ", line_number, ": ", problem));
+    };
+    // fairseq's Dictionary.add_from_file: rsplit(" ", 1), then the flag.
+    size_t space = line.rfind(' ');
+    if (space == absl::string_view::npos) {
+      return error("expected '<symbol> <count>' (fairseq: Incorrect dictionary format)");
+    }
+    absl::string_view field = line.substr(space + 1);
+    absl::string_view rest = line.substr(0, space);
+    bool overwrite = false;
+    if (field == "#fairseq:overwrite") {
+      overwrite = true;
+      space = rest.rfind(' ');
+      if (space == absl::string_view::npos) {
+        return error("expected '<symbol> <count> #fairseq:overwrite'");
+      }
+      field = rest.substr(space + 1);
+      rest = rest.substr(0, space);
+    }
+    int64_t count;
+    if (!absl::SimpleAtoi(field, &count)) {
+      return error(absl::StrCat("count '", field, "' is not an integer"));
+    }
+    std::string symbol(rest);
+    if (index.contains(symbol)) {
+      if (!overwrite) {
+        return error(absl::StrCat("duplicate symbol '", symbol,
+                                  "' without #fairseq:overwrite (fairseq: Duplicate word found)"));
+      }
+      continue;
+    }
+    index[symbol] = dict.symbols_.size();
+    dict.symbols_.push_back(symbol);
+  }
+  return dict;
+}
+
+}  // namespace fairport

@@ -1,0 +1,20 @@
+// The files transformers' Wav2Vec2CTCTokenizer reads (vocab.json,
+// tokenizer_config.json, special_tokens_map.json), built from a fairseq
+// dictionary the way transformers' wav2vec2 conversion script builds them:
+// fairseq's indices with <pad> and <s> swapped, so that <pad> is 0, the CTC
+// blank (fairseq's <s> column). The logits are not permuted.
+#ifndef FAIRPORT_HF_CTC_TOKENIZER_H_
+#define FAIRPORT_HF_CTC_TOKENIZER_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace fairport {
+
+// File name -> contents.
+std::map<std::string, std::string> CtcTokenizerFiles(const std::vector<std::string>& fairseq_symbols);
+
+}  // namespace fairport
+
+#endif  // FAIRPORT_HF_CTC_TOKENIZER_H_
