@@ -1,0 +1,37 @@
+#include "families/data2vec_audio/conv_layers.h"
+
+#include "gtest/gtest.h"
+
+namespace fairport::data2vec_audio {
+namespace {
+
+TEST(ConvLayersTest, ExpandsRepetitionAndConcatenation) {
+  auto layers = ParseConvFeatureLayers("[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512,2,2)] * 2");
+  ASSERT_TRUE(layers.ok()) << layers.status();
+  ASSERT_EQ(layers->size(), 7u);
+  EXPECT_EQ((*layers)[0].kernel, 10);
+  EXPECT_EQ((*layers)[4].stride, 2);
+  EXPECT_EQ((*layers)[6].kernel, 2);
+}
+
+TEST(ConvLayersTest, AcceptsMultiTupleListsAndLeftRepetition) {
+  auto layers = ParseConvFeatureLayers("2 * [(24, 10, 5), (32, 4, 2),]");
+  ASSERT_TRUE(layers.ok()) << layers.status();
+  ASSERT_EQ(layers->size(), 4u);
+  EXPECT_EQ((*layers)[3].dim, 32);
+}
+
+TEST(ConvLayersTest, RejectsUnclosedList) {
+  auto layers = ParseConvFeatureLayers("[(24, 10, 5)] + [(32, 4, 2)] * 2 + [(36, 3, 2)");
+  ASSERT_FALSE(layers.ok());
+  EXPECT_NE(layers.status().message().find("expected"), std::string::npos);
+}
+
+TEST(ConvLayersTest, RejectsTwoTuplesAndCalls) {
+  EXPECT_FALSE(ParseConvFeatureLayers("[(512, 10)]").ok());
+  EXPECT_FALSE(ParseConvFeatureLayers("__import__('os')").ok());
+  EXPECT_FALSE(ParseConvFeatureLayers("[(512, 10, 5)] * 100000").ok());
+}
+
+}  // namespace
+}  // namespace fairport::data2vec_audio

@@ -1,0 +1,263 @@
+// End-to-end: the converter and inspect binaries on the shared fixtures,
+// checked against what transformers itself writes (hf_reference/) and the
+// outcomes bad/manifest.json names.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "formats/dtype.h"
+#include "formats/safetensors.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/fixtures.h"
+#include "tests/run_tool.h"
+
+namespace fairport {
+namespace {
+
+using ::fairport::testing::FixturePath;
+using ::fairport::testing::kVariants;
+using ::fairport::testing::RunTool;
+using ::fairport::testing::TempDir;
+using ::fairport::testing::ToolPath;
+using ::fairport::testing::ToolResult;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+nlohmann::json Json(const std::string& path) { return nlohmann::json::parse(Slurp(path)); }
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+bool HasDictionary(const std::string& variant) { return Exists(FixturePath(variant + "/dict.ltr.txt")); }
+
+ToolResult Convert(const std::string& variant, const std::string& out, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"--checkpoint_path=" + FixturePath(variant + "/checkpoint.pt"),
+                                   "--pytorch_dump_folder_path=" + out};
+  if (HasDictionary(variant)) args.push_back("--dict_path=" + FixturePath(variant + "/dict.ltr.txt"));
+  args.insert(args.end(), extra.begin(), extra.end());
+  return RunTool(ToolPath("converter/converter"), args);
+}
+
+std::vector<float> AsFloats(const SafetensorsFile& file, const SafetensorsEntry& e) {
+  std::vector<float> out(e.numel());
+  CastFloats(e.dtype, file.Bytes(e).data(), DType::kF32, out.data(), e.numel());
+  return out;
+}
+
+class ConverterFixtureTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ConverterFixtureTest, OutputAgreesWithWhatTransformersWrites) {
+  const std::string variant = GetParam();
+  const std::string out = TempDir() + "/hf_" + variant;
+  ToolResult r = Convert(variant, out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string ref = FixturePath("hf_reference/" + variant);
+
+  nlohmann::json config = Json(out + "/config.json");
+  nlohmann::json ref_config = Json(ref + "/config.json");
+  if (variant == "finetuned_fp16") {
+    // --dtype keep writes the stored float16 weights and says so.
+    EXPECT_EQ(config["torch_dtype"], "float16");
+    config["torch_dtype"] = ref_config["torch_dtype"];
+  }
+  EXPECT_EQ(config, ref_config);
+  for (const char* name : {"preprocessor_config.json", "vocab.json", "special_tokens_map.json",
+                           "tokenizer_config.json"}) {
+    ASSERT_EQ(Exists(out + "/" + name), Exists(ref + "/" + name)) << name;
+    if (Exists(ref + "/" + name)) EXPECT_EQ(Json(out + "/" + name), Json(ref + "/" + name)) << name;
+  }
+
+  absl::StatusOr<SafetensorsFile> ours = SafetensorsFile::Open(out + "/model.safetensors");
+  absl::StatusOr<SafetensorsFile> theirs = SafetensorsFile::Open(ref + "/model.safetensors");
+  ASSERT_TRUE(ours.ok()) << ours.status();
+  ASSERT_TRUE(theirs.ok()) << theirs.status();
+  EXPECT_EQ(ours->metadata().at("format"), "pt");
+  ASSERT_EQ(ours->entries().size(), theirs->entries().size());
+  for (const SafetensorsEntry& expected : theirs->entries()) {
+    const SafetensorsEntry* got = ours->Find(expected.name);
+    ASSERT_NE(got, nullptr) << expected.name;
+    EXPECT_EQ(got->shape, expected.shape) << expected.name;
+    EXPECT_EQ(AsFloats(*ours, *got), AsFloats(*theirs, expected)) << expected.name;
+  }
+}
+
+TEST_P(ConverterFixtureTest, SameInputGivesByteIdenticalFiles) {
+  const std::string variant = GetParam();
+  const std::string a = TempDir() + "/twice_a_" + variant;
+  const std::string b = TempDir() + "/twice_b_" + variant;
+  ASSERT_EQ(Convert(variant, a).exit_code, 0);
+  ASSERT_EQ(Convert(variant, b).exit_code, 0);
+  for (const char* name : {"config.json", "model.safetensors", "preprocessor_config.json"}) {
+    EXPECT_EQ(Slurp(a + "/" + name), Slurp(b + "/" + name)) << name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllVariants, ConverterFixtureTest, ::testing::ValuesIn(kVariants));
+
+TEST(ConverterTest, Fp16ToFloat32IsByteIdenticalToTransformersOutput) {
+  const std::string out = TempDir() + "/fp16_as_f32";
+  ToolResult r = Convert("finetuned_fp16", out, {"--dtype=float32"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Slurp(out + "/model.safetensors"), Slurp(FixturePath("hf_reference/finetuned_fp16/model.safetensors")));
+  EXPECT_EQ(Json(out + "/config.json")["torch_dtype"], "float32");
+}
+
+TEST(ConverterTest, Fp16KeepStoresHalfPrecision) {
+  const std::string out = TempDir() + "/fp16_keep";
+  ASSERT_EQ(Convert("finetuned_fp16", out, {"--dtype=keep"}).exit_code, 0);
+  absl::StatusOr<SafetensorsFile> file = SafetensorsFile::Open(out + "/model.safetensors");
+  ASSERT_TRUE(file.ok());
+  for (const SafetensorsEntry& e : file->entries()) EXPECT_EQ(e.dtype, DType::kF16) << e.name;
+}
+
+TEST(ConverterTest, SummaryNamesSkippedTrainingWeights) {
+  ToolResult r = Convert("pretrained", TempDir() + "/summary");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("EMA teacher (_ema): 58 tensors"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("pretraining head (final_proj): 2 tensors"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("parameters: 58448"), std::string::npos) << r.out;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST(ConverterTest, CtcWithoutDictionaryFailsAndWritesNothing) {
+  const std::string out = TempDir() + "/nodict";
+  ToolResult r = RunTool(ToolPath("converter/converter"),
+                         {"--checkpoint_path=" + FixturePath("finetuned/checkpoint.pt"),
+                          "--pytorch_dump_folder_path=" + out});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--dict_path"), std::string::npos) << r.err;
+  EXPECT_FALSE(Exists(out));
+}
+
+TEST(ConverterTest, NotFinetunedFlagOnCtcCheckpointIsAnError) {
+  const std::string out = TempDir() + "/notft";
+  ToolResult r = Convert("finetuned", out, {"--not_finetuned"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--not_finetuned"), std::string::npos) << r.err;
+  EXPECT_FALSE(Exists(out));
+}
+
+TEST(ConverterTest, ConfigWithWrongLayerCountIsRefused) {
+  nlohmann::json config = Json(FixturePath("hf_reference/finetuned/config.json"));
+  config["num_hidden_layers"] = 4;
+  const std::string config_path = TempDir() + "/wrong_layers.json";
+  std::ofstream(config_path) << config.dump();
+  const std::string out = TempDir() + "/wrong_layers";
+  ToolResult r = Convert("finetuned", out, {"--config_path=" + config_path});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("encoder.layers.3"), std::string::npos) << r.err;
+  EXPECT_FALSE(Exists(out));
+}
+
+TEST(ConverterTest, ConfigOverrideOfNonArchitectureFieldIsApplied) {
+  nlohmann::json config = {{"final_dropout", 0.25}};
+  const std::string config_path = TempDir() + "/override.json";
+  std::ofstream(config_path) << config.dump();
+  const std::string out = TempDir() + "/override";
+  ToolResult r = Convert("finetuned", out, {"--config_path=" + config_path});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Json(out + "/config.json")["final_dropout"], 0.25);
+}
+
+TEST(ConverterTest, ExistingNonEmptyOutputIsRefusedWithoutOverwrite) {
+  const std::string out = TempDir() + "/occupied";
+  ::mkdir(out.c_str(), 0755);
+  std::ofstream(out + "/keep.txt") << "mine";
+  ToolResult r = Convert("finetuned", out);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--overwrite"), std::string::npos);
+  EXPECT_EQ(Slurp(out + "/keep.txt"), "mine");
+  ASSERT_EQ(Convert("finetuned", out, {"--overwrite"}).exit_code, 0);
+  EXPECT_FALSE(Exists(out + "/keep.txt"));
+  EXPECT_TRUE(Exists(out + "/model.safetensors"));
+}
+
+TEST(ConverterTest, BadUsageExitsTwo) {
+  EXPECT_EQ(RunTool(ToolPath("converter/converter"), {"--no_such_flag=1"}).exit_code, 2);
+  EXPECT_EQ(RunTool(ToolPath("converter/converter"), {"--dtype=int8", "--checkpoint_path=x",
+                                                      "--pytorch_dump_folder_path=y"})
+                .exit_code,
+            2);
+  EXPECT_EQ(RunTool(ToolPath("converter/converter"), {}).exit_code, 2);
+}
+
+TEST(ConverterTest, VocabPutsPadAtZeroAsTheCtcBlank) {
+  const std::string out = TempDir() + "/vocab";
+  ASSERT_EQ(Convert("finetuned", out).exit_code, 0);
+  nlohmann::json vocab = Json(out + "/vocab.json");
+  EXPECT_EQ(vocab["<pad>"], 0);
+  EXPECT_EQ(vocab["<s>"], 1);
+  EXPECT_EQ(vocab["</s>"], 2);
+  EXPECT_EQ(vocab["<unk>"], 3);
+  EXPECT_EQ(vocab["|"], 4);  // first line of dict.ltr.txt
+  EXPECT_EQ(vocab.size(), 33u);
+}
+
+// Every case of bad/manifest.json, through the converter and (for the
+// reader's categories) through inspect.
+TEST(BadInputTest, EveryManifestCaseGetsItsOutcome) {
+  nlohmann::json manifest = Json(FixturePath("bad/manifest.json"));
+  ASSERT_EQ(manifest["cases"].size(), manifest["total"].get<size_t>());
+  for (const nlohmann::json& c : manifest["cases"]) {
+    const std::string name = c["name"];
+    const std::string expected = c["expected"];
+    const std::string checkpoint = FixturePath(c["checkpoint"].get<std::string>());
+    std::string canary;
+    if (c.contains("must_not_create")) {
+      canary = c["must_not_create"];
+      ::unlink(canary.c_str());
+    }
+    const std::string out = TempDir() + "/bad_" + name;
+    std::vector<std::string> args = {"--checkpoint_path=" + checkpoint, "--pytorch_dump_folder_path=" + out};
+    if (!c["dict"].is_null()) args.push_back("--dict_path=" + FixturePath(c["dict"].get<std::string>()));
+    ToolResult r = RunTool(ToolPath("converter/converter"), args);
+    EXPECT_EQ(r.signal, 0) << name;
+    if (expected == "error") {
+      EXPECT_EQ(r.exit_code, 1) << name << ": " << r.err;
+      EXPECT_FALSE(Exists(out)) << name;
+      EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << name << ": " << r.err;
+      EXPECT_NE(r.err.find(c["dict"].is_null() || c["category"] != "dict" ? checkpoint
+                                                                           : FixturePath(c["dict"].get<std::string>())),
+                std::string::npos)
+          << name << ": the message names the file: " << r.err;
+    } else {
+      EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << name;
+    }
+    if (!canary.empty()) EXPECT_FALSE(Exists(canary)) << name << " executed its payload";
+
+    const std::string category = c["category"];
+    if (category == "truncated" || category == "zip" || category == "tensor" || category == "pickle" ||
+        category == "canary") {
+      ToolResult i = RunTool(ToolPath("converter/inspect"), {checkpoint});
+      EXPECT_EQ(i.signal, 0) << name;
+      if (expected == "error") {
+        EXPECT_EQ(i.exit_code, 1) << name << ": " << i.err;
+        EXPECT_NE(i.err.find(checkpoint), std::string::npos) << name << ": " << i.err;
+      }
+      if (!canary.empty()) EXPECT_FALSE(Exists(canary)) << name << " executed its payload";
+    }
+  }
+}
+
+TEST(InspectTest, ListsEveryTensorWithDtypeAndShape) {
+  ToolResult r = RunTool(ToolPath("converter/inspect"), {FixturePath("pretrained/checkpoint.pt")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("model kind: pretrained data2vec_audio"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("_ema.layers.0.fc1.weight\tfloat32\t[88, 40]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tensors: 135"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace fairport

@@ -1,0 +1,34 @@
+// Locates ../shared/fixtures (the @shared_fixtures repository) and the
+// project's own tools inside a test's runfiles.
+#ifndef FAIRPORT_TESTS_FIXTURES_H_
+#define FAIRPORT_TESTS_FIXTURES_H_
+
+#include <cstdlib>
+#include <string>
+
+namespace fairport::testing {
+
+inline std::string RunfilesRoot() {
+  const char* dir = std::getenv("TEST_SRCDIR");
+  return dir == nullptr ? "." : dir;
+}
+
+// `relative` under shared/fixtures, e.g. "finetuned/checkpoint.pt".
+inline std::string FixturePath(const std::string& relative) {
+  return RunfilesRoot() + "/shared_fixtures/" + relative;
+}
+
+// A target of this workspace, e.g. "converter/converter".
+inline std::string ToolPath(const std::string& relative) { return RunfilesRoot() + "/fairport/" + relative; }
+
+inline std::string TempDir() {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return dir == nullptr ? "/tmp" : dir;
+}
+
+inline constexpr const char* kVariants[] = {"pretrained", "finetuned", "finetuned_fp16", "finetuned_legacy_args",
+                                            "pretrained_even_kernel"};
+
+}  // namespace fairport::testing
+
+#endif  // FAIRPORT_TESTS_FIXTURES_H_
