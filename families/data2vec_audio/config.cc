@@ -1,5 +1,7 @@
 #include "families/data2vec_audio/config.h"
 
+#include <type_traits>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
@@ -11,12 +13,28 @@ namespace {
 constexpr char kEncoderName[] = "data2vec_audio";
 constexpr char kCtcName[] = "wav2vec_ctc";
 
-// Fields of fairseq's Data2VecAudioConfig that old checkpoints may lack,
-// with fairseq's defaults (examples/data2vec/models/data2vec_audio.py and
-// the Wav2Vec2Config it extends).
-struct FairseqDefault {
-  const char* key;
-  double value;
+
+// Dropout, layerdrop and masking: they do not change eval outputs but
+// belong in a faithful config. For CTC models these are the values fairseq's
+// Wav2VecEncoder builds the encoder with: the stored w2v_args (which
+// fine-tuning wrote its overrides into when it first loaded w2v_path).
+struct TrainingField {
+  const char* fairseq;
+  const char* hf;
+  double fallback;  // fairseq's default
+  bool integer;
+};
+
+constexpr TrainingField kTrainingFields[] = {
+    {"dropout", "hidden_dropout", 0.1, false},
+    {"attention_dropout", "attention_dropout", 0.1, false},
+    {"activation_dropout", "activation_dropout", 0.0, false},
+    {"dropout_input", "feat_proj_dropout", 0.0, false},
+    {"encoder_layerdrop", "layerdrop", 0.0, false},
+    {"mask_prob", "mask_time_prob", 0.65, false},
+    {"mask_length", "mask_time_length", 10, true},
+    {"mask_channel_prob", "mask_feature_prob", 0.0, false},
+    {"mask_channel_length", "mask_feature_length", 10, true},
 };
 
 absl::StatusOr<ConfigView> EncoderConfig(const FairseqCheckpoint& checkpoint, ModelKind kind) {
@@ -28,42 +46,48 @@ absl::StatusOr<std::string> EncoderName(const ConfigView& encoder, bool legacy) 
   return encoder.String(legacy ? "arch" : "_name");
 }
 
-// The numeric field `key`, or fairseq's default (noted in `defaulted`).
+// The field `key` read as T, or fairseq's default (noted in `defaulted`).
+template <typename T>
+absl::StatusOr<T> ValueOr(const ConfigView& cfg, const char* key, T fallback,
+                          std::vector<std::string>& defaulted) {
+  if (!cfg.Has(key)) {
+    std::string shown;
+    if constexpr (std::is_same_v<T, bool>) {
+      shown = fallback ? "True" : "False";
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      shown = absl::StrCat("'", fallback, "'");
+    } else {
+      shown = absl::StrCat(fallback);
+    }
+    defaulted.push_back(absl::StrCat(cfg.path(), ".", key, " missing: fairseq default ", shown));
+    return fallback;
+  }
+  if constexpr (std::is_same_v<T, bool>) {
+    return cfg.Bool(key);
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return cfg.String(key);
+  } else if constexpr (std::is_same_v<T, int64_t>) {
+    return cfg.Int(key);
+  } else {
+    return cfg.Float(key);
+  }
+}
+
 absl::StatusOr<double> NumberOr(const ConfigView& cfg, const char* key, double fallback,
                                 std::vector<std::string>& defaulted) {
-  if (!cfg.Has(key)) {
-    defaulted.push_back(absl::StrCat(cfg.path(), ".", key, " missing: fairseq default ", fallback));
-    return fallback;
-  }
-  return cfg.Float(key);
+  return ValueOr<double>(cfg, key, fallback, defaulted);
 }
-
 absl::StatusOr<int64_t> IntOr(const ConfigView& cfg, const char* key, int64_t fallback,
                               std::vector<std::string>& defaulted) {
-  if (!cfg.Has(key)) {
-    defaulted.push_back(absl::StrCat(cfg.path(), ".", key, " missing: fairseq default ", fallback));
-    return fallback;
-  }
-  return cfg.Int(key);
+  return ValueOr<int64_t>(cfg, key, fallback, defaulted);
 }
-
 absl::StatusOr<std::string> StringOr(const ConfigView& cfg, const char* key, const char* fallback,
                                      std::vector<std::string>& defaulted) {
-  if (!cfg.Has(key)) {
-    defaulted.push_back(absl::StrCat(cfg.path(), ".", key, " missing: fairseq default '", fallback, "'"));
-    return std::string(fallback);
-  }
-  return cfg.String(key);
+  return ValueOr<std::string>(cfg, key, fallback, defaulted);
 }
-
 absl::StatusOr<bool> BoolOr(const ConfigView& cfg, const char* key, bool fallback,
                             std::vector<std::string>& defaulted) {
-  if (!cfg.Has(key)) {
-    defaulted.push_back(absl::StrCat(cfg.path(), ".", key, " missing: fairseq default ",
-                                     fallback ? "True" : "False"));
-    return fallback;
-  }
-  return cfg.Bool(key);
+  return ValueOr<bool>(cfg, key, fallback, defaulted);
 }
 
 }  // namespace
@@ -151,19 +175,6 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint, 
   ASSIGN_OR_RETURN(int64_t groups, IntOr(enc, "conv_pos_groups", 16, defaulted));
   ASSIGN_OR_RETURN(bool conv_bias, BoolOr(enc, "conv_bias", false, defaulted));
   ASSIGN_OR_RETURN(std::string activation, StringOr(enc, "activation_fn", "gelu", defaulted));
-  // Dropout, layerdrop and masking do not change eval outputs but belong in a
-  // faithful config. For CTC models these are the values fairseq's
-  // Wav2VecEncoder builds the encoder with: the stored w2v_args (which
-  // fine-tuning wrote its overrides into when it first loaded w2v_path).
-  ASSIGN_OR_RETURN(double dropout, NumberOr(enc, "dropout", 0.1, defaulted));
-  ASSIGN_OR_RETURN(double attention_dropout, NumberOr(enc, "attention_dropout", 0.1, defaulted));
-  ASSIGN_OR_RETURN(double activation_dropout, NumberOr(enc, "activation_dropout", 0.0, defaulted));
-  ASSIGN_OR_RETURN(double dropout_input, NumberOr(enc, "dropout_input", 0.0, defaulted));
-  ASSIGN_OR_RETURN(double layerdrop, NumberOr(enc, "encoder_layerdrop", 0.0, defaulted));
-  ASSIGN_OR_RETURN(double mask_prob, NumberOr(enc, "mask_prob", 0.65, defaulted));
-  ASSIGN_OR_RETURN(int64_t mask_length, IntOr(enc, "mask_length", 10, defaulted));
-  ASSIGN_OR_RETURN(double mask_channel_prob, NumberOr(enc, "mask_channel_prob", 0.0, defaulted));
-  ASSIGN_OR_RETURN(int64_t mask_channel_length, IntOr(enc, "mask_channel_length", 10, defaulted));
   if (depth <= 0) return absl::InvalidArgumentError(absl::StrCat(checkpoint.path(), ": pos_conv_depth ", depth));
 
   c["architectures"] = {kind == ModelKind::kCtc ? "Data2VecAudioForCTC" : "Data2VecAudioModel"};
@@ -186,15 +197,13 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint, 
   c["conv_pos_kernel_size"] = std::max<int64_t>(3, conv_pos / depth);
   c["num_conv_pos_embedding_groups"] = groups;
   c["layer_norm_eps"] = 1e-5;
-  c["hidden_dropout"] = dropout;
-  c["attention_dropout"] = attention_dropout;
-  c["activation_dropout"] = activation_dropout;
-  c["feat_proj_dropout"] = dropout_input;
-  c["layerdrop"] = layerdrop;
-  c["mask_time_prob"] = mask_prob;
-  c["mask_time_length"] = mask_length;
-  c["mask_feature_prob"] = mask_channel_prob;
-  c["mask_feature_length"] = mask_channel_length;
+  for (const TrainingField& f : kTrainingFields) {
+    if (f.integer) {
+      ASSIGN_OR_RETURN(c[f.hf], IntOr(enc, f.fairseq, static_cast<int64_t>(f.fallback), defaulted));
+    } else {
+      ASSIGN_OR_RETURN(c[f.hf], NumberOr(enc, f.fairseq, f.fallback, defaulted));
+    }
+  }
   c["mask_time_min_masks"] = 2;
   c["mask_feature_min_masks"] = 0;
   c["pad_token_id"] = 0;  // fairseq's <s>, the CTC blank, sits at index 0
