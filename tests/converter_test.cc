@@ -15,6 +15,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/fixtures.h"
 #include "tests/run_tool.h"
+#include "tests/zip_builder.h"
 
 namespace fairport {
 namespace {
@@ -191,6 +192,33 @@ TEST(ConverterTest, BadUsageExitsTwo) {
                 .exit_code,
             2);
   EXPECT_EQ(RunTool(ToolPath("converter/converter"), {}).exit_code, 2);
+}
+
+std::string Bytes(std::initializer_list<int> bytes) {
+  std::string s;
+  for (int b : bytes) s.push_back(static_cast<char>(b));
+  return s;
+}
+
+std::string Str(const std::string& text) {  // BINUNICODE
+  std::string s = Bytes({'X'});
+  for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>(text.size() >> (8 * i)));
+  return s + text;
+}
+
+TEST(ConverterTest, NonData2VecCheckpointIsRefusedByName) {
+  // {'cfg': {'model': {'_name': 'wav2vec2'}, 'task': {}}, 'model': {}}
+  std::string pickle = Bytes({0x80, 2, '}', '('}) + Str("cfg") + Bytes({'}', '('}) + Str("model") + Bytes({'}'}) +
+                       Str("_name") + Str("wav2vec2") + Bytes({'s'}) + Str("task") + Bytes({'}', 'u'}) +
+                       Str("model") + Bytes({'}', 'u', '.'});
+  const std::string path = TempDir() + "/wav2vec2.pt";
+  std::ofstream(path, std::ios::binary) << testing::BuildZip({{"w/data.pkl", pickle}, {"w/version", "3\n"}});
+  const std::string out = TempDir() + "/wav2vec2_out";
+  ToolResult r = RunTool(ToolPath("converter/converter"),
+                         {"--checkpoint_path=" + path, "--pytorch_dump_folder_path=" + out});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("model is 'wav2vec2' (cfg.model._name), not data2vec_audio"), std::string::npos) << r.err;
+  EXPECT_FALSE(Exists(out));
 }
 
 TEST(ConverterTest, VocabPutsPadAtZeroAsTheCtcBlank) {
