@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "absl/status/status.h"
@@ -21,6 +22,7 @@
 #include "families/data2vec_audio/config.h"
 #include "families/data2vec_audio/mapping.h"
 #include "formats/safetensors.h"
+#include "formats/torch_writer.h"
 #include "hf/ctc_tokenizer.h"
 #include "hf/staged_directory.h"
 #include "nlohmann/json.hpp"
@@ -71,20 +73,22 @@ class OutputFile {
 
 class Progress {
  public:
-  Progress(bool enabled, uint64_t total) : enabled_(enabled && total >= kProgressThreshold), total_(total) {}
+  Progress(bool enabled, std::string what, uint64_t total)
+      : enabled_(enabled && total >= kProgressThreshold), what_(std::move(what)), total_(total) {}
   void Advance(uint64_t bytes) {
     if (!enabled_) return;
     done_ += bytes;
     int percent = static_cast<int>(100 * done_ / total_);
     if (percent != last_) {
       last_ = percent;
-      std::fprintf(stderr, "\rwriting model.safetensors: %3d%% of %.1f MB", percent, total_ / 1e6);
+      std::fprintf(stderr, "\rwriting %s: %3d%% of %.1f MB", what_.c_str(), percent, total_ / 1e6);
       if (done_ >= total_) std::fputc('\n', stderr);
     }
   }
 
  private:
   bool enabled_;
+  std::string what_;
   uint64_t total_;
   uint64_t done_ = 0;
   int last_ = -1;
@@ -94,9 +98,49 @@ DType OutputDType(const ConversionOptions& options, const TensorRef& tensor) {
   return options.dtype.value_or(tensor.storage->dtype);
 }
 
-// Streams each mapped tensor from the checkpoint into model.safetensors
-// through a bounded window, casting only when asked to, and releases the
-// checkpoint's pages as they are consumed.
+// Streams one tensor from the checkpoint into `sink` through a bounded
+// window, casting only when asked to, and releases the checkpoint's pages
+// as they are consumed.
+absl::Status StreamTensor(const FairseqCheckpoint& checkpoint, const d2v::MappedTensor& t, DType to,
+                          const std::function<absl::Status(absl::string_view)>& sink, Progress& progress) {
+  ASSIGN_OR_RETURN(EntryBytes bytes, checkpoint.archive().TensorBytes(*t.tensor));
+  const DType from = t.tensor->storage->dtype;
+  const MappedFile& file = *checkpoint.archive().zip().file();
+  absl::string_view src = bytes.view();
+  const uint64_t in_item = ItemSize(from);
+  const uint64_t out_item = ItemSize(to);
+  const uint64_t window_elements = std::max<uint64_t>(1, kWindowBytes / std::max(in_item, out_item));
+  std::string buffer;
+  for (uint64_t first = 0; first * in_item < src.size(); first += window_elements) {
+    uint64_t count = std::min<uint64_t>(window_elements, src.size() / in_item - first);
+    absl::string_view chunk = src.substr(first * in_item, count * in_item);
+    if (from == to) {
+      RETURN_IF_ERROR(sink(chunk));
+    } else {
+      buffer.resize(count * out_item);
+      if (!CastFloats(from, chunk.data(), to, buffer.data(), count)) {
+        return absl::InvalidArgumentError(absl::StrCat(checkpoint.path(), ": cannot cast '", t.fairseq_name,
+                                                       "' from ", TorchName(from), " to ", TorchName(to)));
+      }
+      RETURN_IF_ERROR(sink(buffer));
+    }
+    if (bytes.mapped()) {
+      uint64_t begin = static_cast<uint64_t>(chunk.data() - file.bytes().data());
+      file.Release(begin, begin + chunk.size());
+    }
+    progress.Advance(count * out_item);
+  }
+  return absl::OkStatus();
+}
+
+uint64_t OutputBytes(const d2v::WeightMapping& mapping, const ConversionOptions& options) {
+  uint64_t total = 0;
+  for (const d2v::MappedTensor& t : mapping.tensors) {
+    total += static_cast<uint64_t>(t.tensor->numel()) * ItemSize(OutputDType(options, *t.tensor));
+  }
+  return total;
+}
+
 absl::Status WriteSafetensors(const FairseqCheckpoint& checkpoint, const d2v::WeightMapping& mapping,
                               const ConversionOptions& options, const std::string& path) {
   SafetensorsLayout layout;
@@ -106,37 +150,35 @@ absl::Status WriteSafetensors(const FairseqCheckpoint& checkpoint, const d2v::We
   }
   ASSIGN_OR_RETURN(OutputFile out, OutputFile::Create(path));
   RETURN_IF_ERROR(out.Write(layout.Header()));
-  Progress progress(options.progress, layout.data_size());
-  std::string buffer;
+  Progress progress(options.progress, "model.safetensors", layout.data_size());
+  auto sink = [&out](absl::string_view bytes) { return out.Write(bytes); };
   for (const d2v::MappedTensor& t : mapping.tensors) {
-    ASSIGN_OR_RETURN(EntryBytes bytes, checkpoint.archive().TensorBytes(*t.tensor));
-    const DType from = t.tensor->storage->dtype;
-    const DType to = OutputDType(options, *t.tensor);
-    absl::string_view src = bytes.view();
-    const uint64_t in_item = ItemSize(from);
-    const uint64_t out_item = ItemSize(to);
-    const uint64_t window_elements = std::max<uint64_t>(1, kWindowBytes / std::max(in_item, out_item));
-    for (uint64_t first = 0; first * in_item < src.size(); first += window_elements) {
-      uint64_t count = std::min<uint64_t>(window_elements, src.size() / in_item - first);
-      absl::string_view chunk = src.substr(first * in_item, count * in_item);
-      if (from == to) {
-        RETURN_IF_ERROR(out.Write(chunk));
-      } else {
-        buffer.resize(count * out_item);
-        if (!CastFloats(from, chunk.data(), to, buffer.data(), count)) {
-          return absl::InvalidArgumentError(absl::StrCat(checkpoint.path(), ": cannot cast '", t.fairseq_name,
-                                                         "' from ", TorchName(from), " to ", TorchName(to)));
-        }
-        RETURN_IF_ERROR(out.Write(buffer));
-      }
-      if (bytes.mapped()) {
-        uint64_t begin = static_cast<uint64_t>(chunk.data() - checkpoint.archive().zip().file()->bytes().data());
-        checkpoint.archive().zip().file()->Release(begin, begin + chunk.size());
-      }
-      progress.Advance(count * out_item);
-    }
+    RETURN_IF_ERROR(StreamTensor(checkpoint, t, OutputDType(options, *t.tensor), sink, progress));
   }
   return out.Close();
+}
+
+// pytorch_model.bin: torch.save of an OrderedDict name -> tensor, which
+// torch.load(path, weights_only=True) accepts.
+absl::Status WriteTorchBin(const FairseqCheckpoint& checkpoint, const d2v::WeightMapping& mapping,
+                           const ConversionOptions& options, const std::string& path) {
+  TorchSaveWriter writer("pytorch_model");
+  PickleWriter& p = writer.pickle();
+  p.Global("collections", "OrderedDict");
+  p.EmptyTuple();
+  p.Reduce();
+  p.Mark();
+  for (const d2v::MappedTensor& t : mapping.tensors) {
+    p.String(t.hf_name);
+    writer.Tensor(OutputDType(options, *t.tensor), t.tensor->shape);
+  }
+  p.SetItems();
+  Progress progress(options.progress, "pytorch_model.bin", OutputBytes(mapping, options));
+  return writer.Finish(path, [&](size_t index, ZipWriter& zip) {
+    const d2v::MappedTensor& t = mapping.tensors[index];
+    auto sink = [&zip](absl::string_view bytes) { return zip.Write(bytes); };
+    return StreamTensor(checkpoint, t, OutputDType(options, *t.tensor), sink, progress);
+  });
 }
 
 absl::StatusOr<std::string> ReadText(const std::string& path) {
@@ -246,9 +288,6 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
   inferred.hf_config["torch_dtype"] = std::string(TorchName(stored.value_or(DType::kF32)));
   summary.tensors_written = static_cast<int64_t>(mapping.tensors.size());
 
-  if (options.write_bin) {
-    return absl::UnimplementedError("--format=bin/both: pytorch_model.bin writing is not implemented yet; use safetensors");
-  }
   ASSIGN_OR_RETURN(StagedDirectory staged, StagedDirectory::Create(options.output_dir, options.overwrite));
   std::map<std::string, std::string> small_files = {
       {"config.json", inferred.hf_config.dump(2) + "\n"},
@@ -266,6 +305,12 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
     RETURN_IF_ERROR(WriteSafetensors(checkpoint, mapping, options, path));
     struct stat st;
     if (::stat(path.c_str(), &st) == 0) summary.files["model.safetensors"] = static_cast<uint64_t>(st.st_size);
+  }
+  if (options.write_bin) {
+    const std::string path = staged.PathOf("pytorch_model.bin");
+    RETURN_IF_ERROR(WriteTorchBin(checkpoint, mapping, options, path));
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0) summary.files["pytorch_model.bin"] = static_cast<uint64_t>(st.st_size);
   }
   RETURN_IF_ERROR(staged.Commit());
   return summary;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -47,12 +48,13 @@ MappedFile::~MappedFile() {
 }
 
 void MappedFile::Release(uint64_t begin, uint64_t end) const {
-  if (data_ == nullptr || end > size_) return;
+  if (data_ == nullptr || end > size_ || end <= begin) return;
+  // Rounded outwards: the mapping is private and never written, so a page
+  // dropped while a neighbouring range still needs it is simply read again
+  // from the page cache.
   const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-  uint64_t first = (begin + page - 1) / page * page;
-  uint64_t last = end / page * page;
-  if (end == size_) last = end;  // the tail page belongs to nothing else
-  if (last <= first) return;
+  const uint64_t first = begin / page * page;
+  const uint64_t last = std::min<uint64_t>((end + page - 1) / page * page, (size_ + page - 1) / page * page);
   ::madvise(static_cast<char*>(data_) + first, last - first, MADV_DONTNEED);
 }
 

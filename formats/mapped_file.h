@@ -27,8 +27,8 @@ class MappedFile {
     return absl::string_view(static_cast<const char*>(data_), size_);
   }
 
-  // Drops the pages wholly inside [begin, end) from this process's resident
-  // set; a later read faults them back in from the page cache.
+  // Drops the pages holding [begin, end) from this process's resident set;
+  // a later read faults them back in from the page cache.
   void Release(uint64_t begin, uint64_t end) const;
 
  private:

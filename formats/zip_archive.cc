@@ -30,19 +30,6 @@ uint16_t U16(const char* p) {
 uint32_t U32(const char* p) { return U16(p) | static_cast<uint32_t>(U16(p + 2)) << 16; }
 uint64_t U64(const char* p) { return U32(p) | static_cast<uint64_t>(U32(p + 4)) << 32; }
 
-uint32_t Crc32(absl::string_view bytes) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  const Bytef* p = reinterpret_cast<const Bytef*>(bytes.data());
-  size_t left = bytes.size();
-  while (left > 0) {
-    uInt chunk = static_cast<uInt>(std::min<size_t>(left, 1u << 30));
-    crc = crc32(crc, p, chunk);
-    p += chunk;
-    left -= chunk;
-  }
-  return static_cast<uint32_t>(crc);
-}
-
 }  // namespace
 
 absl::Status ZipArchive::Error(uint64_t offset, absl::string_view problem) const {
@@ -230,8 +217,20 @@ absl::StatusOr<EntryBytes> ZipArchive::Contents(const ZipEntry& entry) const {
 
 absl::Status ZipArchive::VerifyCrc(const ZipEntry& entry) const {
   ASSIGN_OR_RETURN(EntryBytes bytes, Contents(entry));
-  uint32_t actual = Crc32(bytes.view());
-  if (bytes.mapped()) file_->Release(entry.data_offset, entry.data_offset + entry.compressed_size);
+  // Window by window, releasing mapped pages as they are read, so that
+  // verifying a large file keeps resident memory flat.
+  constexpr size_t kWindow = 4 << 20;
+  absl::string_view view = bytes.view();
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (size_t first = 0; first < view.size(); first += kWindow) {
+    absl::string_view window = view.substr(first, kWindow);
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(window.data()), static_cast<uInt>(window.size()));
+    if (bytes.mapped()) {
+      uint64_t begin = entry.data_offset + first;
+      file_->Release(begin, begin + window.size());
+    }
+  }
+  const uint32_t actual = static_cast<uint32_t>(crc);
   if (actual != entry.crc32) {
     return Error(entry.data_offset,
                  absl::StrCat(entry.name, ": CRC-32 mismatch (stored ", absl::Hex(entry.crc32),

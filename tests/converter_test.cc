@@ -11,6 +11,7 @@
 
 #include "formats/dtype.h"
 #include "formats/safetensors.h"
+#include "formats/torch_archive.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/fixtures.h"
@@ -113,6 +114,34 @@ TEST(ConverterTest, Fp16ToFloat32IsByteIdenticalToTransformersOutput) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Slurp(out + "/model.safetensors"), Slurp(FixturePath("hf_reference/finetuned_fp16/model.safetensors")));
   EXPECT_EQ(Json(out + "/config.json")["torch_dtype"], "float32");
+}
+
+TEST(ConverterTest, PytorchModelBinHoldsTheSameTensorsAsSafetensors) {
+  const std::string out = TempDir() + "/both";
+  ToolResult r = Convert("finetuned_fp16", out, {"--format=both"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  absl::StatusOr<SafetensorsFile> st = SafetensorsFile::Open(out + "/model.safetensors");
+  absl::StatusOr<TorchArchive> bin = TorchArchive::Open(out + "/pytorch_model.bin");
+  ASSERT_TRUE(st.ok()) << st.status();
+  ASSERT_TRUE(bin.ok()) << bin.status();
+  ASSERT_TRUE(bin->zip().VerifyAllCrcs().ok());
+  const PickleValue& dict = bin->root();
+  ASSERT_EQ(dict.entries().size(), st->entries().size());
+  for (const auto& [key, value] : dict.entries()) {
+    const SafetensorsEntry* e = st->Find(key->text());
+    ASSERT_NE(e, nullptr) << key->text();
+    ASSERT_TRUE(value->is(PickleValue::Kind::kTensor));
+    EXPECT_EQ(value->tensor().storage->dtype, e->dtype);
+    EXPECT_EQ(value->tensor().shape, e->shape);
+    EXPECT_TRUE(bin->TensorBytes(value->tensor())->view() == st->Bytes(*e)) << key->text();
+  }
+}
+
+TEST(ConverterTest, BinOnlyWritesNoSafetensors) {
+  const std::string out = TempDir() + "/bin_only";
+  ASSERT_EQ(Convert("pretrained", out, {"--format=bin"}).exit_code, 0);
+  EXPECT_TRUE(Exists(out + "/pytorch_model.bin"));
+  EXPECT_FALSE(Exists(out + "/model.safetensors"));
 }
 
 TEST(ConverterTest, Fp16KeepStoresHalfPrecision) {
