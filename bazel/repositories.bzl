@@ -176,6 +176,16 @@ def fairport_dependencies():
         required_paths = ["/usr/include/nlohmann/json.hpp"],
     )
     debian_cc_library(
+        name = "samplerate",
+        linkopts = ["-lsamplerate"],
+        required_paths = ["/usr/include/samplerate.h"],
+    )
+    debian_cc_library(
+        name = "openssl",
+        linkopts = ["-lcrypto"],
+        required_paths = ["/usr/include/openssl/evp.h"],
+    )
+    debian_cc_library(
         name = "zlib",
         linkopts = ["-lz"],
         required_paths = ["/usr/include/zlib.h"],

@@ -17,6 +17,8 @@ readonly PACKAGES=(
   libtorch-dev            # LibTorch 1.13.1, CPU
   libopenblas0-pthread    # LibTorch's matmuls go through libblas.so.3
   libsndfile1-dev         # WAV/FLAC reading
+  libsamplerate0-dev      # explicit resampling of non-16 kHz audio
+  libssl-dev              # SHA-256 of checkpoints, datasets and packages
   zlib1g-dev              # deflated zip entries, CRC-32
   nlohmann-json3-dev      # JSON (config.json, safetensors headers)
   clang                   # libFuzzer target
@@ -56,8 +58,14 @@ if ((EUID != 0)); then
   sudo_cmd=(sudo)
 fi
 export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -q >/dev/null ||
+log=$(mktemp)
+trap 'rm -f "${log}"' EXIT
+if ! "${sudo_cmd[@]}" apt-get update -q >"${log}" 2>&1; then
+  cat "${log}" >&2
   fail "apt-get update failed: is Debian's package archive reachable?"
-"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
+fi
+if ! "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >"${log}" 2>&1; then
+  cat "${log}" >&2
   fail "apt-get install ${missing[*]} failed"
+fi
 echo "tools/setup.sh: installed ${#missing[@]} packages"
