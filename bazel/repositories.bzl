@@ -137,6 +137,22 @@ _ABSL_MODULES = [
     "absl_time",
 ]
 
+def _toolchain_versions_impl(ctx):
+    # The Debian versions a release MANIFEST records, read once per fetch.
+    versions = {}
+    for package in ctx.attr.packages:
+        result = ctx.execute(["dpkg-query", "-W", "-f=${Version}", package])
+        versions[package] = result.stdout.strip() if result.return_code == 0 else "unknown"
+    ctx.file("versions.json", json.encode(versions) + "\n")
+    ctx.file("WORKSPACE", 'workspace(name = "%s")\n' % ctx.name)
+    ctx.file("BUILD.bazel", 'exports_files(["versions.json"])\n')
+
+toolchain_versions = repository_rule(
+    implementation = _toolchain_versions_impl,
+    attrs = {"packages": attr.string_list()},
+    local = True,
+)
+
 def fairport_dependencies():
     """Declares every external repository of the build."""
     debian_rules_cc(
@@ -189,6 +205,10 @@ def fairport_dependencies():
         name = "zlib",
         linkopts = ["-lz"],
         required_paths = ["/usr/include/zlib.h"],
+    )
+    toolchain_versions(
+        name = "fairport_toolchain_versions",
+        packages = ["libtorch-dev", "libprotobuf-dev", "libabsl-dev"],
     )
     native.new_local_repository(
         name = "shared_fixtures",

@@ -1,4 +1,34 @@
-"""Starlark rules that make each step of a release its own cached action."""
+"""Rules that make each step of a release its own cached, hermetic action.
+
+    load("@fairport//pipelines:defs.bzl", "data2vec_audio_release")
+
+    data2vec_audio_release(
+        name = "my_model",
+        checkpoint = "@my_checkpoint//:checkpoint.pt",
+        dict = "@my_checkpoint//:dict.ltr.txt",
+    )
+
+gives :my_model_hf (the converted directory), :my_model_reference (outputs
+of the original model; depends only on the checkpoint, the dataset and the
+reference tool), :my_model_parity (the report), :my_model_parity_test,
+:my_model_package (the release .tar.gz) and :my_model.publish.
+"""
+
+_TOOL = {
+    "converter": Label("//converter:converter"),
+    "package": Label("//pipelines:package"),
+    "parity": Label("//verify:parity"),
+    "reference": Label("//verify:reference"),
+}
+
+def _tool(name):
+    return attr.label(default = _TOOL[name], executable = True, cfg = "host")
+
+def _dataset_manifest(files):
+    for f in files:
+        if f.basename == "manifest.json":
+            return f
+    fail("the dataset needs a manifest.json among its files")
 
 def _hf_conversion_impl(ctx):
     out = ctx.actions.declare_directory(ctx.label.name)
@@ -34,10 +64,164 @@ hf_conversion = rule(
         "config": attr.label(allow_single_file = [".json"]),
         "dict": attr.label(allow_single_file = True),
         "dtype": attr.string(default = "keep", values = ["keep", "float32", "float16", "bfloat16"]),
-        "_converter": attr.label(
-            default = "//converter",
-            executable = True,
-            cfg = "host",
-        ),
+        "_converter": _tool("converter"),
     },
 )
+
+def _reference_outputs_impl(ctx):
+    out = ctx.actions.declare_file(ctx.label.name + ".safetensors")
+    manifest = _dataset_manifest(ctx.files.dataset)
+    ctx.actions.run(
+        executable = ctx.executable._reference,
+        arguments = [
+            "--checkpoint_path=" + ctx.file.checkpoint.path,
+            "--dataset=" + manifest.path,
+            "--output=" + out.path,
+        ],
+        inputs = [ctx.file.checkpoint] + ctx.files.dataset,
+        outputs = [out],
+        mnemonic = "Data2VecAudioReference",
+        progress_message = "Running the original model of %s" % ctx.file.checkpoint.short_path,
+    )
+    return [DefaultInfo(files = depset([out]))]
+
+reference_outputs = rule(
+    implementation = _reference_outputs_impl,
+    doc = "Outputs of the ORIGINAL model (fairseq-structured forward pass) on a dataset.",
+    attrs = {
+        "checkpoint": attr.label(allow_single_file = True, mandatory = True),
+        "dataset": attr.label(allow_files = True, mandatory = True),
+        "_reference": _tool("reference"),
+    },
+)
+
+def _parity_report_impl(ctx):
+    json = ctx.actions.declare_file(ctx.label.name + ".json")
+    markdown = ctx.actions.declare_file(ctx.label.name + ".md")
+    manifest = _dataset_manifest(ctx.files.dataset)
+    model = ctx.files.model[0]
+    ctx.actions.run(
+        executable = ctx.executable._parity,
+        arguments = [
+            "--model_dir=" + model.path,
+            "--reference=" + ctx.file.reference.path,
+            "--dataset=" + manifest.path,
+            "--output=" + json.path,
+            "--atol=%g" % float(ctx.attr.atol),
+            # The report gates publishing; the action itself succeeds.
+            "--nofail_on_mismatch",
+        ],
+        inputs = [model, ctx.file.reference] + ctx.files.dataset,
+        outputs = [json, markdown],
+        mnemonic = "Data2VecAudioParity",
+        progress_message = "Checking parity of %s" % model.short_path,
+    )
+    return [DefaultInfo(files = depset([json, markdown]), runfiles = ctx.runfiles(files = [json, markdown]))]
+
+parity_report = rule(
+    implementation = _parity_report_impl,
+    doc = "Parity of a converted directory against reference outputs (JSON + Markdown).",
+    attrs = {
+        "atol": attr.string(default = "1e-4"),
+        "dataset": attr.label(allow_files = True, mandatory = True),
+        "model": attr.label(mandatory = True),
+        "reference": attr.label(allow_single_file = True, mandatory = True),
+        "_parity": _tool("parity"),
+    },
+)
+
+def _release_package_impl(ctx):
+    out = ctx.actions.declare_file(ctx.label.name + ".tar.gz")
+    model = ctx.files.model[0]
+    report = [f for f in ctx.files.parity if f.extension == "json"][0]
+    args = [
+        "--name=" + ctx.attr.release_name,
+        "--model_dir=" + model.path,
+        "--parity_report=" + report.path,
+        "--version_file=" + ctx.file._version.path,
+        "--toolchain_versions=" + ctx.file._toolchain_versions.path,
+        "--output=" + out.path,
+    ]
+    if ctx.attr.license:
+        args.append("--license=" + ctx.attr.license)
+    ctx.actions.run(
+        executable = ctx.executable._package,
+        arguments = args,
+        inputs = [model, ctx.file._version, ctx.file._toolchain_versions] + ctx.files.parity,
+        outputs = [out],
+        mnemonic = "FairportPackage",
+        progress_message = "Packaging %s" % ctx.attr.release_name,
+    )
+    return [DefaultInfo(files = depset([out]), runfiles = ctx.runfiles(files = [out]))]
+
+release_package = rule(
+    implementation = _release_package_impl,
+    doc = "The deterministic release .tar.gz: HF directory, parity report, model card, MANIFEST.",
+    attrs = {
+        "license": attr.string(),
+        "model": attr.label(mandatory = True),
+        "parity": attr.label(mandatory = True),
+        "release_name": attr.string(mandatory = True),
+        "_package": _tool("package"),
+        "_toolchain_versions": attr.label(
+            default = Label("@fairport_toolchain_versions//:versions.json"),
+            allow_single_file = True,
+        ),
+        "_version": attr.label(default = Label("//:VERSION"), allow_single_file = True),
+    },
+)
+
+def data2vec_audio_release(
+        name,
+        checkpoint,
+        dict = None,
+        dataset = Label("//datasets:default"),
+        config = None,
+        dtype = "keep",
+        atol = "1e-4",
+        license = None,
+        visibility = None):
+    """Conversion, reference, parity, parity test, package and publish targets."""
+    hf_conversion(
+        name = name + "_hf",
+        checkpoint = checkpoint,
+        dict = dict,
+        config = config,
+        dtype = dtype,
+        visibility = visibility,
+    )
+    reference_outputs(
+        name = name + "_reference",
+        checkpoint = checkpoint,
+        dataset = dataset,
+        visibility = visibility,
+    )
+    parity_report(
+        name = name + "_parity",
+        model = ":" + name + "_hf",
+        reference = ":" + name + "_reference",
+        dataset = dataset,
+        atol = atol,
+        visibility = visibility,
+    )
+    native.sh_test(
+        name = name + "_parity_test",
+        size = "small",
+        srcs = [Label("//pipelines:parity_gate.sh")],
+        args = ["$(rootpaths :%s_parity)" % name],
+        data = [":" + name + "_parity"],
+    )
+    release_package(
+        name = name + "_package",
+        release_name = name,
+        model = ":" + name + "_hf",
+        parity = ":" + name + "_parity",
+        license = license,
+        visibility = visibility,
+    )
+    native.sh_binary(
+        name = name + ".publish",
+        srcs = [Label("//pipelines:publish.sh")],
+        args = ["$(rootpath :%s_package)" % name, "$(rootpaths :%s_parity)" % name],
+        data = [":" + name + "_package", ":" + name + "_parity"],
+    )
