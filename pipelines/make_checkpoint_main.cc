@@ -15,6 +15,7 @@ ABSL_FLAG(bool, finetuned, false, "a wav2vec_ctc model with a letter dictionary"
 ABSL_FLAG(std::string, dtype, "float32", "float32|float16");
 ABSL_FLAG(bool, adam, false, "include Adam optimizer state");
 ABSL_FLAG(std::string, output, "", "checkpoint path to write");
+ABSL_FLAG(uint64_t, seed, 1, "seed of the deterministic weights");
 
 int main(int argc, char** argv) {
   using namespace fairport;
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   }
   spec.ctc = absl::GetFlag(FLAGS_finetuned);
   spec.adam_state = absl::GetFlag(FLAGS_adam);
+  spec.seed = absl::GetFlag(FLAGS_seed);
   const std::string dtype = absl::GetFlag(FLAGS_dtype);
   if (dtype == "float16") {
     spec.dtype = DType::kF16;

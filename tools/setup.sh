@@ -21,6 +21,7 @@ readonly PACKAGES=(
   libssl-dev              # SHA-256 of checkpoints, datasets and packages
   zlib1g-dev              # deflated zip entries, CRC-32
   nlohmann-json3-dev      # JSON (config.json, safetensors headers)
+  nginx-light             # the remote-cache test serves a WebDAV cache on loopback
   clang                   # libFuzzer target
   libclang-rt-14-dev
 )
