@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <sstream>
 
 #include "absl/status/status.h"
@@ -58,6 +59,7 @@ class OutputFile {
     }
     return absl::OkStatus();
   }
+  int fd() const { return fd_; }
   absl::Status Close() {
     int fd = fd_;
     fd_ = -1;
@@ -98,11 +100,36 @@ DType OutputDType(const ConversionOptions& options, const TensorRef& tensor) {
   return options.dtype.value_or(tensor.storage->dtype);
 }
 
+// Where tensor bytes go: `write`, or, when the bytes need no cast and `fd`
+// is set, an in-kernel copy from the checkpoint file (as cp does).
+struct TensorSink {
+  std::function<absl::Status(absl::string_view)> write;
+  int fd = -1;
+};
+
+// Copies [offset, offset + size) of `from` to the current position of
+// `to` without passing through user space. False if the kernel cannot (and
+// nothing was copied); an error if it stops half way.
+absl::StatusOr<bool> CopyFileRange(const MappedFile& from, uint64_t offset, uint64_t size, int to) {
+  loff_t in = static_cast<loff_t>(offset);
+  bool copied = false;
+  while (size > 0) {
+    ssize_t n = ::copy_file_range(from.fd(), &in, to, nullptr, size, 0);
+    if (n <= 0) {
+      if (!copied) return false;
+      return absl::InternalError(absl::StrCat(from.path(), ": copy to the output failed: ", std::strerror(errno)));
+    }
+    copied = true;
+    size -= static_cast<uint64_t>(n);
+  }
+  return true;
+}
+
 // Streams one tensor from the checkpoint into `sink` through a bounded
 // window, casting only when asked to, and releases the checkpoint's pages
 // as they are consumed.
 absl::Status StreamTensor(const FairseqCheckpoint& checkpoint, const d2v::MappedTensor& t, DType to,
-                          const std::function<absl::Status(absl::string_view)>& sink, Progress& progress) {
+                          const TensorSink& sink, Progress& progress) {
   ASSIGN_OR_RETURN(EntryBytes bytes, checkpoint.archive().TensorBytes(*t.tensor));
   const DType from = t.tensor->storage->dtype;
   const MappedFile& file = *checkpoint.archive().zip().file();
@@ -114,20 +141,25 @@ absl::Status StreamTensor(const FairseqCheckpoint& checkpoint, const d2v::Mapped
   for (uint64_t first = 0; first * in_item < src.size(); first += window_elements) {
     uint64_t count = std::min<uint64_t>(window_elements, src.size() / in_item - first);
     absl::string_view chunk = src.substr(first * in_item, count * in_item);
+    const uint64_t file_offset = static_cast<uint64_t>(chunk.data() - file.bytes().data());
+    if (from == to && bytes.mapped() && sink.fd >= 0 && first == 0) {
+      ASSIGN_OR_RETURN(bool copied, CopyFileRange(file, file_offset, src.size(), sink.fd));
+      if (copied) {
+        progress.Advance(src.size());
+        break;
+      }
+    }
     if (from == to) {
-      RETURN_IF_ERROR(sink(chunk));
+      RETURN_IF_ERROR(sink.write(chunk));
     } else {
       buffer.resize(count * out_item);
       if (!CastFloats(from, chunk.data(), to, buffer.data(), count)) {
         return absl::InvalidArgumentError(absl::StrCat(checkpoint.path(), ": cannot cast '", t.fairseq_name,
                                                        "' from ", TorchName(from), " to ", TorchName(to)));
       }
-      RETURN_IF_ERROR(sink(buffer));
+      RETURN_IF_ERROR(sink.write(buffer));
     }
-    if (bytes.mapped()) {
-      uint64_t begin = static_cast<uint64_t>(chunk.data() - file.bytes().data());
-      file.Release(begin, begin + chunk.size());
-    }
+    if (bytes.mapped()) file.Release(file_offset, file_offset + chunk.size());
     progress.Advance(count * out_item);
   }
   return absl::OkStatus();
@@ -151,7 +183,7 @@ absl::Status WriteSafetensors(const FairseqCheckpoint& checkpoint, const d2v::We
   ASSIGN_OR_RETURN(OutputFile out, OutputFile::Create(path));
   RETURN_IF_ERROR(out.Write(layout.Header()));
   Progress progress(options.progress, "model.safetensors", layout.data_size());
-  auto sink = [&out](absl::string_view bytes) { return out.Write(bytes); };
+  const TensorSink sink{[&out](absl::string_view bytes) { return out.Write(bytes); }, out.fd()};
   for (const d2v::MappedTensor& t : mapping.tensors) {
     RETURN_IF_ERROR(StreamTensor(checkpoint, t, OutputDType(options, *t.tensor), sink, progress));
   }
@@ -176,7 +208,8 @@ absl::Status WriteTorchBin(const FairseqCheckpoint& checkpoint, const d2v::Weigh
   Progress progress(options.progress, "pytorch_model.bin", OutputBytes(mapping, options));
   return writer.Finish(path, [&](size_t index, ZipWriter& zip) {
     const d2v::MappedTensor& t = mapping.tensors[index];
-    auto sink = [&zip](absl::string_view bytes) { return zip.Write(bytes); };
+    // The zip writer computes each entry's CRC-32, so the bytes pass through it.
+    const TensorSink sink{[&zip](absl::string_view bytes) { return zip.Write(bytes); }};
     return StreamTensor(checkpoint, t, OutputDType(options, *t.tensor), sink, progress);
   });
 }
@@ -222,8 +255,12 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
   // Refuse an occupied target before doing any work.
   RETURN_IF_ERROR(StagedDirectory::CheckTarget(options.output_dir, options.overwrite));
   ASSIGN_OR_RETURN(FairseqCheckpoint checkpoint, FairseqCheckpoint::Load(options.checkpoint_path));
-  // Damage anywhere (optimizer state included) is reported, naming the entry.
-  RETURN_IF_ERROR(checkpoint.archive().zip().VerifyAllCrcs());
+  // Damage anywhere (optimizer state included) is reported, naming the
+  // entry. The CRC pass reads the whole file, so it runs on the second core
+  // while the conversion streams; nothing is committed before it agrees.
+  std::future<absl::Status> crc = std::async(std::launch::async, [&checkpoint] {
+    return checkpoint.archive().zip().VerifyAllCrcs();
+  });
   ASSIGN_OR_RETURN(d2v::ModelKind kind, d2v::DetectKind(checkpoint));
   summary.model_kind = d2v::KindName(kind);
   if (options.not_finetuned && kind != d2v::ModelKind::kPretrained) {
@@ -312,6 +349,7 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
     struct stat st;
     if (::stat(path.c_str(), &st) == 0) summary.files["pytorch_model.bin"] = static_cast<uint64_t>(st.st_size);
   }
+  RETURN_IF_ERROR(crc.get());
   RETURN_IF_ERROR(staged.Commit());
   return summary;
 }

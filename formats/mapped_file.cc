@@ -39,12 +39,12 @@ absl::StatusOr<std::shared_ptr<MappedFile>> MappedFile::Open(const std::string& 
       return absl::InternalError(absl::StrCat(path, ": cannot map: ", std::strerror(err)));
     }
   }
-  ::close(fd);
-  return std::shared_ptr<MappedFile>(new MappedFile(path, data, size));
+  return std::shared_ptr<MappedFile>(new MappedFile(path, fd, data, size));
 }
 
 MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(data_, size_);
+  ::close(fd_);
 }
 
 void MappedFile::Release(uint64_t begin, uint64_t end) const {

@@ -22,6 +22,8 @@ class MappedFile {
   ~MappedFile();
 
   const std::string& path() const { return path_; }
+  // The open descriptor, for in-kernel copies (copy_file_range).
+  int fd() const { return fd_; }
   uint64_t size() const { return size_; }
   absl::string_view bytes() const {
     return absl::string_view(static_cast<const char*>(data_), size_);
@@ -32,10 +34,11 @@ class MappedFile {
   void Release(uint64_t begin, uint64_t end) const;
 
  private:
-  MappedFile(std::string path, void* data, uint64_t size)
-      : path_(std::move(path)), data_(data), size_(size) {}
+  MappedFile(std::string path, int fd, void* data, uint64_t size)
+      : path_(std::move(path)), fd_(fd), data_(data), size_(size) {}
 
   std::string path_;
+  int fd_;
   void* data_;
   uint64_t size_;
 };

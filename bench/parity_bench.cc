@@ -1,0 +1,175 @@
+// bazel run //bench:parity -- reference and parity forward passes of a
+// base-size fine-tuned data2vec-audio model (12 layers, width 768) on a
+// batch of 4 utterances of 5, 4, 3 and 2 seconds: wall time per forward
+// pass, GFLOP/s on the valid (unpadded) frames' matrix products and
+// convolutions, the LibTorch matmul peak measured in the same run, peak
+// RSS, with 1 and 2 threads. Prints a Markdown table and writes JSON.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <limits.h>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_format.h"
+#include "base/cli.h"
+#include "base/status_macros.h"
+#include "base/user_path.h"
+#include "datasets/audio.h"
+#include "datasets/synthetic.h"
+#include "fairseq/checkpoint.h"
+#include "families/data2vec_audio/synthetic_checkpoint.h"
+#include "converter/conversion.h"
+#include "nlohmann/json.hpp"
+#include "verify/model_io.h"
+
+ABSL_FLAG(std::string, json, "", "also write the results here (JSON)");
+ABSL_FLAG(int, repeats, 3, "forward passes timed per setting (the median is reported)");
+
+namespace fairport {
+namespace {
+
+namespace d2v = data2vec_audio;
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+double PeakRssMb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+
+// 2*M*N*K for every matrix product and convolution on valid frames.
+double ValidFrameFlops(const d2v::Architecture& a, const std::vector<int64_t>& samples, int64_t vocab) {
+  double flops = 0;
+  const double c = a.hidden_size, f = a.intermediate_size;
+  for (int64_t n : samples) {
+    double length = static_cast<double>(n);
+    int64_t in = 1;
+    for (size_t i = 0; i < a.conv_dim.size(); ++i) {
+      length = std::floor((length - a.conv_kernel[i]) / a.conv_stride[i]) + 1;
+      flops += 2.0 * length * a.conv_dim[i] * in * a.conv_kernel[i];
+      in = a.conv_dim[i];
+    }
+    const double t = length;
+    flops += 2.0 * t * a.conv_dim.back() * c;                                                   // projection
+    flops += a.num_conv_pos_embeddings * 2.0 * t * c * (c / a.num_conv_pos_embedding_groups) *  // pos conv
+             a.conv_pos_kernel_size;
+    flops += a.num_hidden_layers * (4 * 2.0 * t * c * c + 2 * 2.0 * t * t * c + 2 * 2.0 * t * c * f);
+    flops += 2.0 * t * c * vocab;  // CTC head
+  }
+  return flops;
+}
+
+double MatmulPeakGflops() {
+  const int64_t n = 2048;
+  torch::Tensor a = torch::randn({n, n}), b = torch::randn({n, n});
+  torch::matmul(a, b);  // warm up
+  std::vector<double> runs;
+  for (int i = 0; i < 5; ++i) {
+    auto t0 = Clock::now();
+    torch::Tensor c = torch::matmul(a, b);
+    runs.push_back(Seconds(t0, Clock::now()));
+  }
+  return 2.0 * n * n * n / Median(runs) / 1e9;
+}
+
+std::string BlasLibrary() {
+  char target[PATH_MAX] = {};
+  ssize_t n = ::readlink("/etc/alternatives/libblas.so.3-x86_64-linux-gnu", target, sizeof(target) - 1);
+  return n > 0 ? std::string(target, n) : "unknown";
+}
+
+absl::Status Run() {
+  const std::string dir = absl::StrFormat("/tmp/fairport-parity-bench-%d", ::getpid());
+  std::system(absl::StrFormat("mkdir -p %s", dir).c_str());
+  d2v::SyntheticSpec spec = d2v::SyntheticSpec::Base();
+  spec.ctc = true;
+  const std::string checkpoint_path = dir + "/checkpoint.pt";
+  RETURN_IF_ERROR(d2v::WriteSyntheticCheckpoint(spec, checkpoint_path));
+  std::ofstream(dir + "/dict.ltr.txt") << d2v::LetterDictionary();
+  ConversionOptions options;
+  options.checkpoint_path = checkpoint_path;
+  options.dict_path = dir + "/dict.ltr.txt";
+  options.output_dir = dir + "/hf";
+  options.overwrite = true;
+  RETURN_IF_ERROR(Convert(options).status());
+  ASSIGN_OR_RETURN(FairseqCheckpoint checkpoint, FairseqCheckpoint::Load(checkpoint_path));
+  ASSIGN_OR_RETURN(FairseqModel original, LoadFairseqModel(checkpoint));
+  ASSIGN_OR_RETURN(HfModel converted, LoadHfModel(options.output_dir));
+  std::system(absl::StrFormat("rm -rf %s", dir).c_str());
+
+  // 5, 4, 3 and 2 seconds cut from the synthetic noise and chirp.
+  std::vector<std::vector<float>> utterances;
+  std::vector<int64_t> samples;
+  auto synthetic = SyntheticUtterances();
+  for (int seconds : {5, 4, 3, 2}) {
+    std::vector<float> u(seconds * kSampleRate);
+    const auto& source = synthetic[seconds % 2].second;
+    for (size_t i = 0; i < u.size(); ++i) u[i] = source[i % source.size()];
+    utterances.push_back(u);
+    samples.push_back(static_cast<int64_t>(u.size()));
+  }
+  AudioBatch batch = MakeBatch(utterances, true);
+  torch::Tensor values = torch::from_blob(batch.values.data(), {batch.batch, batch.max_length}).clone();
+  torch::Tensor mask = torch::from_blob(batch.attention_mask.data(), {batch.batch, batch.max_length}, torch::kLong).clone();
+  const double flops = ValidFrameFlops(converted.arch, samples, converted.arch.vocab_size);
+
+  d2v::FairseqData2VecAudio fairseq(original.arch, original.weights, original.required_seq_len_multiple);
+  d2v::HfData2VecAudio hf(converted.arch, converted.weights);
+  nlohmann::json results = nlohmann::json::array();
+  std::printf("BLAS: libblas.so.3 -> %s\n", BlasLibrary().c_str());
+  std::printf("model: base fine-tuned (12 layers, width 768, FFN 3072), batch 4 x (5, 4, 3, 2) s, %.1f GFLOP on valid frames\n\n",
+              flops / 1e9);
+  std::printf("| threads | pass | seconds per forward | GFLOP/s (valid frames) | matmul peak GFLOP/s | of peak |\n");
+  std::printf("|---|---|---|---|---|---|\n");
+  for (int threads : {1, 2}) {
+    torch::set_num_threads(threads);
+    const double peak = MatmulPeakGflops();
+    for (const char* pass : {"reference (fairseq)", "parity (HF)"}) {
+      const bool reference = pass[0] == 'r';
+      std::vector<double> runs;
+      for (int i = 0; i < absl::GetFlag(FLAGS_repeats); ++i) {
+        auto t0 = Clock::now();
+        if (reference) {
+          fairseq.Forward(values, mask == 0);
+        } else {
+          hf.Forward(values, mask);
+        }
+        runs.push_back(Seconds(t0, Clock::now()));
+      }
+      const double seconds = Median(runs);
+      const double gflops = flops / seconds / 1e9;
+      std::printf("| %d | %s | %.2f | %.1f | %.1f | %.0f%% |\n", threads, pass, seconds, gflops, peak,
+                  100 * gflops / peak);
+      results.push_back({{"threads", threads}, {"pass", pass}, {"seconds", seconds}, {"gflops", gflops},
+                         {"matmul_peak_gflops", peak}});
+    }
+  }
+  std::printf("\npeak RSS: %.0f MB\n", PeakRssMb());
+  const std::string json_path = ResolveUserPath(absl::GetFlag(FLAGS_json));
+  if (!json_path.empty()) {
+    nlohmann::json out = {{"blas", BlasLibrary()}, {"valid_frame_gflop", flops / 1e9}, {"peak_rss_mb", PeakRssMb()},
+                          {"runs", results}};
+    std::ofstream(json_path) << out.dump(2) << "\n";
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace fairport
+
+int main(int argc, char** argv) {
+  fairport::ParseFlagsOrExit(argc, argv, "bazel run //bench:parity");
+  absl::Status status = fairport::Run();
+  return status.ok() ? 0 : fairport::ReportError(status);
+}
