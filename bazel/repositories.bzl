@@ -202,6 +202,11 @@ def fairport_dependencies():
         required_paths = ["/usr/include/openssl/evp.h"],
     )
     debian_cc_library(
+        name = "isal",
+        linkopts = ["-lisal"],
+        required_paths = ["/usr/include/isa-l/crc.h"],
+    )
+    debian_cc_library(
         name = "zlib",
         linkopts = ["-lz"],
         required_paths = ["/usr/include/zlib.h"],

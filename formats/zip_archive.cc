@@ -1,5 +1,6 @@
 #include "formats/zip_archive.h"
 
+#include <isa-l/crc.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -221,16 +222,18 @@ absl::Status ZipArchive::VerifyCrc(const ZipEntry& entry) const {
   // verifying a large file keeps resident memory flat.
   constexpr size_t kWindow = 4 << 20;
   absl::string_view view = bytes.view();
-  uLong crc = crc32(0L, Z_NULL, 0);
+  // ISA-L's crc32_gzip_refl is zlib's CRC-32, computed with carry-less
+  // multiplication where the CPU has it: several times faster.
+  uint32_t crc = 0;
   for (size_t first = 0; first < view.size(); first += kWindow) {
     absl::string_view window = view.substr(first, kWindow);
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(window.data()), static_cast<uInt>(window.size()));
+    crc = crc32_gzip_refl(crc, reinterpret_cast<const unsigned char*>(window.data()), window.size());
     if (bytes.mapped()) {
       uint64_t begin = entry.data_offset + first;
       file_->Release(begin, begin + window.size());
     }
   }
-  const uint32_t actual = static_cast<uint32_t>(crc);
+  const uint32_t actual = crc;
   if (actual != entry.crc32) {
     return Error(entry.data_offset,
                  absl::StrCat(entry.name, ": CRC-32 mismatch (stored ", absl::Hex(entry.crc32),

@@ -19,7 +19,8 @@ readonly PACKAGES=(
   libsndfile1-dev         # WAV/FLAC reading
   libsamplerate0-dev      # explicit resampling of non-16 kHz audio
   libssl-dev              # SHA-256 of checkpoints, datasets and packages
-  zlib1g-dev              # deflated zip entries, CRC-32
+  zlib1g-dev              # deflated zip entries
+  libisal-dev             # CRC-32 with the CPU's carry-less multiply (ISA-L)
   nlohmann-json3-dev      # JSON (config.json, safetensors headers)
   nginx-light             # the remote-cache test serves a WebDAV cache on loopback
   clang                   # libFuzzer target

@@ -17,7 +17,7 @@ clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-reco
   "${root}/formats/fuzz/reader_fuzzer.cc" "${root}/formats/dtype.cc" "${root}/formats/mapped_file.cc" \
   "${root}/formats/pickle.cc" "${root}/formats/zip_archive.cc" "${root}/formats/torch_archive.cc" \
   -o "${work}/reader_fuzzer" \
-  $(pkg-config --libs absl_status absl_statusor absl_strings absl_str_format absl_flat_hash_map) -lz
+  $(pkg-config --libs absl_status absl_statusor absl_strings absl_str_format absl_flat_hash_map) -lz -lisal
 artifacts="${TEST_UNDECLARED_OUTPUTS_DIR:-${work}}/"
 "${work}/reader_fuzzer" -max_total_time="${seconds}" -max_len=1100000 -rss_limit_mb=2048 -timeout=10 \
   -artifact_prefix="${artifacts}" -print_final_stats=1 "${work}/corpus" 2>&1 | tail -25
