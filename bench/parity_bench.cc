@@ -7,6 +7,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -21,6 +23,7 @@
 #include "datasets/audio.h"
 #include "datasets/synthetic.h"
 #include "fairseq/checkpoint.h"
+#include "hf/staged_directory.h"
 #include "families/data2vec_audio/synthetic_checkpoint.h"
 #include "converter/conversion.h"
 #include "nlohmann/json.hpp"
@@ -90,8 +93,8 @@ std::string BlasLibrary() {
 }
 
 absl::Status Run() {
-  const std::string dir = absl::StrFormat("/tmp/fairport-parity-bench-%d", ::getpid());
-  std::system(absl::StrFormat("mkdir -p %s", dir).c_str());
+  std::string dir = "/tmp/fairport-parity-bench-XXXXXX";
+  if (::mkdtemp(dir.data()) == nullptr) return absl::InternalError("cannot create a temporary directory");
   d2v::SyntheticSpec spec = d2v::SyntheticSpec::Base();
   spec.ctc = true;
   const std::string checkpoint_path = dir + "/checkpoint.pt";
@@ -106,7 +109,7 @@ absl::Status Run() {
   ASSIGN_OR_RETURN(FairseqCheckpoint checkpoint, FairseqCheckpoint::Load(checkpoint_path));
   ASSIGN_OR_RETURN(FairseqModel original, LoadFairseqModel(checkpoint));
   ASSIGN_OR_RETURN(HfModel converted, LoadHfModel(options.output_dir));
-  std::system(absl::StrFormat("rm -rf %s", dir).c_str());
+  RemoveTree(dir);
 
   // 5, 4, 3 and 2 seconds cut from the synthetic noise and chirp.
   std::vector<std::vector<float>> utterances;
