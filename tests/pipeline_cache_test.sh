@@ -7,7 +7,8 @@
 # action from scratch and checks the package is the same bytes.
 set -euo pipefail
 
-source_root="$(dirname "$(readlink -f "${TEST_SRCDIR}/fairport/WORKSPACE")")"
+source "${TEST_SRCDIR}/fairport/tests/scratch_workspace.sh"
+source_root="$(scratch_source_root)"
 home="$(getent passwd "$(id -u)" | cut -d: -f6)"
 cache="${home}/.cache/fairport/pipeline-cache-test"
 workspace="${cache}/workspace"
@@ -16,10 +17,8 @@ exec 9>"${cache}/lock"
 flock 9  # one run at a time per machine
 
 rm -rf "${workspace}"
-mkdir -p "${workspace}"
-(cd "${source_root}" && tar --exclude='./bazel-*' --exclude='./.git' -cf - .) | tar -xf - -C "${workspace}"
+copy_workspace "${workspace}"
 ln -sfn "$(readlink -f "${source_root}/../shared")" "${cache}/shared" 2>/dev/null || true
-rm -f "${workspace}/user.bazelrc"
 
 bazel() {
   command bazel --output_user_root="${cache}/output_user_root" "$@"

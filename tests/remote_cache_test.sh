@@ -6,7 +6,7 @@
 # the converter.
 set -euo pipefail
 
-source_root="$(dirname "$(readlink -f "${TEST_SRCDIR}/fairport/WORKSPACE")")"
+source "${TEST_SRCDIR}/fairport/tests/scratch_workspace.sh"
 scratch="${TEST_TMPDIR}/remote"
 mkdir -p "${scratch}/cache" "${scratch}/nginx"
 chmod 777 "${scratch}/cache"
@@ -44,9 +44,7 @@ cleanup() {
 trap cleanup EXIT
 
 make_clone() {
-  mkdir -p "${scratch}/$1"
-  (cd "${source_root}" && tar --exclude='./bazel-*' --exclude='./.git' -cf - .) | tar -xf - -C "${scratch}/$1"
-  rm -f "${scratch}/$1/user.bazelrc"
+  copy_workspace "${scratch}/$1"
   mkdir -p "${scratch}/$1/cachetest"
   "${TEST_SRCDIR}/fairport/pipelines/make_checkpoint" --size=tiny --finetuned --output="${scratch}/$1/cachetest/checkpoint.pt" >/dev/null
   cat > "${scratch}/$1/cachetest/BUILD.bazel" <<'BUILD'
