@@ -24,11 +24,13 @@ std::string& ToolName() {
 }  // namespace
 
 void ExitBadUsage(absl::string_view problem) {
-  std::fprintf(stderr, "%s: usage: %s\n", ToolName().c_str(), std::string(problem).c_str());
+  std::fprintf(stderr, "%s: usage: %s\n", ToolName().c_str(),
+               std::string(problem).c_str());
   std::exit(kExitBadUsage);
 }
 
-std::vector<std::string> ParseFlagsOrExit(int argc, char** argv, absl::string_view usage) {
+std::vector<std::string> ParseFlagsOrExit(int argc, char** argv,
+                                          absl::string_view usage) {
   std::string tool = argv[0];
   ToolName() = tool.substr(tool.find_last_of('/') + 1);
   absl::SetProgramUsageMessage(usage);
@@ -40,7 +42,9 @@ std::vector<std::string> ParseFlagsOrExit(int argc, char** argv, absl::string_vi
     if (!absl::StartsWith(arg, "-") || arg == "-") continue;
     absl::string_view body = arg.substr(arg[1] == '-' ? 2 : 1);
     absl::string_view name = body.substr(0, body.find('='));
-    if (name == "help" || name == "helpfull" || name == "version" || name == "helpshort") continue;
+    if (name == "help" || name == "helpfull" || name == "version" ||
+        name == "helpshort")
+      continue;
     absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     if (flag == nullptr && absl::StartsWith(name, "no")) {
       flag = absl::FindCommandLineFlag(name.substr(2));
@@ -54,7 +58,8 @@ std::vector<std::string> ParseFlagsOrExit(int argc, char** argv, absl::string_vi
     if (flag->IsOfType<bool>() && inline_value) {
       absl::string_view value = body.substr(body.find('=') + 1);
       if (value != "true" && value != "false" && value != "1" && value != "0") {
-        ExitBadUsage(absl::StrCat("--", name, " takes true or false, not '", value, "'"));
+        ExitBadUsage(absl::StrCat("--", name, " takes true or false, not '",
+                                  value, "'"));
       }
     }
     if (!flag->IsOfType<bool>() && !inline_value) ++i;

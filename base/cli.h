@@ -16,7 +16,8 @@ inline constexpr int kExitBadUsage = 2;
 
 // Parses absl flags; on an unknown flag or a malformed value prints one
 // line and exits 2. Returns the positional arguments (argv[0] excluded).
-std::vector<std::string> ParseFlagsOrExit(int argc, char** argv, absl::string_view usage);
+std::vector<std::string> ParseFlagsOrExit(int argc, char** argv,
+                                          absl::string_view usage);
 
 // Prints "<tool>: usage: <problem>" and exits 2.
 [[noreturn]] void ExitBadUsage(absl::string_view problem);

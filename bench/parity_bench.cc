@@ -4,33 +4,33 @@
 // pass, GFLOP/s on the valid (unpadded) frames' matrix products and
 // convolutions, the LibTorch matmul peak measured in the same run, peak
 // RSS, with 1 and 2 threads. Prints a Markdown table and writes JSON.
+#include <limits.h>
 #include <sys/resource.h>
 #include <unistd.h>
-
-#include <cstdlib>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
-#include <limits.h>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_format.h"
 #include "base/cli.h"
 #include "base/status_macros.h"
 #include "base/user_path.h"
+#include "converter/conversion.h"
 #include "datasets/audio.h"
 #include "datasets/synthetic.h"
 #include "fairseq/checkpoint.h"
-#include "hf/staged_directory.h"
 #include "families/data2vec_audio/synthetic_checkpoint.h"
-#include "converter/conversion.h"
+#include "hf/staged_directory.h"
 #include "nlohmann/json.hpp"
 #include "verify/model_io.h"
 
 ABSL_FLAG(std::string, json, "", "also write the results here (JSON)");
-ABSL_FLAG(int, repeats, 3, "forward passes timed per setting (the median is reported)");
+ABSL_FLAG(int, repeats, 3,
+          "forward passes timed per setting (the median is reported)");
 
 namespace fairport {
 namespace {
@@ -38,7 +38,9 @@ namespace {
 namespace d2v = data2vec_audio;
 using Clock = std::chrono::steady_clock;
 
-double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
 
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -52,7 +54,8 @@ double PeakRssMb() {
 }
 
 // 2*M*N*K for every matrix product and convolution on valid frames.
-double ValidFrameFlops(const d2v::Architecture& a, const std::vector<int64_t>& samples, int64_t vocab) {
+double ValidFrameFlops(const d2v::Architecture& a,
+                       const std::vector<int64_t>& samples, int64_t vocab) {
   double flops = 0;
   const double c = a.hidden_size, f = a.intermediate_size;
   for (int64_t n : samples) {
@@ -64,10 +67,12 @@ double ValidFrameFlops(const d2v::Architecture& a, const std::vector<int64_t>& s
       in = a.conv_dim[i];
     }
     const double t = length;
-    flops += 2.0 * t * a.conv_dim.back() * c;                                                   // projection
-    flops += a.num_conv_pos_embeddings * 2.0 * t * c * (c / a.num_conv_pos_embedding_groups) *  // pos conv
+    flops += 2.0 * t * a.conv_dim.back() * c;  // projection
+    flops += a.num_conv_pos_embeddings * 2.0 * t * c *
+             (c / a.num_conv_pos_embedding_groups) *  // pos conv
              a.conv_pos_kernel_size;
-    flops += a.num_hidden_layers * (4 * 2.0 * t * c * c + 2 * 2.0 * t * t * c + 2 * 2.0 * t * c * f);
+    flops += a.num_hidden_layers *
+             (4 * 2.0 * t * c * c + 2 * 2.0 * t * t * c + 2 * 2.0 * t * c * f);
     flops += 2.0 * t * c * vocab;  // CTC head
   }
   return flops;
@@ -88,13 +93,15 @@ double MatmulPeakGflops() {
 
 std::string BlasLibrary() {
   char target[PATH_MAX] = {};
-  ssize_t n = ::readlink("/etc/alternatives/libblas.so.3-x86_64-linux-gnu", target, sizeof(target) - 1);
+  ssize_t n = ::readlink("/etc/alternatives/libblas.so.3-x86_64-linux-gnu",
+                         target, sizeof(target) - 1);
   return n > 0 ? std::string(target, n) : "unknown";
 }
 
 absl::Status Run() {
   std::string dir = "/tmp/fairport-parity-bench-XXXXXX";
-  if (::mkdtemp(dir.data()) == nullptr) return absl::InternalError("cannot create a temporary directory");
+  if (::mkdtemp(dir.data()) == nullptr)
+    return absl::InternalError("cannot create a temporary directory");
   d2v::SyntheticSpec spec = d2v::SyntheticSpec::Base();
   spec.ctc = true;
   const std::string checkpoint_path = dir + "/checkpoint.pt";
@@ -106,7 +113,8 @@ absl::Status Run() {
   options.output_dir = dir + "/hf";
   options.overwrite = true;
   RETURN_IF_ERROR(Convert(options).status());
-  ASSIGN_OR_RETURN(FairseqCheckpoint checkpoint, FairseqCheckpoint::Load(checkpoint_path));
+  ASSIGN_OR_RETURN(FairseqCheckpoint checkpoint,
+                   FairseqCheckpoint::Load(checkpoint_path));
   ASSIGN_OR_RETURN(FairseqModel original, LoadFairseqModel(checkpoint));
   ASSIGN_OR_RETURN(HfModel converted, LoadHfModel(options.output_dir));
   RemoveTree(dir);
@@ -123,17 +131,28 @@ absl::Status Run() {
     samples.push_back(static_cast<int64_t>(u.size()));
   }
   AudioBatch batch = MakeBatch(utterances, true);
-  torch::Tensor values = torch::from_blob(batch.values.data(), {batch.batch, batch.max_length}).clone();
-  torch::Tensor mask = torch::from_blob(batch.attention_mask.data(), {batch.batch, batch.max_length}, torch::kLong).clone();
-  const double flops = ValidFrameFlops(converted.arch, samples, converted.arch.vocab_size);
+  torch::Tensor values =
+      torch::from_blob(batch.values.data(), {batch.batch, batch.max_length})
+          .clone();
+  torch::Tensor mask =
+      torch::from_blob(batch.attention_mask.data(),
+                       {batch.batch, batch.max_length}, torch::kLong)
+          .clone();
+  const double flops =
+      ValidFrameFlops(converted.arch, samples, converted.arch.vocab_size);
 
-  d2v::FairseqData2VecAudio fairseq(original.arch, original.weights, original.required_seq_len_multiple);
+  d2v::FairseqData2VecAudio fairseq(original.arch, original.weights,
+                                    original.required_seq_len_multiple);
   d2v::HfData2VecAudio hf(converted.arch, converted.weights);
   nlohmann::json results = nlohmann::json::array();
   std::printf("BLAS: libblas.so.3 -> %s\n", BlasLibrary().c_str());
-  std::printf("model: base fine-tuned (12 layers, width 768, FFN 3072), batch 4 x (5, 4, 3, 2) s, %.1f GFLOP on valid frames\n\n",
-              flops / 1e9);
-  std::printf("| threads | pass | seconds per forward | GFLOP/s (valid frames) | matmul peak GFLOP/s | of peak |\n");
+  std::printf(
+      "model: base fine-tuned (12 layers, width 768, FFN 3072), batch 4 x (5, "
+      "4, 3, 2) s, %.1f GFLOP on valid frames\n\n",
+      flops / 1e9);
+  std::printf(
+      "| threads | pass | seconds per forward | GFLOP/s (valid frames) | "
+      "matmul peak GFLOP/s | of peak |\n");
   std::printf("|---|---|---|---|---|---|\n");
   for (int threads : {1, 2}) {
     torch::set_num_threads(threads);
@@ -152,16 +171,21 @@ absl::Status Run() {
       }
       const double seconds = Median(runs);
       const double gflops = flops / seconds / 1e9;
-      std::printf("| %d | %s | %.2f | %.1f | %.1f | %.0f%% |\n", threads, pass, seconds, gflops, peak,
-                  100 * gflops / peak);
-      results.push_back({{"threads", threads}, {"pass", pass}, {"seconds", seconds}, {"gflops", gflops},
+      std::printf("| %d | %s | %.2f | %.1f | %.1f | %.0f%% |\n", threads, pass,
+                  seconds, gflops, peak, 100 * gflops / peak);
+      results.push_back({{"threads", threads},
+                         {"pass", pass},
+                         {"seconds", seconds},
+                         {"gflops", gflops},
                          {"matmul_peak_gflops", peak}});
     }
   }
   std::printf("\npeak RSS: %.0f MB\n", PeakRssMb());
   const std::string json_path = ResolveUserPath(absl::GetFlag(FLAGS_json));
   if (!json_path.empty()) {
-    nlohmann::json out = {{"blas", BlasLibrary()}, {"valid_frame_gflop", flops / 1e9}, {"peak_rss_mb", PeakRssMb()},
+    nlohmann::json out = {{"blas", BlasLibrary()},
+                          {"valid_frame_gflop", flops / 1e9},
+                          {"peak_rss_mb", PeakRssMb()},
                           {"runs", results}};
     std::ofstream(json_path) << out.dump(2) << "\n";
   }

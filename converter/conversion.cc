@@ -42,11 +42,16 @@ constexpr uint64_t kProgressThreshold = 256 << 20;
 class OutputFile {
  public:
   static absl::StatusOr<OutputFile> Create(const std::string& path) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return absl::InternalError(absl::StrCat(path, ": cannot create: ", std::strerror(errno)));
+    int fd =
+        ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+      return absl::InternalError(
+          absl::StrCat(path, ": cannot create: ", std::strerror(errno)));
     return OutputFile(path, fd);
   }
-  OutputFile(OutputFile&& o) noexcept : path_(std::move(o.path_)), fd_(o.fd_) { o.fd_ = -1; }
+  OutputFile(OutputFile&& o) noexcept : path_(std::move(o.path_)), fd_(o.fd_) {
+    o.fd_ = -1;
+  }
   ~OutputFile() {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -54,7 +59,9 @@ class OutputFile {
     while (!bytes.empty()) {
       ssize_t n = ::write(fd_, bytes.data(), bytes.size());
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return absl::InternalError(absl::StrCat(path_, ": write failed: ", std::strerror(errno)));
+      if (n <= 0)
+        return absl::InternalError(
+            absl::StrCat(path_, ": write failed: ", std::strerror(errno)));
       bytes.remove_prefix(static_cast<size_t>(n));
     }
     return absl::OkStatus();
@@ -63,7 +70,9 @@ class OutputFile {
   absl::Status Close() {
     int fd = fd_;
     fd_ = -1;
-    if (::close(fd) != 0) return absl::InternalError(absl::StrCat(path_, ": close failed: ", std::strerror(errno)));
+    if (::close(fd) != 0)
+      return absl::InternalError(
+          absl::StrCat(path_, ": close failed: ", std::strerror(errno)));
     return absl::OkStatus();
   }
 
@@ -76,14 +85,17 @@ class OutputFile {
 class Progress {
  public:
   Progress(bool enabled, std::string what, uint64_t total)
-      : enabled_(enabled && total >= kProgressThreshold), what_(std::move(what)), total_(total) {}
+      : enabled_(enabled && total >= kProgressThreshold),
+        what_(std::move(what)),
+        total_(total) {}
   void Advance(uint64_t bytes) {
     if (!enabled_) return;
     done_ += bytes;
     int percent = static_cast<int>(100 * done_ / total_);
     if (percent != last_) {
       last_ = percent;
-      std::fprintf(stderr, "\rwriting %s: %3d%% of %.1f MB", what_.c_str(), percent, total_ / 1e6);
+      std::fprintf(stderr, "\rwriting %s: %3d%% of %.1f MB", what_.c_str(),
+                   percent, total_ / 1e6);
       if (done_ >= total_) std::fputc('\n', stderr);
     }
   }
@@ -110,14 +122,16 @@ struct TensorSink {
 // Copies [offset, offset + size) of `from` to the current position of
 // `to` without passing through user space. False if the kernel cannot (and
 // nothing was copied); an error if it stops half way.
-absl::StatusOr<bool> CopyFileRange(const MappedFile& from, uint64_t offset, uint64_t size, int to) {
+absl::StatusOr<bool> CopyFileRange(const MappedFile& from, uint64_t offset,
+                                   uint64_t size, int to) {
   loff_t in = static_cast<loff_t>(offset);
   bool copied = false;
   while (size > 0) {
     ssize_t n = ::copy_file_range(from.fd(), &in, to, nullptr, size, 0);
     if (n <= 0) {
       if (!copied) return false;
-      return absl::InternalError(absl::StrCat(from.path(), ": copy to the output failed: ", std::strerror(errno)));
+      return absl::InternalError(absl::StrCat(
+          from.path(), ": copy to the output failed: ", std::strerror(errno)));
     }
     copied = true;
     size -= static_cast<uint64_t>(n);
@@ -128,22 +142,29 @@ absl::StatusOr<bool> CopyFileRange(const MappedFile& from, uint64_t offset, uint
 // Streams one tensor from the checkpoint into `sink` through a bounded
 // window, casting only when asked to, and releases the checkpoint's pages
 // as they are consumed.
-absl::Status StreamTensor(const FairseqCheckpoint& checkpoint, const d2v::MappedTensor& t, DType to,
+absl::Status StreamTensor(const FairseqCheckpoint& checkpoint,
+                          const d2v::MappedTensor& t, DType to,
                           const TensorSink& sink, Progress& progress) {
-  ASSIGN_OR_RETURN(EntryBytes bytes, checkpoint.archive().TensorBytes(*t.tensor));
+  ASSIGN_OR_RETURN(EntryBytes bytes,
+                   checkpoint.archive().TensorBytes(*t.tensor));
   const DType from = t.tensor->storage->dtype;
   const MappedFile& file = *checkpoint.archive().zip().file();
   absl::string_view src = bytes.view();
   const uint64_t in_item = ItemSize(from);
   const uint64_t out_item = ItemSize(to);
-  const uint64_t window_elements = std::max<uint64_t>(1, kWindowBytes / std::max(in_item, out_item));
+  const uint64_t window_elements =
+      std::max<uint64_t>(1, kWindowBytes / std::max(in_item, out_item));
   std::string buffer;
-  for (uint64_t first = 0; first * in_item < src.size(); first += window_elements) {
-    uint64_t count = std::min<uint64_t>(window_elements, src.size() / in_item - first);
+  for (uint64_t first = 0; first * in_item < src.size();
+       first += window_elements) {
+    uint64_t count =
+        std::min<uint64_t>(window_elements, src.size() / in_item - first);
     absl::string_view chunk = src.substr(first * in_item, count * in_item);
-    const uint64_t file_offset = static_cast<uint64_t>(chunk.data() - file.bytes().data());
+    const uint64_t file_offset =
+        static_cast<uint64_t>(chunk.data() - file.bytes().data());
     if (from == to && bytes.mapped() && sink.fd >= 0 && first == 0) {
-      ASSIGN_OR_RETURN(bool copied, CopyFileRange(file, file_offset, src.size(), sink.fd));
+      ASSIGN_OR_RETURN(bool copied,
+                       CopyFileRange(file, file_offset, src.size(), sink.fd));
       if (copied) {
         progress.Advance(src.size());
         break;
@@ -154,8 +175,9 @@ absl::Status StreamTensor(const FairseqCheckpoint& checkpoint, const d2v::Mapped
     } else {
       buffer.resize(count * out_item);
       if (!CastFloats(from, chunk.data(), to, buffer.data(), count)) {
-        return absl::InvalidArgumentError(absl::StrCat(checkpoint.path(), ": cannot cast '", t.fairseq_name,
-                                                       "' from ", TorchName(from), " to ", TorchName(to)));
+        return absl::InvalidArgumentError(
+            absl::StrCat(checkpoint.path(), ": cannot cast '", t.fairseq_name,
+                         "' from ", TorchName(from), " to ", TorchName(to)));
       }
       RETURN_IF_ERROR(sink.write(buffer));
     }
@@ -165,16 +187,20 @@ absl::Status StreamTensor(const FairseqCheckpoint& checkpoint, const d2v::Mapped
   return absl::OkStatus();
 }
 
-uint64_t OutputBytes(const d2v::WeightMapping& mapping, const ConversionOptions& options) {
+uint64_t OutputBytes(const d2v::WeightMapping& mapping,
+                     const ConversionOptions& options) {
   uint64_t total = 0;
   for (const d2v::MappedTensor& t : mapping.tensors) {
-    total += static_cast<uint64_t>(t.tensor->numel()) * ItemSize(OutputDType(options, *t.tensor));
+    total += static_cast<uint64_t>(t.tensor->numel()) *
+             ItemSize(OutputDType(options, *t.tensor));
   }
   return total;
 }
 
-absl::Status WriteSafetensors(const FairseqCheckpoint& checkpoint, const d2v::WeightMapping& mapping,
-                              const ConversionOptions& options, const std::string& path) {
+absl::Status WriteSafetensors(const FairseqCheckpoint& checkpoint,
+                              const d2v::WeightMapping& mapping,
+                              const ConversionOptions& options,
+                              const std::string& path) {
   SafetensorsLayout layout;
   layout.SetMetadata("format", "pt");
   for (const d2v::MappedTensor& t : mapping.tensors) {
@@ -183,17 +209,21 @@ absl::Status WriteSafetensors(const FairseqCheckpoint& checkpoint, const d2v::We
   ASSIGN_OR_RETURN(OutputFile out, OutputFile::Create(path));
   RETURN_IF_ERROR(out.Write(layout.Header()));
   Progress progress(options.progress, "model.safetensors", layout.data_size());
-  const TensorSink sink{[&out](absl::string_view bytes) { return out.Write(bytes); }, out.fd()};
+  const TensorSink sink{
+      [&out](absl::string_view bytes) { return out.Write(bytes); }, out.fd()};
   for (const d2v::MappedTensor& t : mapping.tensors) {
-    RETURN_IF_ERROR(StreamTensor(checkpoint, t, OutputDType(options, *t.tensor), sink, progress));
+    RETURN_IF_ERROR(StreamTensor(checkpoint, t, OutputDType(options, *t.tensor),
+                                 sink, progress));
   }
   return out.Close();
 }
 
 // pytorch_model.bin: torch.save of an OrderedDict name -> tensor, which
 // torch.load(path, weights_only=True) accepts.
-absl::Status WriteTorchBin(const FairseqCheckpoint& checkpoint, const d2v::WeightMapping& mapping,
-                           const ConversionOptions& options, const std::string& path) {
+absl::Status WriteTorchBin(const FairseqCheckpoint& checkpoint,
+                           const d2v::WeightMapping& mapping,
+                           const ConversionOptions& options,
+                           const std::string& path) {
   TorchSaveWriter writer("pytorch_model");
   PickleWriter& p = writer.pickle();
   p.Global("collections", "OrderedDict");
@@ -205,12 +235,16 @@ absl::Status WriteTorchBin(const FairseqCheckpoint& checkpoint, const d2v::Weigh
     writer.Tensor(OutputDType(options, *t.tensor), t.tensor->shape);
   }
   p.SetItems();
-  Progress progress(options.progress, "pytorch_model.bin", OutputBytes(mapping, options));
+  Progress progress(options.progress, "pytorch_model.bin",
+                    OutputBytes(mapping, options));
   return writer.Finish(path, [&](size_t index, ZipWriter& zip) {
     const d2v::MappedTensor& t = mapping.tensors[index];
-    // The zip writer computes each entry's CRC-32, so the bytes pass through it.
-    const TensorSink sink{[&zip](absl::string_view bytes) { return zip.Write(bytes); }};
-    return StreamTensor(checkpoint, t, OutputDType(options, *t.tensor), sink, progress);
+    // The zip writer computes each entry's CRC-32, so the bytes pass through
+    // it.
+    const TensorSink sink{
+        [&zip](absl::string_view bytes) { return zip.Write(bytes); }};
+    return StreamTensor(checkpoint, t, OutputDType(options, *t.tensor), sink,
+                        progress);
   });
 }
 
@@ -224,23 +258,31 @@ absl::StatusOr<std::string> ReadText(const std::string& path) {
 
 std::string DictionaryFile(const std::string& path) {
   struct stat st;
-  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return absl::StrCat(path, "/dict.ltr.txt");
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    return absl::StrCat(path, "/dict.ltr.txt");
   return path;
 }
 
 // Fields of a user's config.json replace the inferred ones one by one.
-absl::Status ApplyConfigOverrides(const std::string& path, nlohmann::json& config,
+absl::Status ApplyConfigOverrides(const std::string& path,
+                                  nlohmann::json& config,
                                   std::vector<std::string>& notes) {
   ASSIGN_OR_RETURN(std::string text, ReadText(path));
-  nlohmann::json overrides = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!overrides.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": not a JSON object"));
-  if (overrides.contains("model_type") && overrides["model_type"] != "data2vec-audio") {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": model_type is ", overrides["model_type"].dump(),
-                                                   ", not \"data2vec-audio\""));
+  nlohmann::json overrides =
+      nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!overrides.is_object())
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a JSON object"));
+  if (overrides.contains("model_type") &&
+      overrides["model_type"] != "data2vec-audio") {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": model_type is ", overrides["model_type"].dump(),
+                     ", not \"data2vec-audio\""));
   }
   for (auto& [key, value] : overrides.items()) {
     if (config.contains(key) && config[key] != value) {
-      notes.push_back(absl::StrCat(key, " = ", value.dump(), " from ", path, " (inferred ", config[key].dump(), ")"));
+      notes.push_back(absl::StrCat(key, " = ", value.dump(), " from ", path,
+                                   " (inferred ", config[key].dump(), ")"));
     }
     config[key] = value;
   }
@@ -253,8 +295,10 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
   ConversionSummary summary;
   summary.output_dir = options.output_dir;
   // Refuse an occupied target before doing any work.
-  RETURN_IF_ERROR(StagedDirectory::CheckTarget(options.output_dir, options.overwrite));
-  ASSIGN_OR_RETURN(FairseqCheckpoint checkpoint, FairseqCheckpoint::Load(options.checkpoint_path));
+  RETURN_IF_ERROR(
+      StagedDirectory::CheckTarget(options.output_dir, options.overwrite));
+  ASSIGN_OR_RETURN(FairseqCheckpoint checkpoint,
+                   FairseqCheckpoint::Load(options.checkpoint_path));
   // Damage anywhere (optimizer state included) is reported, naming the
   // entry. The CRC pass reads the whole file, so it runs on the second core
   // while the conversion streams; nothing is committed before it agrees.
@@ -264,8 +308,10 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
   ASSIGN_OR_RETURN(d2v::ModelKind kind, d2v::DetectKind(checkpoint));
   summary.model_kind = d2v::KindName(kind);
   if (options.not_finetuned && kind != d2v::ModelKind::kPretrained) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        checkpoint.path(), ": --not_finetuned was given, but this is a fine-tuned (wav2vec_ctc) checkpoint"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(checkpoint.path(),
+                     ": --not_finetuned was given, but this is a fine-tuned "
+                     "(wav2vec_ctc) checkpoint"));
   }
   RETURN_IF_ERROR(d2v::CheckRepresentable(checkpoint, kind));
 
@@ -273,42 +319,57 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
   std::optional<int64_t> vocab_size;
   if (kind == d2v::ModelKind::kCtc) {
     if (options.dict_path.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          checkpoint.path(), ": a CTC checkpoint needs its fairseq dictionary: pass --dict_path=dict.ltr.txt"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(checkpoint.path(),
+                       ": a CTC checkpoint needs its fairseq dictionary: pass "
+                       "--dict_path=dict.ltr.txt"));
     }
-    ASSIGN_OR_RETURN(dictionary, FairseqDictionary::Load(DictionaryFile(options.dict_path)));
+    ASSIGN_OR_RETURN(
+        dictionary, FairseqDictionary::Load(DictionaryFile(options.dict_path)));
     const TensorRef* head = checkpoint.FindTensor("w2v_encoder.proj.weight");
     if (head == nullptr || head->shape.size() != 2) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(checkpoint.path(), ": CTC checkpoint without a 2-D w2v_encoder.proj.weight"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          checkpoint.path(),
+          ": CTC checkpoint without a 2-D w2v_encoder.proj.weight"));
     }
     if (static_cast<int64_t>(dictionary->size()) != head->shape[0]) {
       return absl::InvalidArgumentError(absl::StrCat(
-          DictionaryFile(options.dict_path), ": ", dictionary->size(), " symbols (4 specials + ",
-          dictionary->size() - 4, " lines), but w2v_encoder.proj.weight in ", checkpoint.path(), " has ",
-          head->shape[0], " rows: not this model's dictionary"));
+          DictionaryFile(options.dict_path), ": ", dictionary->size(),
+          " symbols (4 specials + ", dictionary->size() - 4,
+          " lines), but w2v_encoder.proj.weight in ", checkpoint.path(),
+          " has ", head->shape[0], " rows: not this model's dictionary"));
     }
     vocab_size = static_cast<int64_t>(dictionary->size());
   } else if (!options.dict_path.empty()) {
-    summary.notes.push_back("--dict_path ignored: a pretrained model has no CTC head");
+    summary.notes.push_back(
+        "--dict_path ignored: a pretrained model has no CTC head");
   }
 
-  ASSIGN_OR_RETURN(d2v::InferredConfig inferred, d2v::InferConfig(checkpoint, kind, vocab_size));
+  ASSIGN_OR_RETURN(d2v::InferredConfig inferred,
+                   d2v::InferConfig(checkpoint, kind, vocab_size));
   summary.defaulted = inferred.defaulted;
   if (!options.config_path.empty()) {
-    RETURN_IF_ERROR(ApplyConfigOverrides(options.config_path, inferred.hf_config, summary.notes));
+    RETURN_IF_ERROR(ApplyConfigOverrides(options.config_path,
+                                         inferred.hf_config, summary.notes));
   }
-  const std::string config_source = options.config_path.empty() ? checkpoint.path() : options.config_path;
-  ASSIGN_OR_RETURN(d2v::Architecture arch, d2v::Architecture::FromHfConfig(inferred.hf_config, config_source));
+  const std::string config_source =
+      options.config_path.empty() ? checkpoint.path() : options.config_path;
+  ASSIGN_OR_RETURN(
+      d2v::Architecture arch,
+      d2v::Architecture::FromHfConfig(inferred.hf_config, config_source));
   if (arch.ctc != (kind == d2v::ModelKind::kCtc)) {
-    return absl::InvalidArgumentError(absl::StrCat(config_source, ": architectures ",
-                                                   inferred.hf_config["architectures"].dump(),
-                                                   " do not fit a ", d2v::KindName(kind), " checkpoint"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(config_source, ": architectures ",
+                     inferred.hf_config["architectures"].dump(),
+                     " do not fit a ", d2v::KindName(kind), " checkpoint"));
   }
-  absl::StatusOr<d2v::WeightMapping> mapped = d2v::MapWeights(checkpoint, kind, arch, options.strict);
+  absl::StatusOr<d2v::WeightMapping> mapped =
+      d2v::MapWeights(checkpoint, kind, arch, options.strict);
   if (!mapped.ok() && !options.config_path.empty()) {
-    return absl::Status(mapped.status().code(),
-                        absl::StrCat(mapped.status().message(), " (config from ", options.config_path, ")"));
+    return absl::Status(
+        mapped.status().code(),
+        absl::StrCat(mapped.status().message(), " (config from ",
+                     options.config_path, ")"));
   }
   ASSIGN_OR_RETURN(d2v::WeightMapping mapping, std::move(mapped));
   summary.skipped = mapping.skipped;
@@ -319,19 +380,24 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
   for (const d2v::MappedTensor& t : mapping.tensors) {
     DType d = OutputDType(options, *t.tensor);
     if (!stored) stored = d;
-    if (*stored != d) stored = DType::kF32;  // mixed: transformers loads into float32
+    if (*stored != d)
+      stored = DType::kF32;  // mixed: transformers loads into float32
     summary.parameters += t.tensor->numel();
   }
-  inferred.hf_config["torch_dtype"] = std::string(TorchName(stored.value_or(DType::kF32)));
+  inferred.hf_config["torch_dtype"] =
+      std::string(TorchName(stored.value_or(DType::kF32)));
   summary.tensors_written = static_cast<int64_t>(mapping.tensors.size());
 
-  ASSIGN_OR_RETURN(StagedDirectory staged, StagedDirectory::Create(options.output_dir, options.overwrite));
+  ASSIGN_OR_RETURN(
+      StagedDirectory staged,
+      StagedDirectory::Create(options.output_dir, options.overwrite));
   std::map<std::string, std::string> small_files = {
       {"config.json", inferred.hf_config.dump(2) + "\n"},
       {"preprocessor_config.json", inferred.preprocessor_config.dump(2) + "\n"},
   };
   if (dictionary) {
-    for (auto& [name, text] : CtcTokenizerFiles(dictionary->symbols())) small_files[name] = text;
+    for (auto& [name, text] : CtcTokenizerFiles(dictionary->symbols()))
+      small_files[name] = text;
   }
   for (const auto& [name, text] : small_files) {
     RETURN_IF_ERROR(staged.WriteFile(name, text));
@@ -341,13 +407,15 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
     const std::string path = staged.PathOf("model.safetensors");
     RETURN_IF_ERROR(WriteSafetensors(checkpoint, mapping, options, path));
     struct stat st;
-    if (::stat(path.c_str(), &st) == 0) summary.files["model.safetensors"] = static_cast<uint64_t>(st.st_size);
+    if (::stat(path.c_str(), &st) == 0)
+      summary.files["model.safetensors"] = static_cast<uint64_t>(st.st_size);
   }
   if (options.write_bin) {
     const std::string path = staged.PathOf("pytorch_model.bin");
     RETURN_IF_ERROR(WriteTorchBin(checkpoint, mapping, options, path));
     struct stat st;
-    if (::stat(path.c_str(), &st) == 0) summary.files["pytorch_model.bin"] = static_cast<uint64_t>(st.st_size);
+    if (::stat(path.c_str(), &st) == 0)
+      summary.files["pytorch_model.bin"] = static_cast<uint64_t>(st.st_size);
   }
   RETURN_IF_ERROR(crc.get());
   RETURN_IF_ERROR(staged.Commit());
@@ -359,15 +427,21 @@ std::string ConversionSummary::ToText() const {
   uint64_t total = 0;
   for (const auto& [name, size] : files) total += size;
   absl::StrAppend(&out, "model: ", model_kind, "\n");
-  absl::StrAppend(&out, "parameters: ", parameters, " in ", tensors_written, " tensors\n");
+  absl::StrAppend(&out, "parameters: ", parameters, " in ", tensors_written,
+                  " tensors\n");
   for (const auto& [category, names] : skipped) {
-    absl::StrAppend(&out, "skipped (training only): ", category, ": ", names.size(), " tensors\n");
+    absl::StrAppend(&out, "skipped (training only): ", category, ": ",
+                    names.size(), " tensors\n");
   }
-  for (const std::string& name : unmapped) absl::StrAppend(&out, "not converted (non-strict): ", name, "\n");
-  for (const std::string& d : defaulted) absl::StrAppend(&out, "default used: ", d, "\n");
+  for (const std::string& name : unmapped)
+    absl::StrAppend(&out, "not converted (non-strict): ", name, "\n");
+  for (const std::string& d : defaulted)
+    absl::StrAppend(&out, "default used: ", d, "\n");
   for (const std::string& n : notes) absl::StrAppend(&out, "note: ", n, "\n");
-  for (const auto& [name, size] : files) absl::StrAppend(&out, "wrote ", name, " (", size, " bytes)\n");
-  absl::StrAppend(&out, "output: ", output_dir, " (", absl::StrFormat("%.1f", total / 1e6), " MB)\n");
+  for (const auto& [name, size] : files)
+    absl::StrAppend(&out, "wrote ", name, " (", size, " bytes)\n");
+  absl::StrAppend(&out, "output: ", output_dir, " (",
+                  absl::StrFormat("%.1f", total / 1e6), " MB)\n");
   return out;
 }
 

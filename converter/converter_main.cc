@@ -13,27 +13,39 @@
 #include "converter/conversion.h"
 
 ABSL_FLAG(std::string, checkpoint_path, "", "fairseq checkpoint.pt to convert");
-ABSL_FLAG(std::string, pytorch_dump_folder_path, "", "output directory (created atomically)");
-ABSL_FLAG(std::string, dict_path, "", "fairseq dict.ltr.txt, or its directory (CTC models)");
-ABSL_FLAG(std::string, config_path, "", "HF config.json whose fields override the inferred ones");
+ABSL_FLAG(std::string, pytorch_dump_folder_path, "",
+          "output directory (created atomically)");
+ABSL_FLAG(std::string, dict_path, "",
+          "fairseq dict.ltr.txt, or its directory (CTC models)");
+ABSL_FLAG(std::string, config_path, "",
+          "HF config.json whose fields override the inferred ones");
 ABSL_FLAG(bool, not_finetuned, false,
-          "accepted for compatibility; the kind is detected, and this asserts a pretrained checkpoint");
-ABSL_FLAG(bool, overwrite, false, "replace an existing non-empty output directory");
+          "accepted for compatibility; the kind is detected, and this asserts "
+          "a pretrained checkpoint");
+ABSL_FLAG(bool, overwrite, false,
+          "replace an existing non-empty output directory");
 ABSL_FLAG(std::string, dtype, "keep", "keep|float32|float16|bfloat16");
 ABSL_FLAG(std::string, format, "safetensors", "safetensors|bin|both");
-ABSL_FLAG(bool, strict, true, "fail on fairseq tensors that have no place in the HF model");
+ABSL_FLAG(bool, strict, true,
+          "fail on fairseq tensors that have no place in the HF model");
 
 int main(int argc, char** argv) {
   using namespace fairport;
   std::vector<std::string> rest = ParseFlagsOrExit(
       argc, argv,
-      "converter --checkpoint_path=checkpoint.pt --pytorch_dump_folder_path=OUT [--dict_path=dict.ltr.txt]");
-  if (!rest.empty()) ExitBadUsage(absl::StrCat("unexpected argument '", rest[0], "'"));
+      "converter --checkpoint_path=checkpoint.pt "
+      "--pytorch_dump_folder_path=OUT [--dict_path=dict.ltr.txt]");
+  if (!rest.empty())
+    ExitBadUsage(absl::StrCat("unexpected argument '", rest[0], "'"));
   ConversionOptions options;
-  options.checkpoint_path = ResolveUserPath(absl::GetFlag(FLAGS_checkpoint_path));
-  options.output_dir = ResolveUserPath(absl::GetFlag(FLAGS_pytorch_dump_folder_path));
-  if (options.checkpoint_path.empty()) ExitBadUsage("--checkpoint_path is required");
-  if (options.output_dir.empty()) ExitBadUsage("--pytorch_dump_folder_path is required");
+  options.checkpoint_path =
+      ResolveUserPath(absl::GetFlag(FLAGS_checkpoint_path));
+  options.output_dir =
+      ResolveUserPath(absl::GetFlag(FLAGS_pytorch_dump_folder_path));
+  if (options.checkpoint_path.empty())
+    ExitBadUsage("--checkpoint_path is required");
+  if (options.output_dir.empty())
+    ExitBadUsage("--pytorch_dump_folder_path is required");
   options.dict_path = ResolveUserPath(absl::GetFlag(FLAGS_dict_path));
   options.config_path = ResolveUserPath(absl::GetFlag(FLAGS_config_path));
   options.not_finetuned = absl::GetFlag(FLAGS_not_finetuned);
@@ -47,11 +59,14 @@ int main(int argc, char** argv) {
   } else if (dtype == "bfloat16") {
     options.dtype = DType::kBF16;
   } else if (dtype != "keep") {
-    ExitBadUsage(absl::StrCat("--dtype must be keep, float32, float16 or bfloat16, not '", dtype, "'"));
+    ExitBadUsage(absl::StrCat(
+        "--dtype must be keep, float32, float16 or bfloat16, not '", dtype,
+        "'"));
   }
   const std::string format = absl::GetFlag(FLAGS_format);
   if (format != "safetensors" && format != "bin" && format != "both") {
-    ExitBadUsage(absl::StrCat("--format must be safetensors, bin or both, not '", format, "'"));
+    ExitBadUsage(absl::StrCat(
+        "--format must be safetensors, bin or both, not '", format, "'"));
   }
   options.write_safetensors = format != "bin";
   options.write_bin = format != "safetensors";

@@ -20,37 +20,49 @@ absl::Status Inspect(const std::string& path) {
   RETURN_IF_ERROR(checkpoint.archive().zip().VerifyAllCrcs());
   std::string out;
   absl::StrAppend(&out, "file: ", path, "\n");
-  absl::StrAppend(&out, "integrity: ", checkpoint.archive().zip().entries().size(),
+  absl::StrAppend(&out,
+                  "integrity: ", checkpoint.archive().zip().entries().size(),
                   " zip entries, CRC-32 verified\n");
-  absl::StrAppend(&out, "config: ", checkpoint.legacy_args() ? "legacy args (argparse.Namespace)" : "cfg (hydra)",
+  absl::StrAppend(&out, "config: ",
+                  checkpoint.legacy_args() ? "legacy args (argparse.Namespace)"
+                                           : "cfg (hydra)",
                   "\n");
   absl::StrAppend(&out, "architecture: ", checkpoint.architecture(), "\n");
-  absl::StatusOr<data2vec_audio::ModelKind> kind = data2vec_audio::DetectKind(checkpoint);
+  absl::StatusOr<data2vec_audio::ModelKind> kind =
+      data2vec_audio::DetectKind(checkpoint);
   if (kind.ok()) {
-    absl::StrAppend(&out, "model kind: ", data2vec_audio::KindName(*kind), "\n");
+    absl::StrAppend(&out, "model kind: ", data2vec_audio::KindName(*kind),
+                    "\n");
     absl::StatusOr<data2vec_audio::InferredConfig> config =
         data2vec_audio::InferConfig(checkpoint, *kind, std::nullopt);
     if (config.ok()) {
       const auto& c = config->hf_config;
-      absl::StrAppend(&out, "config summary: hidden ", c["hidden_size"].dump(), ", layers ",
-                      c["num_hidden_layers"].dump(), ", heads ", c["num_attention_heads"].dump(), ", ffn ",
-                      c["intermediate_size"].dump(), ", conv_dim ", c["conv_dim"].dump(), ", conv_kernel ",
-                      c["conv_kernel"].dump(), ", conv_stride ", c["conv_stride"].dump(), ", pos_conv ",
-                      c["num_conv_pos_embeddings"].dump(), " x kernel ", c["conv_pos_kernel_size"].dump(),
-                      "\n");
+      absl::StrAppend(&out, "config summary: hidden ", c["hidden_size"].dump(),
+                      ", layers ", c["num_hidden_layers"].dump(), ", heads ",
+                      c["num_attention_heads"].dump(), ", ffn ",
+                      c["intermediate_size"].dump(), ", conv_dim ",
+                      c["conv_dim"].dump(), ", conv_kernel ",
+                      c["conv_kernel"].dump(), ", conv_stride ",
+                      c["conv_stride"].dump(), ", pos_conv ",
+                      c["num_conv_pos_embeddings"].dump(), " x kernel ",
+                      c["conv_pos_kernel_size"].dump(), "\n");
     } else {
-      absl::StrAppend(&out, "config summary: unavailable: ", config.status().message(), "\n");
+      absl::StrAppend(&out, "config summary: unavailable: ",
+                      config.status().message(), "\n");
     }
   } else {
-    absl::StrAppend(&out, "model kind: not convertible: ", kind.status().message(), "\n");
+    absl::StrAppend(
+        &out, "model kind: not convertible: ", kind.status().message(), "\n");
   }
   int64_t parameters = 0;
-  for (const NamedTensor& t : checkpoint.state_dict()) parameters += t.tensor->numel();
-  absl::StrAppend(&out, "tensors: ", checkpoint.state_dict().size(), " (", parameters, " elements)\n");
+  for (const NamedTensor& t : checkpoint.state_dict())
+    parameters += t.tensor->numel();
+  absl::StrAppend(&out, "tensors: ", checkpoint.state_dict().size(), " (",
+                  parameters, " elements)\n");
   for (const NamedTensor& t : checkpoint.state_dict()) {
-    absl::StrAppend(&out, t.name, "\t", TorchName(t.tensor->storage->dtype), "\t[",
-                    absl::StrJoin(t.tensor->shape, ", "), "]", t.tensor->IsContiguous() ? "" : "\tnon-contiguous",
-                    "\n");
+    absl::StrAppend(&out, t.name, "\t", TorchName(t.tensor->storage->dtype),
+                    "\t[", absl::StrJoin(t.tensor->shape, ", "), "]",
+                    t.tensor->IsContiguous() ? "" : "\tnon-contiguous", "\n");
   }
   std::fputs(out.c_str(), stdout);
   return absl::OkStatus();
@@ -61,8 +73,10 @@ absl::Status Inspect(const std::string& path) {
 
 int main(int argc, char** argv) {
   using namespace fairport;
-  std::vector<std::string> files = ParseFlagsOrExit(argc, argv, "inspect CHECKPOINT.pt");
-  if (files.size() != 1) ExitBadUsage("inspect takes exactly one checkpoint file");
+  std::vector<std::string> files =
+      ParseFlagsOrExit(argc, argv, "inspect CHECKPOINT.pt");
+  if (files.size() != 1)
+    ExitBadUsage("inspect takes exactly one checkpoint file");
   absl::Status status = Inspect(ResolveUserPath(files[0]));
   return status.ok() ? 0 : ReportError(status);
 }

@@ -21,12 +21,13 @@ struct AudioReadOptions {
 
 // Mono samples at 16 kHz. Errors name the file: unreadable, not mono, not
 // 16 kHz (unless resampling), empty.
-absl::StatusOr<std::vector<float>> ReadAudio(const std::string& path, const AudioReadOptions& options = {});
+absl::StatusOr<std::vector<float>> ReadAudio(
+    const std::string& path, const AudioReadOptions& options = {});
 
 struct AudioBatch {
   int64_t batch = 0;
   int64_t max_length = 0;
-  std::vector<float> values;           // (batch, max_length), right-padded with 0
+  std::vector<float> values;  // (batch, max_length), right-padded with 0
   std::vector<int64_t> attention_mask;  // (batch, max_length), 1 = valid sample
   std::vector<int64_t> lengths;
 };
@@ -34,7 +35,8 @@ struct AudioBatch {
 // Right-pads `utterances` into one batch. With `normalize`, each utterance
 // becomes zero-mean, unit-variance over its valid samples (eps 1e-7), as
 // Wav2Vec2FeatureExtractor.zero_mean_unit_var_norm computes it.
-AudioBatch MakeBatch(const std::vector<std::vector<float>>& utterances, bool normalize);
+AudioBatch MakeBatch(const std::vector<std::vector<float>>& utterances,
+                     bool normalize);
 
 }  // namespace fairport
 

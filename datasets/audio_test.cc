@@ -13,7 +13,8 @@
 namespace fairport {
 namespace {
 
-std::string WriteAudio(const std::string& name, int format, int rate, int channels, const std::vector<float>& samples) {
+std::string WriteAudio(const std::string& name, int format, int rate,
+                       int channels, const std::vector<float>& samples) {
   const std::string path = testing::TempDir() + "/" + name;
   SF_INFO info{};
   info.samplerate = rate;
@@ -28,7 +29,8 @@ std::string WriteAudio(const std::string& name, int format, int rate, int channe
 
 std::vector<float> Ramp(size_t n) {
   std::vector<float> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>(std::sin(0.01 * i) * 0.5);
+  for (size_t i = 0; i < n; ++i)
+    v[i] = static_cast<float>(std::sin(0.01 * i) * 0.5);
   return v;
 }
 
@@ -46,46 +48,61 @@ TEST(AudioTest, ReadsWavEncodingsAndFlacWithinTheirPrecision) {
       {"flac16.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 1.0 / 32768},
   };
   for (const Case& c : cases) {
-    absl::StatusOr<std::vector<float>> read = ReadAudio(WriteAudio(c.name, c.format, 16000, 1, ramp));
+    absl::StatusOr<std::vector<float>> read =
+        ReadAudio(WriteAudio(c.name, c.format, 16000, 1, ramp));
     ASSERT_TRUE(read.ok()) << c.name << ": " << read.status();
     ASSERT_EQ(read->size(), ramp.size()) << c.name;
     double worst = 0;
-    for (size_t i = 0; i < ramp.size(); ++i) worst = std::max(worst, std::abs(double((*read)[i]) - ramp[i]));
+    for (size_t i = 0; i < ramp.size(); ++i)
+      worst = std::max(worst, std::abs(double((*read)[i]) - ramp[i]));
     EXPECT_LE(worst, c.tolerance) << c.name;
   }
 }
 
 TEST(AudioTest, RejectsOtherSampleRatesUnlessResamplingIsAsked) {
-  const std::string path = WriteAudio("22k.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 22050, 1, Ramp(22050));
+  const std::string path = WriteAudio(
+      "22k.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 22050, 1, Ramp(22050));
   absl::StatusOr<std::vector<float>> read = ReadAudio(path);
   ASSERT_FALSE(read.ok());
-  EXPECT_NE(read.status().message().find("22050 Hz"), std::string::npos) << read.status();
+  EXPECT_NE(read.status().message().find("22050 Hz"), std::string::npos)
+      << read.status();
   EXPECT_NE(read.status().message().find(path), std::string::npos);
   AudioReadOptions resample;
   resample.resample = true;
   absl::StatusOr<std::vector<float>> resampled = ReadAudio(path, resample);
   ASSERT_TRUE(resampled.ok()) << resampled.status();
-  EXPECT_NEAR(static_cast<double>(resampled->size()), 16000.0, 2.0);  // one second either way
+  EXPECT_NEAR(static_cast<double>(resampled->size()), 16000.0,
+              2.0);  // one second either way
 }
 
 TEST(AudioTest, RejectsStereoAndEmptyAudio) {
-  EXPECT_FALSE(ReadAudio(WriteAudio("stereo.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 2, Ramp(800))).ok());
-  absl::StatusOr<std::vector<float>> empty = ReadAudio(WriteAudio("empty.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 1, {}));
+  EXPECT_FALSE(
+      ReadAudio(WriteAudio("stereo.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16,
+                           16000, 2, Ramp(800)))
+          .ok());
+  absl::StatusOr<std::vector<float>> empty = ReadAudio(
+      WriteAudio("empty.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 1, {}));
   ASSERT_FALSE(empty.ok());
-  EXPECT_NE(empty.status().message().find("empty"), std::string::npos) << empty.status();
+  EXPECT_NE(empty.status().message().find("empty"), std::string::npos)
+      << empty.status();
 }
 
 TEST(AudioTest, NormalisationMatchesTheFeatureExtractorOnTheFixtures) {
-  absl::StatusOr<NpyArray> raw = ReadNpy(testing::FixturePath("inputs/batch_raw_audio.npy"));
-  absl::StatusOr<NpyArray> lengths = ReadNpy(testing::FixturePath("inputs/batch_lengths.npy"));
-  absl::StatusOr<NpyArray> expected = ReadNpy(testing::FixturePath("inputs/batch_input_values.npy"));
-  absl::StatusOr<NpyArray> mask = ReadNpy(testing::FixturePath("inputs/batch_attention_mask.npy"));
+  absl::StatusOr<NpyArray> raw =
+      ReadNpy(testing::FixturePath("inputs/batch_raw_audio.npy"));
+  absl::StatusOr<NpyArray> lengths =
+      ReadNpy(testing::FixturePath("inputs/batch_lengths.npy"));
+  absl::StatusOr<NpyArray> expected =
+      ReadNpy(testing::FixturePath("inputs/batch_input_values.npy"));
+  absl::StatusOr<NpyArray> mask =
+      ReadNpy(testing::FixturePath("inputs/batch_attention_mask.npy"));
   ASSERT_TRUE(raw.ok() && lengths.ok() && expected.ok() && mask.ok());
   const int64_t width = raw->shape[1];
   std::vector<std::vector<float>> utterances;
   for (int64_t b = 0; b < raw->shape[0]; ++b) {
     const int64_t n = static_cast<int64_t>(lengths->values[b]);
-    utterances.emplace_back(raw->values.begin() + b * width, raw->values.begin() + b * width + n);
+    utterances.emplace_back(raw->values.begin() + b * width,
+                            raw->values.begin() + b * width + n);
   }
   AudioBatch batch = MakeBatch(utterances, /*normalize=*/true);
   ASSERT_EQ(batch.max_length, width);
@@ -98,11 +115,13 @@ TEST(AudioTest, NormalisationMatchesTheFeatureExtractorOnTheFixtures) {
 }
 
 TEST(AudioTest, BundledDefaultSetMatchesItsManifest) {
-  absl::StatusOr<Dataset> set = LoadDatasetManifest("datasets/default/manifest.json");
+  absl::StatusOr<Dataset> set =
+      LoadDatasetManifest("datasets/default/manifest.json");
   ASSERT_TRUE(set.ok()) << set.status();
   ASSERT_EQ(set->utterances.size(), 4u);
   EXPECT_EQ(set->utterances[3].text, "HELLO WORLD");
-  for (const Utterance& u : set->utterances) EXPECT_GT(u.samples.size(), 8000u) << u.id;
+  for (const Utterance& u : set->utterances)
+    EXPECT_GT(u.samples.size(), 8000u) << u.id;
   EXPECT_EQ(set->sha256.size(), 64u);
 }
 
@@ -116,7 +135,8 @@ TEST(AudioTest, SyntheticSetIsDeterministic) {
 }
 
 TEST(AudioTest, Sha256OfKnownBytes) {
-  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256Hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 }  // namespace

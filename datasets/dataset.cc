@@ -34,13 +34,15 @@ absl::Status Finish(Dataset& dataset, const AudioReadOptions& options) {
   for (Utterance& u : dataset.utterances) {
     ASSIGN_OR_RETURN(std::string digest, FileSha256(u.path));
     if (!u.sha256.empty() && u.sha256 != digest) {
-      return absl::DataLossError(absl::StrCat(u.path, ": sha256 is ", digest, ", the manifest says ", u.sha256));
+      return absl::DataLossError(absl::StrCat(
+          u.path, ": sha256 is ", digest, ", the manifest says ", u.sha256));
     }
     u.sha256 = digest;
     ASSIGN_OR_RETURN(u.samples, ReadAudio(u.path, options));
     absl::StrAppend(&ids, u.id, " ", u.sha256, "\n");
   }
-  if (dataset.utterances.empty()) return absl::InvalidArgumentError("the dataset has no utterances");
+  if (dataset.utterances.empty())
+    return absl::InvalidArgumentError("the dataset has no utterances");
   dataset.sha256 = Sha256Hex(ids);
   return absl::OkStatus();
 }
@@ -56,12 +58,14 @@ std::string Sha256Hex(const std::string& bytes) {
 
 absl::StatusOr<std::string> FileSha256(const std::string& path) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  if (file == nullptr)
+    return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
   std::vector<char> buffer(1 << 20);
   size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), file)) > 0) EVP_DigestUpdate(ctx, buffer.data(), n);
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), file)) > 0)
+    EVP_DigestUpdate(ctx, buffer.data(), n);
   const bool failed = std::ferror(file);
   std::fclose(file);
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -72,47 +76,67 @@ absl::StatusOr<std::string> FileSha256(const std::string& path) {
   return Hex(digest, size);
 }
 
-absl::StatusOr<Dataset> LoadDatasetManifest(const std::string& manifest_path, const AudioReadOptions& options) {
+absl::StatusOr<Dataset> LoadDatasetManifest(const std::string& manifest_path,
+                                            const AudioReadOptions& options) {
   std::ifstream in(manifest_path);
-  if (!in) return absl::NotFoundError(absl::StrCat(manifest_path, ": cannot open the dataset manifest"));
+  if (!in)
+    return absl::NotFoundError(
+        absl::StrCat(manifest_path, ": cannot open the dataset manifest"));
   std::stringstream text;
   text << in.rdbuf();
-  nlohmann::json manifest = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (!manifest.is_object() || !manifest.contains("utterances") || !manifest["utterances"].is_array()) {
-    return absl::InvalidArgumentError(absl::StrCat(manifest_path, ": expected {\"utterances\": [...]}"));
+  nlohmann::json manifest =
+      nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (!manifest.is_object() || !manifest.contains("utterances") ||
+      !manifest["utterances"].is_array()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(manifest_path, ": expected {\"utterances\": [...]}"));
   }
-  const std::string dir = manifest_path.substr(0, manifest_path.find_last_of('/') + 1);
+  const std::string dir =
+      manifest_path.substr(0, manifest_path.find_last_of('/') + 1);
   Dataset dataset;
   for (const nlohmann::json& entry : manifest["utterances"]) {
-    if (!entry.is_object() || !entry.contains("audio") || !entry["audio"].is_string()) {
-      return absl::InvalidArgumentError(absl::StrCat(manifest_path, ": every utterance needs an \"audio\" path"));
+    if (!entry.is_object() || !entry.contains("audio") ||
+        !entry["audio"].is_string()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          manifest_path, ": every utterance needs an \"audio\" path"));
     }
     Utterance u;
     const std::string audio = entry["audio"];
     u.path = !audio.empty() && audio[0] == '/' ? audio : dir + audio;
-    u.id = entry.contains("id") && entry["id"].is_string() ? entry["id"].get<std::string>() : Basename(audio);
-    if (entry.contains("text") && entry["text"].is_string()) u.text = entry["text"];
-    if (entry.contains("sha256") && entry["sha256"].is_string()) u.sha256 = entry["sha256"];
+    u.id = entry.contains("id") && entry["id"].is_string()
+               ? entry["id"].get<std::string>()
+               : Basename(audio);
+    if (entry.contains("text") && entry["text"].is_string())
+      u.text = entry["text"];
+    if (entry.contains("sha256") && entry["sha256"].is_string())
+      u.sha256 = entry["sha256"];
     dataset.utterances.push_back(std::move(u));
   }
   RETURN_IF_ERROR(Finish(dataset, options));
   return dataset;
 }
 
-absl::StatusOr<Dataset> LoadAudioFiles(const std::vector<std::string>& paths, const AudioReadOptions& options) {
+absl::StatusOr<Dataset> LoadAudioFiles(const std::vector<std::string>& paths,
+                                       const AudioReadOptions& options) {
   Dataset dataset;
-  for (const std::string& path : paths) dataset.utterances.push_back({Basename(path), path, "", "", {}});
+  for (const std::string& path : paths)
+    dataset.utterances.push_back({Basename(path), path, "", "", {}});
   RETURN_IF_ERROR(Finish(dataset, options));
   return dataset;
 }
 
-absl::StatusOr<Dataset> LoadDataset(const std::string& manifest_path, const std::vector<std::string>& paths,
+absl::StatusOr<Dataset> LoadDataset(const std::string& manifest_path,
+                                    const std::vector<std::string>& paths,
                                     const AudioReadOptions& options) {
   if (!manifest_path.empty() && !paths.empty()) {
-    return absl::InvalidArgumentError("give a dataset manifest or audio files, not both");
+    return absl::InvalidArgumentError(
+        "give a dataset manifest or audio files, not both");
   }
-  if (!manifest_path.empty()) return LoadDatasetManifest(manifest_path, options);
-  if (paths.empty()) return absl::InvalidArgumentError("no audio: give --dataset=manifest.json or audio files");
+  if (!manifest_path.empty())
+    return LoadDatasetManifest(manifest_path, options);
+  if (paths.empty())
+    return absl::InvalidArgumentError(
+        "no audio: give --dataset=manifest.json or audio files");
   return LoadAudioFiles(paths, options);
 }
 

@@ -1,9 +1,9 @@
 // A reference dataset: utterances (id, audio file, optional transcript)
 // from a manifest or a list of files, and the SHA-256 that identifies it.
 //
-// Manifest (JSON): {"utterances": [{"id": "...", "audio": "relative/or/absolute.wav",
-// "text": "...", "sha256": "..."}]}; audio paths are relative to the
-// manifest's directory, and a listed sha256 is checked.
+// Manifest (JSON): {"utterances": [{"id": "...", "audio":
+// "relative/or/absolute.wav", "text": "...", "sha256": "..."}]}; audio paths
+// are relative to the manifest's directory, and a listed sha256 is checked.
 #ifndef FAIRPORT_DATASETS_DATASET_H_
 #define FAIRPORT_DATASETS_DATASET_H_
 
@@ -29,12 +29,15 @@ struct Dataset {
   std::string sha256;
 };
 
-absl::StatusOr<Dataset> LoadDatasetManifest(const std::string& manifest_path, const AudioReadOptions& options = {});
-absl::StatusOr<Dataset> LoadAudioFiles(const std::vector<std::string>& paths, const AudioReadOptions& options = {});
+absl::StatusOr<Dataset> LoadDatasetManifest(
+    const std::string& manifest_path, const AudioReadOptions& options = {});
+absl::StatusOr<Dataset> LoadAudioFiles(const std::vector<std::string>& paths,
+                                       const AudioReadOptions& options = {});
 
 // A manifest, or else audio files: what the tools' --dataset flag and
 // positional arguments give.
-absl::StatusOr<Dataset> LoadDataset(const std::string& manifest_path, const std::vector<std::string>& paths,
+absl::StatusOr<Dataset> LoadDataset(const std::string& manifest_path,
+                                    const std::vector<std::string>& paths,
                                     const AudioReadOptions& options = {});
 
 // Hex SHA-256 of a file's bytes, streamed.

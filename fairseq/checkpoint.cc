@@ -12,15 +12,18 @@ using Kind = PickleValue::Kind;
 // The state dict nests at most one level (`_ema`); allow a little more.
 constexpr int kMaxStateDictDepth = 8;
 
-absl::Status Flatten(const std::string& path, const PickleValue& dict, const std::string& prefix,
-                     int depth, std::vector<NamedTensor>& out) {
+absl::Status Flatten(const std::string& path, const PickleValue& dict,
+                     const std::string& prefix, int depth,
+                     std::vector<NamedTensor>& out) {
   if (depth > kMaxStateDictDepth) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": model['", prefix, "'] nests too deeply"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": model['", prefix, "'] nests too deeply"));
   }
   for (const auto& [key, value] : dict.entries()) {
     if (!key->is(Kind::kString)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(path, ": model has a ", key->TypeName(), " key where names are strings"));
+          absl::StrCat(path, ": model has a ", key->TypeName(),
+                       " key where names are strings"));
     }
     std::string name = absl::StrCat(prefix, key->text());
     if (value->is(Kind::kTensor)) {
@@ -28,8 +31,9 @@ absl::Status Flatten(const std::string& path, const PickleValue& dict, const std
     } else if (value->is(Kind::kDict)) {
       RETURN_IF_ERROR(Flatten(path, *value, name + ".", depth + 1, out));
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": model['", name, "'] is a ",
-                                                     value->TypeName(), ", not a tensor"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": model['", name, "'] is a ", value->TypeName(),
+                       ", not a tensor"));
     }
   }
   return absl::OkStatus();
@@ -37,7 +41,8 @@ absl::Status Flatten(const std::string& path, const PickleValue& dict, const std
 
 }  // namespace
 
-absl::StatusOr<FairseqCheckpoint> FairseqCheckpoint::Load(const std::string& path) {
+absl::StatusOr<FairseqCheckpoint> FairseqCheckpoint::Load(
+    const std::string& path) {
   ASSIGN_OR_RETURN(TorchArchive archive, TorchArchive::Open(path));
   FairseqCheckpoint checkpoint(std::move(archive));
   RETURN_IF_ERROR(checkpoint.Index());
@@ -50,15 +55,19 @@ absl::Status FairseqCheckpoint::Index() {
     return absl::InvalidArgumentError(absl::StrCat(path(), ": ", problem));
   };
   if (!root.is(Kind::kDict)) {
-    return invalid(absl::StrCat("top level is a ", root.TypeName(), ", not a fairseq checkpoint dict"));
+    return invalid(absl::StrCat("top level is a ", root.TypeName(),
+                                ", not a fairseq checkpoint dict"));
   }
   const PickleValue* model = root.Find("model");
-  if (model == nullptr) return invalid("no 'model' entry: not a fairseq checkpoint");
+  if (model == nullptr)
+    return invalid("no 'model' entry: not a fairseq checkpoint");
   if (!model->is(Kind::kDict)) {
-    return invalid(absl::StrCat("'model' is a ", model->TypeName(), ", not a state dict"));
+    return invalid(
+        absl::StrCat("'model' is a ", model->TypeName(), ", not a state dict"));
   }
   RETURN_IF_ERROR(Flatten(path(), *model, "", 0, state_dict_));
-  for (size_t i = 0; i < state_dict_.size(); ++i) by_name_[state_dict_[i].name] = i;
+  for (size_t i = 0; i < state_dict_.size(); ++i)
+    by_name_[state_dict_[i].name] = i;
 
   const PickleValue* cfg = root.Find("cfg");
   const PickleValue* args = root.Find("args");
@@ -67,14 +76,16 @@ absl::Status FairseqCheckpoint::Index() {
     ASSIGN_OR_RETURN(model_config_, top.Child("model"));
     ASSIGN_OR_RETURN(task_config_, top.Child("task"));
     ASSIGN_OR_RETURN(architecture_, model_config_.String("_name"));
-  } else if (args != nullptr && args->is(Kind::kObject) && args->state() != nullptr) {
+  } else if (args != nullptr && args->is(Kind::kObject) &&
+             args->state() != nullptr) {
     legacy_args_ = true;
     model_config_ = ConfigView(args, "args");
     task_config_ = model_config_;
     ASSIGN_OR_RETURN(architecture_, model_config_.String("arch"));
   } else if (cfg != nullptr && cfg->is(Kind::kObject)) {
-    return invalid(absl::StrCat("'cfg' is a pickled ", cfg->TypeName(),
-                                " object; re-save the checkpoint with a plain-dict cfg"));
+    return invalid(
+        absl::StrCat("'cfg' is a pickled ", cfg->TypeName(),
+                     " object; re-save the checkpoint with a plain-dict cfg"));
   } else {
     return invalid("neither 'cfg' nor 'args' holds a configuration");
   }
@@ -90,7 +101,8 @@ absl::StatusOr<ConfigView> FairseqCheckpoint::WrappedEncoderConfig() const {
   if (!model_config_.Has("w2v_args")) {
     return absl::InvalidArgumentError(absl::StrCat(
         path(), ": ", model_config_.path(),
-        ".w2v_args is None: the encoder configuration is not in the file (fairseq would read it "
+        ".w2v_args is None: the encoder configuration is not in the file "
+        "(fairseq would read it "
         "from w2v_path); re-save the fine-tuned checkpoint with w2v_args"));
   }
   ASSIGN_OR_RETURN(ConfigView w2v_args, model_config_.Child("w2v_args"));

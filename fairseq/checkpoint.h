@@ -44,7 +44,8 @@ class FairseqCheckpoint {
   absl::StatusOr<ConfigView> WrappedEncoderConfig() const;
 
  private:
-  explicit FairseqCheckpoint(TorchArchive archive) : archive_(std::move(archive)) {}
+  explicit FairseqCheckpoint(TorchArchive archive)
+      : archive_(std::move(archive)) {}
   absl::Status Index();
 
   TorchArchive archive_;

@@ -19,9 +19,11 @@ class CheckpointFixtureTest : public ::testing::TestWithParam<const char*> {};
 // must agree with what the reader extracts, tensor by tensor, byte by byte.
 TEST_P(CheckpointFixtureTest, EveryTensorMatchesTheIndependentSafetensorsCopy) {
   const std::string variant = GetParam();
-  absl::StatusOr<FairseqCheckpoint> checkpoint = FairseqCheckpoint::Load(FixturePath(variant + "/checkpoint.pt"));
+  absl::StatusOr<FairseqCheckpoint> checkpoint =
+      FairseqCheckpoint::Load(FixturePath(variant + "/checkpoint.pt"));
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
-  absl::StatusOr<SafetensorsFile> copy = SafetensorsFile::Open(FixturePath(variant + "/state_dict.safetensors"));
+  absl::StatusOr<SafetensorsFile> copy =
+      SafetensorsFile::Open(FixturePath(variant + "/state_dict.safetensors"));
   ASSERT_TRUE(copy.ok()) << copy.status();
   ASSERT_EQ(checkpoint->state_dict().size(), copy->entries().size());
   for (const SafetensorsEntry& expected : copy->entries()) {
@@ -40,29 +42,35 @@ TEST_P(CheckpointFixtureTest, TensorCountAndArchitectureMatchTheManifest) {
   std::ifstream in(FixturePath("manifest.json"));
   nlohmann::json manifest = nlohmann::json::parse(in);
   const nlohmann::json& facts = manifest["variants"][variant];
-  absl::StatusOr<FairseqCheckpoint> checkpoint = FairseqCheckpoint::Load(FixturePath(variant + "/checkpoint.pt"));
+  absl::StatusOr<FairseqCheckpoint> checkpoint =
+      FairseqCheckpoint::Load(FixturePath(variant + "/checkpoint.pt"));
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
-  EXPECT_EQ(checkpoint->state_dict().size(), facts["model_tensors"].get<size_t>());
-  EXPECT_EQ(checkpoint->architecture(), facts["kind"] == "ctc" ? "wav2vec_ctc" : "data2vec_audio");
+  EXPECT_EQ(checkpoint->state_dict().size(),
+            facts["model_tensors"].get<size_t>());
+  EXPECT_EQ(checkpoint->architecture(),
+            facts["kind"] == "ctc" ? "wav2vec_ctc" : "data2vec_audio");
   EXPECT_TRUE(checkpoint->archive().zip().VerifyAllCrcs().ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(AllVariants, CheckpointFixtureTest, ::testing::ValuesIn(kVariants));
+INSTANTIATE_TEST_SUITE_P(AllVariants, CheckpointFixtureTest,
+                         ::testing::ValuesIn(kVariants));
 
 TEST(CheckpointTest, LegacyArgsCheckpointExposesNamespaceConfig) {
-  absl::StatusOr<FairseqCheckpoint> checkpoint =
-      FairseqCheckpoint::Load(FixturePath("finetuned_legacy_args/checkpoint.pt"));
+  absl::StatusOr<FairseqCheckpoint> checkpoint = FairseqCheckpoint::Load(
+      FixturePath("finetuned_legacy_args/checkpoint.pt"));
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
   EXPECT_TRUE(checkpoint->legacy_args());
   absl::StatusOr<ConfigView> encoder = checkpoint->WrappedEncoderConfig();
   ASSERT_TRUE(encoder.ok()) << encoder.status();
   EXPECT_EQ(encoder->path(), "args.w2v_args");
   EXPECT_EQ(*encoder->Int("encoder_layers"), 3);
-  EXPECT_EQ(*encoder->String("conv_feature_layers"), "[(24, 10, 5)] + [(32, 4, 2)] * 2 + [(36, 3, 2)]");
+  EXPECT_EQ(*encoder->String("conv_feature_layers"),
+            "[(24, 10, 5)] + [(32, 4, 2)] * 2 + [(36, 3, 2)]");
 }
 
 TEST(CheckpointTest, HydraCheckpointNestsEncoderConfig) {
-  absl::StatusOr<FairseqCheckpoint> checkpoint = FairseqCheckpoint::Load(FixturePath("finetuned/checkpoint.pt"));
+  absl::StatusOr<FairseqCheckpoint> checkpoint =
+      FairseqCheckpoint::Load(FixturePath("finetuned/checkpoint.pt"));
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
   absl::StatusOr<ConfigView> encoder = checkpoint->WrappedEncoderConfig();
   ASSERT_TRUE(encoder.ok()) << encoder.status();
@@ -72,29 +80,37 @@ TEST(CheckpointTest, HydraCheckpointNestsEncoderConfig) {
 }
 
 TEST(CheckpointTest, NestedEmaTensorsAreFlattenedWithDots) {
-  absl::StatusOr<FairseqCheckpoint> checkpoint = FairseqCheckpoint::Load(FixturePath("pretrained/checkpoint.pt"));
+  absl::StatusOr<FairseqCheckpoint> checkpoint =
+      FairseqCheckpoint::Load(FixturePath("pretrained/checkpoint.pt"));
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
   EXPECT_NE(checkpoint->FindTensor("_ema.layers.0.fc1.weight"), nullptr);
 }
 
 TEST(CheckpointTest, MissingModelKeyIsAClearError) {
-  absl::StatusOr<FairseqCheckpoint> checkpoint = FairseqCheckpoint::Load(FixturePath("bad/model_missing/checkpoint.pt"));
+  absl::StatusOr<FairseqCheckpoint> checkpoint =
+      FairseqCheckpoint::Load(FixturePath("bad/model_missing/checkpoint.pt"));
   ASSERT_FALSE(checkpoint.ok());
-  EXPECT_NE(checkpoint.status().message().find("no 'model' entry"), std::string::npos) << checkpoint.status();
+  EXPECT_NE(checkpoint.status().message().find("no 'model' entry"),
+            std::string::npos)
+      << checkpoint.status();
 }
 
 TEST(CheckpointTest, ShortStorageEntryIsRejectedWithSizes) {
-  absl::StatusOr<FairseqCheckpoint> checkpoint = FairseqCheckpoint::Load(FixturePath("bad/storage_short/checkpoint.pt"));
+  absl::StatusOr<FairseqCheckpoint> checkpoint =
+      FairseqCheckpoint::Load(FixturePath("bad/storage_short/checkpoint.pt"));
   ASSERT_FALSE(checkpoint.ok());
-  EXPECT_NE(checkpoint.status().message().find("storage entry checkpoint/data/24 holds"), std::string::npos)
+  EXPECT_NE(checkpoint.status().message().find(
+                "storage entry checkpoint/data/24 holds"),
+            std::string::npos)
       << checkpoint.status();
 }
 
 TEST(CheckpointTest, MissingStorageEntryIsNamed) {
-  absl::StatusOr<FairseqCheckpoint> checkpoint =
-      FairseqCheckpoint::Load(FixturePath("bad/storage_entry_missing/checkpoint.pt"));
+  absl::StatusOr<FairseqCheckpoint> checkpoint = FairseqCheckpoint::Load(
+      FixturePath("bad/storage_entry_missing/checkpoint.pt"));
   ASSERT_FALSE(checkpoint.ok());
-  EXPECT_NE(checkpoint.status().message().find("checkpoint/data/2 is missing"), std::string::npos)
+  EXPECT_NE(checkpoint.status().message().find("checkpoint/data/2 is missing"),
+            std::string::npos)
       << checkpoint.status();
 }
 

@@ -15,7 +15,8 @@ namespace fairport {
 
 class ConfigView {
  public:
-  ConfigView(const PickleValue* node, std::string path) : node_(node), path_(std::move(path)) {}
+  ConfigView(const PickleValue* node, std::string path)
+      : node_(node), path_(std::move(path)) {}
 
   const PickleValue* node() const { return node_; }
   const std::string& path() const { return path_; }
@@ -24,7 +25,8 @@ class ConfigView {
 
   absl::StatusOr<ConfigView> Child(absl::string_view key) const;
   absl::StatusOr<int64_t> Int(absl::string_view key) const;
-  absl::StatusOr<double> Float(absl::string_view key) const;  // ints are accepted
+  absl::StatusOr<double> Float(
+      absl::string_view key) const;  // ints are accepted
   absl::StatusOr<bool> Bool(absl::string_view key) const;
   absl::StatusOr<std::string> String(absl::string_view key) const;
 

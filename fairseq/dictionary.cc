@@ -5,8 +5,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -14,17 +14,22 @@
 
 namespace fairport {
 
-absl::StatusOr<FairseqDictionary> FairseqDictionary::Load(const std::string& path) {
+absl::StatusOr<FairseqDictionary> FairseqDictionary::Load(
+    const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open the dictionary"));
+  if (!in)
+    return absl::NotFoundError(
+        absl::StrCat(path, ": cannot open the dictionary"));
   std::stringstream text;
   text << in.rdbuf();
-  if (in.bad()) return absl::DataLossError(absl::StrCat(path, ": cannot read the dictionary"));
+  if (in.bad())
+    return absl::DataLossError(
+        absl::StrCat(path, ": cannot read the dictionary"));
   return Parse(text.str(), path);
 }
 
-absl::StatusOr<FairseqDictionary> FairseqDictionary::Parse(absl::string_view text,
-                                                           const std::string& name) {
+absl::StatusOr<FairseqDictionary> FairseqDictionary::Parse(
+    absl::string_view text, const std::string& name) {
   FairseqDictionary dict;
   dict.symbols_ = {"<s>", "<pad>", "</s>", "<unk>"};
   absl::flat_hash_map<std::string, size_t> index;
@@ -36,12 +41,14 @@ absl::StatusOr<FairseqDictionary> FairseqDictionary::Parse(absl::string_view tex
     ++line_number;
     line = absl::StripTrailingAsciiWhitespace(line);  // fairseq: line.rstrip()
     auto error = [&](absl::string_view problem) {
-      return absl::InvalidArgumentError(absl::StrCat(name, ": line ", line_number, ": ", problem));
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": line ", line_number, ": ", problem));
     };
     // fairseq's Dictionary.add_from_file: rsplit(" ", 1), then the flag.
     size_t space = line.rfind(' ');
     if (space == absl::string_view::npos) {
-      return error("expected '<symbol> <count>' (fairseq: Incorrect dictionary format)");
+      return error(
+          "expected '<symbol> <count>' (fairseq: Incorrect dictionary format)");
     }
     absl::string_view field = line.substr(space + 1);
     absl::string_view rest = line.substr(0, space);
@@ -62,8 +69,9 @@ absl::StatusOr<FairseqDictionary> FairseqDictionary::Parse(absl::string_view tex
     std::string symbol(rest);
     if (index.contains(symbol)) {
       if (!overwrite) {
-        return error(absl::StrCat("duplicate symbol '", symbol,
-                                  "' without #fairseq:overwrite (fairseq: Duplicate word found)"));
+        return error(absl::StrCat(
+            "duplicate symbol '", symbol,
+            "' without #fairseq:overwrite (fairseq: Duplicate word found)"));
       }
       continue;
     }

@@ -17,7 +17,8 @@ class FairseqDictionary {
  public:
   static absl::StatusOr<FairseqDictionary> Load(const std::string& path);
   // `name` is used in error messages.
-  static absl::StatusOr<FairseqDictionary> Parse(absl::string_view text, const std::string& name);
+  static absl::StatusOr<FairseqDictionary> Parse(absl::string_view text,
+                                                 const std::string& name);
 
   // Symbols by index.
   const std::vector<std::string>& symbols() const { return symbols_; }

@@ -9,7 +9,9 @@ namespace {
 TEST(DictionaryTest, SpecialsComeFirstThenFileOrder) {
   auto dict = FairseqDictionary::Parse("| 10\nE 9\nA 8\n", "d");
   ASSERT_TRUE(dict.ok()) << dict.status();
-  EXPECT_EQ(dict->symbols(), (std::vector<std::string>{"<s>", "<pad>", "</s>", "<unk>", "|", "E", "A"}));
+  EXPECT_EQ(dict->symbols(),
+            (std::vector<std::string>{"<s>", "<pad>", "</s>", "<unk>", "|", "E",
+                                      "A"}));
 }
 
 TEST(DictionaryTest, SplitsAtTheLastSpace) {
@@ -33,7 +35,9 @@ TEST(DictionaryTest, EmptyFileHasOnlyTheSpecials) {
 TEST(DictionaryTest, RejectsLineWithoutCount) {
   auto dict = FairseqDictionary::Parse("A 1\nB\n", "dict.ltr.txt");
   ASSERT_FALSE(dict.ok());
-  EXPECT_NE(dict.status().message().find("dict.ltr.txt: line 2"), std::string::npos) << dict.status();
+  EXPECT_NE(dict.status().message().find("dict.ltr.txt: line 2"),
+            std::string::npos)
+      << dict.status();
 }
 
 TEST(DictionaryTest, RejectsNonIntegerCount) {
@@ -41,13 +45,17 @@ TEST(DictionaryTest, RejectsNonIntegerCount) {
 }
 
 TEST(DictionaryTest, FixtureDuplicateSymbolIsRejected) {
-  auto dict = FairseqDictionary::Load(testing::FixturePath("bad/dict_duplicate_symbol/dict.ltr.txt"));
+  auto dict = FairseqDictionary::Load(
+      testing::FixturePath("bad/dict_duplicate_symbol/dict.ltr.txt"));
   ASSERT_FALSE(dict.ok());
-  EXPECT_NE(dict.status().message().find("duplicate symbol 'D'"), std::string::npos) << dict.status();
+  EXPECT_NE(dict.status().message().find("duplicate symbol 'D'"),
+            std::string::npos)
+      << dict.status();
 }
 
 TEST(DictionaryTest, FixtureDictionaryHas33Symbols) {
-  auto dict = FairseqDictionary::Load(testing::FixturePath("finetuned/dict.ltr.txt"));
+  auto dict =
+      FairseqDictionary::Load(testing::FixturePath("finetuned/dict.ltr.txt"));
   ASSERT_TRUE(dict.ok()) << dict.status();
   EXPECT_EQ(dict->size(), 33u);
   EXPECT_EQ(dict->symbols()[4], "|");

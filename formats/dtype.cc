@@ -42,7 +42,8 @@ float F16ToF32(uint16_t h) {
         ++e;
         mant <<= 1;
       } while ((mant & 0x400) == 0);
-      bits = sign | static_cast<uint32_t>(127 - 15 - e) << 23 | (mant & 0x3FF) << 13;
+      bits = sign | static_cast<uint32_t>(127 - 15 - e) << 23 |
+             (mant & 0x3FF) << 13;
     }
   } else if (exp == 0x1F) {
     bits = sign | 0x7F800000u | mant << 13;
@@ -60,7 +61,8 @@ uint16_t F32ToF16(float f) {
   uint32_t sign = (x >> 16) & 0x8000;
   uint32_t exp = (x >> 23) & 0xFF;
   uint32_t mant = x & 0x7FFFFF;
-  if (exp == 0xFF) return static_cast<uint16_t>(sign | 0x7C00 | (mant ? 0x200 : 0));
+  if (exp == 0xFF)
+    return static_cast<uint16_t>(sign | 0x7C00 | (mant ? 0x200 : 0));
   int32_t e = static_cast<int32_t>(exp) - 127 + 15;
   if (e >= 0x1F) return static_cast<uint16_t>(sign | 0x7C00);
   if (e <= 0) {
@@ -75,7 +77,8 @@ uint16_t F32ToF16(float f) {
   }
   uint32_t half = static_cast<uint32_t>(e) << 10 | mant >> 13;
   uint32_t rem = mant & 0x1FFF;
-  if (rem > 0x1000 || (rem == 0x1000 && (half & 1))) ++half;  // may carry into inf
+  if (rem > 0x1000 || (rem == 0x1000 && (half & 1)))
+    ++half;  // may carry into inf
   return static_cast<uint16_t>(sign | half);
 }
 
@@ -89,7 +92,8 @@ float BF16ToF32(uint16_t b) {
 uint16_t F32ToBF16(float f) {
   uint32_t x;
   std::memcpy(&x, &f, 4);
-  if ((x & 0x7FFFFFFF) > 0x7F800000) return static_cast<uint16_t>((x >> 16) | 0x40);  // quiet NaN
+  if ((x & 0x7FFFFFFF) > 0x7F800000)
+    return static_cast<uint16_t>((x >> 16) | 0x40);  // quiet NaN
   x += 0x7FFF + ((x >> 16) & 1);
   return static_cast<uint16_t>(x >> 16);
 }
@@ -133,7 +137,9 @@ bool IsCastable(DType dtype) {
 }  // namespace
 
 int ItemSize(DType dtype) { return Info(dtype).item_size; }
-absl::string_view SafetensorsName(DType dtype) { return Info(dtype).safetensors; }
+absl::string_view SafetensorsName(DType dtype) {
+  return Info(dtype).safetensors;
+}
 absl::string_view TorchName(DType dtype) { return Info(dtype).torch; }
 
 std::optional<DType> DTypeFromSafetensorsName(absl::string_view name) {
@@ -151,11 +157,12 @@ std::optional<DType> DTypeFromStorageClass(absl::string_view name) {
 }
 
 bool IsFloatingPoint(DType dtype) {
-  return dtype == DType::kF32 || dtype == DType::kF16 || dtype == DType::kBF16 ||
-         dtype == DType::kF64;
+  return dtype == DType::kF32 || dtype == DType::kF16 ||
+         dtype == DType::kBF16 || dtype == DType::kF64;
 }
 
-bool CastFloats(DType from, const void* src, DType to, void* dst, int64_t count) {
+bool CastFloats(DType from, const void* src, DType to, void* dst,
+                int64_t count) {
   if (!IsCastable(from) || !IsCastable(to)) return false;
   const auto* in = static_cast<const unsigned char*>(src);
   auto* out = static_cast<unsigned char*>(dst);

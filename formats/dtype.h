@@ -4,11 +4,23 @@
 
 #include <cstdint>
 #include <optional>
+
 #include "absl/strings/string_view.h"
 
 namespace fairport {
 
-enum class DType : uint8_t { kF32, kF16, kBF16, kF64, kI64, kI32, kI16, kI8, kU8, kBool };
+enum class DType : uint8_t {
+  kF32,
+  kF16,
+  kBF16,
+  kF64,
+  kI64,
+  kI32,
+  kI16,
+  kI8,
+  kU8,
+  kBool
+};
 
 int ItemSize(DType dtype);
 // "F32", "F16", "BF16", ... as the safetensors header spells them.
@@ -24,7 +36,8 @@ bool IsFloatingPoint(DType dtype);
 // Casts `count` little-endian elements between floating-point dtypes
 // (f32, f16, bf16), rounding to nearest even where precision is lost.
 // Returns false when either dtype is not one of those three.
-bool CastFloats(DType from, const void* src, DType to, void* dst, int64_t count);
+bool CastFloats(DType from, const void* src, DType to, void* dst,
+                int64_t count);
 
 }  // namespace fairport
 

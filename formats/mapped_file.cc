@@ -14,20 +14,24 @@
 
 namespace fairport {
 
-absl::StatusOr<std::shared_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
+absl::StatusOr<std::shared_ptr<MappedFile>> MappedFile::Open(
+    const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+    return absl::NotFoundError(
+        absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
   }
   struct stat st;
   if (::fstat(fd, &st) != 0) {
     int err = errno;
     ::close(fd);
-    return absl::InternalError(absl::StrCat(path, ": cannot stat: ", std::strerror(err)));
+    return absl::InternalError(
+        absl::StrCat(path, ": cannot stat: ", std::strerror(err)));
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return absl::InvalidArgumentError(absl::StrCat(path, ": not a regular file"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a regular file"));
   }
   uint64_t size = static_cast<uint64_t>(st.st_size);
   void* data = nullptr;
@@ -36,7 +40,8 @@ absl::StatusOr<std::shared_ptr<MappedFile>> MappedFile::Open(const std::string& 
     if (data == MAP_FAILED) {
       int err = errno;
       ::close(fd);
-      return absl::InternalError(absl::StrCat(path, ": cannot map: ", std::strerror(err)));
+      return absl::InternalError(
+          absl::StrCat(path, ": cannot map: ", std::strerror(err)));
     }
   }
   return std::shared_ptr<MappedFile>(new MappedFile(path, fd, data, size));
@@ -54,7 +59,8 @@ void MappedFile::Release(uint64_t begin, uint64_t end) const {
   // from the page cache.
   const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
   const uint64_t first = begin / page * page;
-  const uint64_t last = std::min<uint64_t>((end + page - 1) / page * page, (size_ + page - 1) / page * page);
+  const uint64_t last = std::min<uint64_t>((end + page - 1) / page * page,
+                                           (size_ + page - 1) / page * page);
   ::madvise(static_cast<char*>(data_) + first, last - first, MADV_DONTNEED);
 }
 

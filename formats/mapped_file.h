@@ -7,15 +7,16 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace fairport {
 
 class MappedFile {
  public:
-  static absl::StatusOr<std::shared_ptr<MappedFile>> Open(const std::string& path);
+  static absl::StatusOr<std::shared_ptr<MappedFile>> Open(
+      const std::string& path);
 
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;

@@ -20,17 +20,20 @@ absl::StatusOr<NpyArray> ReadNpy(const std::string& path) {
   auto error = [&](absl::string_view problem) {
     return absl::DataLossError(absl::StrCat(path, ": ", problem));
   };
-  if (bytes.size() < 10 || bytes.substr(0, 6) != "\x93NUMPY") return error("not a .npy file");
+  if (bytes.size() < 10 || bytes.substr(0, 6) != "\x93NUMPY")
+    return error("not a .npy file");
   const int major = static_cast<uint8_t>(bytes[6]);
   size_t header_len;
   size_t offset;
   if (major == 1) {
-    header_len = static_cast<uint8_t>(bytes[8]) | static_cast<uint8_t>(bytes[9]) << 8;
+    header_len = static_cast<uint8_t>(bytes[8]) | static_cast<uint8_t>(bytes[9])
+                                                      << 8;
     offset = 10;
   } else {
     if (bytes.size() < 12) return error("truncated header");
     header_len = 0;
-    for (int i = 3; i >= 0; --i) header_len = header_len << 8 | static_cast<uint8_t>(bytes[8 + i]);
+    for (int i = 3; i >= 0; --i)
+      header_len = header_len << 8 | static_cast<uint8_t>(bytes[8 + i]);
     offset = 12;
   }
   if (header_len > bytes.size() - offset) return error("truncated header");
@@ -53,21 +56,25 @@ absl::StatusOr<NpyArray> ReadNpy(const std::string& path) {
   } else {
     return error(absl::StrCat("unsupported dtype ", descr.substr(0, 6)));
   }
-  if (!absl::StartsWith(field("fortran_order"), "False")) return error("Fortran order is not supported");
+  if (!absl::StartsWith(field("fortran_order"), "False"))
+    return error("Fortran order is not supported");
   absl::string_view shape_text = field("shape");
   if (!absl::ConsumePrefix(&shape_text, "(")) return error("malformed shape");
   shape_text = shape_text.substr(0, shape_text.find(')'));
   NpyArray array;
   int64_t numel = 1;
-  for (absl::string_view d : absl::StrSplit(shape_text, ',', absl::SkipWhitespace())) {
+  for (absl::string_view d :
+       absl::StrSplit(shape_text, ',', absl::SkipWhitespace())) {
     int64_t v;
-    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(d), &v) || v < 0) return error("malformed shape");
+    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(d), &v) || v < 0)
+      return error("malformed shape");
     array.shape.push_back(v);
     numel *= v;
   }
   absl::string_view data = bytes.substr(offset + header_len);
   if (data.size() != static_cast<size_t>(numel) * item) {
-    return error(absl::StrCat("holds ", data.size(), " data bytes, the shape needs ", numel * item));
+    return error(absl::StrCat("holds ", data.size(),
+                              " data bytes, the shape needs ", numel * item));
   }
   array.values.resize(numel);
   for (int64_t i = 0; i < numel; ++i) {

@@ -29,7 +29,9 @@ bool TensorRef::IsContiguous() const {
 }
 
 absl::string_view PickleValue::class_name() const {
-  if (kind_ != Kind::kObject || callable_ == nullptr || !callable_->is(Kind::kGlobal)) return "";
+  if (kind_ != Kind::kObject || callable_ == nullptr ||
+      !callable_->is(Kind::kGlobal))
+    return "";
   return callable_->text_;
 }
 
@@ -48,23 +50,36 @@ const PickleValue* PickleValue::Find(absl::string_view key) const {
 
 std::string PickleValue::TypeName() const {
   switch (kind_) {
-    case Kind::kNone: return "None";
-    case Kind::kBool: return "bool";
-    case Kind::kInt: return "int";
-    case Kind::kFloat: return "float";
-    case Kind::kString: return "str";
-    case Kind::kBytes: return "bytes";
-    case Kind::kTuple: return "tuple";
-    case Kind::kList: return "list";
-    case Kind::kDict: return "dict";
-    case Kind::kSet: return "set";
-    case Kind::kGlobal: return absl::StrCat("global ", text_);
+    case Kind::kNone:
+      return "None";
+    case Kind::kBool:
+      return "bool";
+    case Kind::kInt:
+      return "int";
+    case Kind::kFloat:
+      return "float";
+    case Kind::kString:
+      return "str";
+    case Kind::kBytes:
+      return "bytes";
+    case Kind::kTuple:
+      return "tuple";
+    case Kind::kList:
+      return "list";
+    case Kind::kDict:
+      return "dict";
+    case Kind::kSet:
+      return "set";
+    case Kind::kGlobal:
+      return absl::StrCat("global ", text_);
     case Kind::kObject: {
       absl::string_view name = class_name();
       return name.empty() ? "object" : std::string(name);
     }
-    case Kind::kStorage: return "storage";
-    case Kind::kTensor: return "tensor";
+    case Kind::kStorage:
+      return "storage";
+    case Kind::kTensor:
+      return "tensor";
   }
   return "?";
 }
@@ -80,15 +95,16 @@ class PickleParser {
 
  private:
   absl::Status Err(absl::string_view problem) const {
-    return absl::DataLossError(absl::StrCat("offset ", op_offset_, ": ", problem));
+    return absl::DataLossError(
+        absl::StrCat("offset ", op_offset_, ": ", problem));
   }
   absl::Status Step(uint8_t op);
 
   // Input.
   absl::StatusOr<absl::string_view> Take(uint64_t n, absl::string_view what) {
     if (n > bytes_.size() - pos_) {
-      return Err(absl::StrCat(what, " of ", n, " bytes runs past the end (", bytes_.size() - pos_,
-                              " bytes left)"));
+      return Err(absl::StrCat(what, " of ", n, " bytes runs past the end (",
+                              bytes_.size() - pos_, " bytes left)"));
     }
     absl::string_view out = bytes_.substr(pos_, n);
     pos_ += n;
@@ -97,12 +113,14 @@ class PickleParser {
   absl::StatusOr<uint64_t> TakeUint(int width, absl::string_view what) {
     ASSIGN_OR_RETURN(absl::string_view b, Take(width, what));
     uint64_t v = 0;
-    for (int i = width - 1; i >= 0; --i) v = v << 8 | static_cast<uint8_t>(b[i]);
+    for (int i = width - 1; i >= 0; --i)
+      v = v << 8 | static_cast<uint8_t>(b[i]);
     return v;
   }
   absl::StatusOr<absl::string_view> TakeLine(absl::string_view what) {
     size_t nl = bytes_.find('\n', pos_);
-    if (nl == absl::string_view::npos) return Err(absl::StrCat(what, ": no end of line"));
+    if (nl == absl::string_view::npos)
+      return Err(absl::StrCat(what, ": no end of line"));
     absl::string_view line = bytes_.substr(pos_, nl - pos_);
     pos_ = nl + 1;
     return line;
@@ -123,27 +141,32 @@ class PickleParser {
   absl::Status Adopt(PickleValue* parent, const PickleValue* child) {
     uint32_t depth = child->depth_ + 1;
     if (depth > limits_.max_depth) {
-      return Err(absl::StrCat("values nested deeper than ", limits_.max_depth, " levels"));
+      return Err(absl::StrCat("values nested deeper than ", limits_.max_depth,
+                              " levels"));
     }
     if (depth > parent->depth_) parent->depth_ = depth;
     return absl::OkStatus();
   }
-  absl::StatusOr<PickleValue*> NewSequence(Kind kind, std::vector<PickleValue*> items) {
+  absl::StatusOr<PickleValue*> NewSequence(Kind kind,
+                                           std::vector<PickleValue*> items) {
     PickleValue* n = New(kind);
     for (PickleValue* item : items) RETURN_IF_ERROR(Adopt(n, item));
     n->items_ = std::move(items);
     return n;
   }
-  absl::Status SetItem(PickleValue* dict, PickleValue* key, PickleValue* value) {
+  absl::Status SetItem(PickleValue* dict, PickleValue* key,
+                       PickleValue* value) {
     RETURN_IF_ERROR(Adopt(dict, key));
     RETURN_IF_ERROR(Adopt(dict, value));
     // Python dicts keep one entry per key; string and int keys are compared
     // by value (through an index, so a hostile pickle cannot make this
     // quadratic), other keys are kept as they come.
     if (key->is(Kind::kString) || key->is(Kind::kInt)) {
-      std::string tagged = key->is(Kind::kString) ? absl::StrCat("s", key->text_)
-                                                   : absl::StrCat("i", key->int_);
-      auto [it, inserted] = dict_index_.try_emplace({dict, std::move(tagged)}, dict->entries_.size());
+      std::string tagged = key->is(Kind::kString)
+                               ? absl::StrCat("s", key->text_)
+                               : absl::StrCat("i", key->int_);
+      auto [it, inserted] = dict_index_.try_emplace({dict, std::move(tagged)},
+                                                    dict->entries_.size());
       if (!inserted) {
         dict->entries_[it->second].second = value;
         return absl::OkStatus();
@@ -175,21 +198,25 @@ class PickleParser {
   }
   absl::StatusOr<PickleValue*> Memo(uint64_t index) {
     auto it = memo_.find(index);
-    if (it == memo_.end()) return Err(absl::StrCat("memo slot ", index, " read before it was set"));
+    if (it == memo_.end())
+      return Err(absl::StrCat("memo slot ", index, " read before it was set"));
     return it->second;
   }
 
   // Reconstructors.
   absl::StatusOr<PickleValue*> Reduce(PickleValue* callable, PickleValue* args);
-  absl::StatusOr<PickleValue*> NewObject(PickleValue* callable, PickleValue* args);
+  absl::StatusOr<PickleValue*> NewObject(PickleValue* callable,
+                                         PickleValue* args);
   absl::StatusOr<PickleValue*> RebuildTensor(const PickleValue* args);
   absl::StatusOr<PickleValue*> PersistentLoad(const PickleValue* pid);
   absl::StatusOr<PickleValue*> NumpyScalar(const PickleValue* args);
   absl::StatusOr<PickleValue*> CodecsEncode(const PickleValue* args);
-  absl::StatusOr<PickleValue*> Global(absl::string_view module, absl::string_view name);
+  absl::StatusOr<PickleValue*> Global(absl::string_view module,
+                                      absl::string_view name);
   absl::StatusOr<PickleValue*> LongFromBytes(absl::string_view b);
   absl::StatusOr<int64_t> IntArg(const PickleValue* v, absl::string_view what) {
-    if (!v->is(Kind::kInt)) return Err(absl::StrCat(what, " is a ", v->TypeName(), ", not an int"));
+    if (!v->is(Kind::kInt))
+      return Err(absl::StrCat(what, " is a ", v->TypeName(), ", not an int"));
     return v->int_;
   }
 
@@ -202,28 +229,33 @@ class PickleParser {
   std::vector<size_t> marks_;
   absl::flat_hash_map<uint64_t, PickleValue*> memo_;
   absl::flat_hash_map<std::string, const StorageRef*> storages_by_key_;
-  absl::flat_hash_map<std::pair<const PickleValue*, std::string>, size_t> dict_index_;
+  absl::flat_hash_map<std::pair<const PickleValue*, std::string>, size_t>
+      dict_index_;
   bool stopped_ = false;
 };
 
 absl::StatusOr<std::unique_ptr<PickleTree>> PickleParser::Run() {
   while (!stopped_) {
     op_offset_ = pos_;
-    if (pos_ >= bytes_.size()) return Err("pickle ends without STOP (truncated?)");
+    if (pos_ >= bytes_.size())
+      return Err("pickle ends without STOP (truncated?)");
     RETURN_IF_ERROR(Step(static_cast<uint8_t>(bytes_[pos_++])));
   }
   return std::move(tree_);
 }
 
-absl::StatusOr<PickleValue*> PickleParser::Global(absl::string_view module, absl::string_view name) {
-  // Python 2 names map to their Python 3 homes, as Unpickler(fix_imports=True) does.
+absl::StatusOr<PickleValue*> PickleParser::Global(absl::string_view module,
+                                                  absl::string_view name) {
+  // Python 2 names map to their Python 3 homes, as Unpickler(fix_imports=True)
+  // does.
   if (module == "__builtin__") module = "builtins";
   if (module == "copy_reg") module = "copyreg";
   return NewText(Kind::kGlobal, absl::StrCat(module, ".", name));
 }
 
 absl::StatusOr<PickleValue*> PickleParser::LongFromBytes(absl::string_view b) {
-  // Two's complement, little-endian; beyond 64 bits only sign extension is allowed.
+  // Two's complement, little-endian; beyond 64 bits only sign extension is
+  // allowed.
   if (b.empty()) return NewInt(0);
   bool negative = static_cast<uint8_t>(b.back()) & 0x80;
   for (size_t i = 8; i < b.size(); ++i) {
@@ -235,33 +267,43 @@ absl::StatusOr<PickleValue*> PickleParser::LongFromBytes(absl::string_view b) {
   size_t n = std::min<size_t>(b.size(), 8);
   for (size_t i = n; i-- > 0;) v = v << 8 | static_cast<uint8_t>(b[i]);
   if (n < 8 && negative) v |= ~uint64_t{0} << (8 * n);
-  if (b.size() > 8 && ((v >> 63) != 0) != negative) return Err("integer does not fit in 64 bits");
+  if (b.size() > 8 && ((v >> 63) != 0) != negative)
+    return Err("integer does not fit in 64 bits");
   return NewInt(static_cast<int64_t>(v));
 }
 
-absl::StatusOr<PickleValue*> PickleParser::PersistentLoad(const PickleValue* pid) {
+absl::StatusOr<PickleValue*> PickleParser::PersistentLoad(
+    const PickleValue* pid) {
   // torch.save: ("storage", <torch.XStorage global>, key, location, numel).
-  if (!pid->is(Kind::kTuple) || pid->items_.size() != 5 || !pid->items_[0]->is(Kind::kString) ||
+  if (!pid->is(Kind::kTuple) || pid->items_.size() != 5 ||
+      !pid->items_[0]->is(Kind::kString) ||
       pid->items_[0]->text_ != "storage") {
-    return Err(absl::StrCat("persistent id is a ", pid->TypeName(),
-                            ", not a ('storage', type, key, location, numel) tuple"));
+    return Err(
+        absl::StrCat("persistent id is a ", pid->TypeName(),
+                     ", not a ('storage', type, key, location, numel) tuple"));
   }
   const PickleValue* type = pid->items_[1];
   const PickleValue* key = pid->items_[2];
   if (!type->is(Kind::kGlobal) || type->text_.rfind("torch.", 0) != 0) {
-    return Err(absl::StrCat("storage type is a ", type->TypeName(), ", not a torch storage class"));
+    return Err(absl::StrCat("storage type is a ", type->TypeName(),
+                            ", not a torch storage class"));
   }
-  std::optional<DType> dtype = DTypeFromStorageClass(absl::string_view(type->text_).substr(6));
-  if (!dtype) return Err(absl::StrCat("unsupported storage type ", type->text_));
+  std::optional<DType> dtype =
+      DTypeFromStorageClass(absl::string_view(type->text_).substr(6));
+  if (!dtype)
+    return Err(absl::StrCat("unsupported storage type ", type->text_));
   if (!key->is(Kind::kString)) return Err("storage key is not a string");
   ASSIGN_OR_RETURN(int64_t numel, IntArg(pid->items_[4], "storage numel"));
-  if (numel < 0) return Err(absl::StrCat("storage ", key->text_, " has negative numel ", numel));
+  if (numel < 0)
+    return Err(
+        absl::StrCat("storage ", key->text_, " has negative numel ", numel));
   auto it = storages_by_key_.find(key->text_);
   const StorageRef* storage;
   if (it != storages_by_key_.end()) {
     storage = it->second;
     if (storage->dtype != *dtype || storage->numel != numel) {
-      return Err(absl::StrCat("storage ", key->text_, " is described twice, differently"));
+      return Err(absl::StrCat("storage ", key->text_,
+                              " is described twice, differently"));
     }
   } else {
     StorageRef& s = tree_->storages_.emplace_back();
@@ -276,13 +318,17 @@ absl::StatusOr<PickleValue*> PickleParser::PersistentLoad(const PickleValue* pid
   return node;
 }
 
-absl::StatusOr<PickleValue*> PickleParser::RebuildTensor(const PickleValue* args) {
+absl::StatusOr<PickleValue*> PickleParser::RebuildTensor(
+    const PickleValue* args) {
   // (storage, storage_offset, size, stride, ...)
   if (!args->is(Kind::kTuple) || args->items_.size() < 4) {
-    return Err("_rebuild_tensor arguments are not (storage, offset, size, stride, ...)");
+    return Err(
+        "_rebuild_tensor arguments are not (storage, offset, size, stride, "
+        "...)");
   }
   const auto& a = args->items_;
-  if (!a[0]->is(Kind::kStorage)) return Err(absl::StrCat("tensor storage is a ", a[0]->TypeName()));
+  if (!a[0]->is(Kind::kStorage))
+    return Err(absl::StrCat("tensor storage is a ", a[0]->TypeName()));
   if (!a[2]->is(Kind::kTuple) || !a[3]->is(Kind::kTuple) ||
       a[2]->items_.size() != a[3]->items_.size()) {
     return Err("tensor size and stride are not tuples of equal length");
@@ -297,7 +343,8 @@ absl::StatusOr<PickleValue*> PickleParser::RebuildTensor(const PickleValue* args
   for (size_t i = 0; i < a[2]->items_.size(); ++i) {
     ASSIGN_OR_RETURN(int64_t size, IntArg(a[2]->items_[i], "tensor size"));
     ASSIGN_OR_RETURN(int64_t stride, IntArg(a[3]->items_[i], "tensor stride"));
-    if (size < 0 || stride < 0) return Err("tensor has a negative size or stride");
+    if (size < 0 || stride < 0)
+      return Err("tensor has a negative size or stride");
     t.shape.push_back(size);
     t.strides.push_back(stride);
     int64_t span;
@@ -308,22 +355,28 @@ absl::StatusOr<PickleValue*> PickleParser::RebuildTensor(const PickleValue* args
     }
   }
   const StorageRef& s = *t.storage;
-  if (overflow) return Err(absl::StrCat("tensor on storage ", s.key, " overflows 64-bit indexing"));
+  if (overflow)
+    return Err(absl::StrCat("tensor on storage ", s.key,
+                            " overflows 64-bit indexing"));
   if (numel > 0 && last >= s.numel) {
-    return Err(absl::StrCat("tensor of shape (", absl::StrJoin(t.shape, ", "), ") stride (",
-                            absl::StrJoin(t.strides, ", "), ") at offset ", t.storage_offset,
-                            " addresses element ", last, " of storage ", s.key, ", which holds ",
-                            s.numel));
+    return Err(absl::StrCat("tensor of shape (", absl::StrJoin(t.shape, ", "),
+                            ") stride (", absl::StrJoin(t.strides, ", "),
+                            ") at offset ", t.storage_offset,
+                            " addresses element ", last, " of storage ", s.key,
+                            ", which holds ", s.numel));
   }
   if (numel == 0 && t.storage_offset > s.numel) {
-    return Err(absl::StrCat("empty tensor offset ", t.storage_offset, " lies past storage ", s.key));
+    return Err(absl::StrCat("empty tensor offset ", t.storage_offset,
+                            " lies past storage ", s.key));
   }
   return node;
 }
 
-absl::StatusOr<PickleValue*> PickleParser::NumpyScalar(const PickleValue* args) {
+absl::StatusOr<PickleValue*> PickleParser::NumpyScalar(
+    const PickleValue* args) {
   // numpy.core.multiarray.scalar(dtype('f8', ...), raw_bytes)
-  if (args->is(Kind::kTuple) && args->items_.size() == 2 && args->items_[1]->is(Kind::kBytes)) {
+  if (args->is(Kind::kTuple) && args->items_.size() == 2 &&
+      args->items_[1]->is(Kind::kBytes)) {
     const PickleValue* dtype = args->items_[0];
     const std::string& raw = args->items_[1]->text_;
     if (dtype->class_name() == "numpy.dtype" && dtype->args_ != nullptr &&
@@ -344,7 +397,8 @@ absl::StatusOr<PickleValue*> PickleParser::NumpyScalar(const PickleValue* args) 
         n->float_ = f;
         return n;
       }
-      if ((code == "i8" || code == "i4") && raw.size() == (code == "i8" ? 8u : 4u)) {
+      if ((code == "i8" || code == "i4") &&
+          raw.size() == (code == "i8" ? 8u : 4u)) {
         return LongFromBytes(raw);
       }
     }
@@ -352,11 +406,14 @@ absl::StatusOr<PickleValue*> PickleParser::NumpyScalar(const PickleValue* args) 
   return nullptr;  // stays an inert object
 }
 
-absl::StatusOr<PickleValue*> PickleParser::CodecsEncode(const PickleValue* args) {
+absl::StatusOr<PickleValue*> PickleParser::CodecsEncode(
+    const PickleValue* args) {
   // _codecs.encode(str, "latin1"): each code point below 256 becomes a byte.
-  if (!args->is(Kind::kTuple) || args->items_.size() != 2 || !args->items_[0]->is(Kind::kString) ||
+  if (!args->is(Kind::kTuple) || args->items_.size() != 2 ||
+      !args->items_[0]->is(Kind::kString) ||
       !args->items_[1]->is(Kind::kString) ||
-      (args->items_[1]->text_ != "latin1" && args->items_[1]->text_ != "latin-1")) {
+      (args->items_[1]->text_ != "latin1" &&
+       args->items_[1]->text_ != "latin-1")) {
     return nullptr;
   }
   const std::string& s = args->items_[0]->text_;
@@ -366,7 +423,8 @@ absl::StatusOr<PickleValue*> PickleParser::CodecsEncode(const PickleValue* args)
     if (c < 0x80) {
       out.push_back(static_cast<char>(c));
     } else if ((c & 0xE0) == 0xC0 && i + 1 < s.size() && c <= 0xC3) {
-      out.push_back(static_cast<char>(((c & 0x1F) << 6) | (static_cast<uint8_t>(s[++i]) & 0x3F)));
+      out.push_back(static_cast<char>(((c & 0x1F) << 6) |
+                                      (static_cast<uint8_t>(s[++i]) & 0x3F)));
     } else {
       return Err("_codecs.encode: character outside latin-1");
     }
@@ -374,15 +432,18 @@ absl::StatusOr<PickleValue*> PickleParser::CodecsEncode(const PickleValue* args)
   return NewText(Kind::kBytes, out);
 }
 
-absl::StatusOr<PickleValue*> PickleParser::Reduce(PickleValue* callable, PickleValue* args) {
+absl::StatusOr<PickleValue*> PickleParser::Reduce(PickleValue* callable,
+                                                  PickleValue* args) {
   if (callable->is(Kind::kGlobal)) {
     const std::string& name = callable->text_;
     PickleValue* built = nullptr;
     if (name == "collections.OrderedDict" || name == "builtins.dict") {
       built = New(Kind::kDict);
-      if (args->is(Kind::kTuple) && args->items_.size() == 1 && args->items_[0]->is(Kind::kList)) {
+      if (args->is(Kind::kTuple) && args->items_.size() == 1 &&
+          args->items_[0]->is(Kind::kList)) {
         for (PickleValue* pair : args->items_[0]->items_) {
-          if (!pair->is(Kind::kTuple) && !pair->is(Kind::kList)) return Err("dict item is not a pair");
+          if (!pair->is(Kind::kTuple) && !pair->is(Kind::kList))
+            return Err("dict item is not a pair");
           if (pair->items_.size() != 2) return Err("dict item is not a pair");
           RETURN_IF_ERROR(SetItem(built, pair->items_[0], pair->items_[1]));
         }
@@ -391,22 +452,26 @@ absl::StatusOr<PickleValue*> PickleParser::Reduce(PickleValue* callable, PickleV
       }
       return built;
     }
-    if (name == "torch._utils._rebuild_tensor_v2" || name == "torch._utils._rebuild_tensor") {
+    if (name == "torch._utils._rebuild_tensor_v2" ||
+        name == "torch._utils._rebuild_tensor") {
       return RebuildTensor(args);
     }
     if (name == "torch._utils._rebuild_parameter" ||
         name == "torch._utils._rebuild_parameter_with_state") {
-      if (!args->is(Kind::kTuple) || args->items_.empty() || !args->items_[0]->is(Kind::kTensor)) {
+      if (!args->is(Kind::kTuple) || args->items_.empty() ||
+          !args->items_[0]->is(Kind::kTensor)) {
         return Err("_rebuild_parameter of something that is not a tensor");
       }
       return args->items_[0];
     }
     if (name == "_codecs.encode") {
       ASSIGN_OR_RETURN(built, CodecsEncode(args));
-    } else if (name == "numpy.core.multiarray.scalar" || name == "numpy._core.multiarray.scalar") {
+    } else if (name == "numpy.core.multiarray.scalar" ||
+               name == "numpy._core.multiarray.scalar") {
       ASSIGN_OR_RETURN(built, NumpyScalar(args));
-    } else if ((name == "builtins.set" || name == "builtins.frozenset") && args->is(Kind::kTuple) &&
-               args->items_.size() == 1 && args->items_[0]->is(Kind::kList)) {
+    } else if ((name == "builtins.set" || name == "builtins.frozenset") &&
+               args->is(Kind::kTuple) && args->items_.size() == 1 &&
+               args->items_[0]->is(Kind::kList)) {
       ASSIGN_OR_RETURN(built, NewSequence(Kind::kSet, args->items_[0]->items_));
     }
     if (built != nullptr) return built;
@@ -414,7 +479,8 @@ absl::StatusOr<PickleValue*> PickleParser::Reduce(PickleValue* callable, PickleV
   return NewObject(callable, args);
 }
 
-absl::StatusOr<PickleValue*> PickleParser::NewObject(PickleValue* callable, PickleValue* args) {
+absl::StatusOr<PickleValue*> PickleParser::NewObject(PickleValue* callable,
+                                                     PickleValue* args) {
   // Inert: records what would have been called, calls nothing.
   PickleValue* obj = New(Kind::kObject);
   RETURN_IF_ERROR(Adopt(obj, args));
@@ -427,14 +493,17 @@ absl::Status PickleParser::Step(uint8_t op) {
   switch (op) {
     case 0x80: {  // PROTO
       ASSIGN_OR_RETURN(uint64_t proto, TakeUint(1, "PROTO"));
-      if (proto > 5) return Err(absl::StrCat("unsupported pickle protocol ", proto));
+      if (proto > 5)
+        return Err(absl::StrCat("unsupported pickle protocol ", proto));
       return absl::OkStatus();
     }
     case 0x95:  // FRAME: framing is only a read-ahead hint
       return TakeUint(8, "FRAME").status();
     case '.': {  // STOP
       if (!marks_.empty()) return Err("STOP with an open MARK");
-      if (stack_.size() != 1) return Err(absl::StrCat("STOP with ", stack_.size(), " values on the stack"));
+      if (stack_.size() != 1)
+        return Err(
+            absl::StrCat("STOP with ", stack_.size(), " values on the stack"));
       tree_->root_ = stack_.back();
       stopped_ = true;
       return absl::OkStatus();
@@ -489,9 +558,11 @@ absl::Status PickleParser::Step(uint8_t op) {
         stack_.push_back(b);
         return absl::OkStatus();
       }
-      if (op == 'L' && !line.empty() && line.back() == 'L') line.remove_suffix(1);
+      if (op == 'L' && !line.empty() && line.back() == 'L')
+        line.remove_suffix(1);
       int64_t v;
-      if (!absl::SimpleAtoi(line, &v)) return Err("text integer is malformed or beyond 64 bits");
+      if (!absl::SimpleAtoi(line, &v))
+        return Err("text integer is malformed or beyond 64 bits");
       stack_.push_back(NewInt(v));
       return absl::OkStatus();
     }
@@ -507,7 +578,8 @@ absl::Status PickleParser::Step(uint8_t op) {
     case 'F': {  // FLOAT (text)
       ASSIGN_OR_RETURN(absl::string_view line, TakeLine("FLOAT"));
       PickleValue* f = New(Kind::kFloat);
-      if (!absl::SimpleAtod(line, &f->float_)) return Err("text float is malformed");
+      if (!absl::SimpleAtod(line, &f->float_))
+        return Err("text float is malformed");
       stack_.push_back(f);
       return absl::OkStatus();
     }
@@ -520,7 +592,9 @@ absl::Status PickleParser::Step(uint8_t op) {
     case 0x96:  // BINBYTES, SHORT_BINBYTES, BINBYTES8, BYTEARRAY8
     case 'T':
     case 'U': {  // BINSTRING, SHORT_BINSTRING (Python 2 str, read as text)
-      int width = (op == 0x8c || op == 'C' || op == 'U') ? 1 : (op == 0x8d || op == 0x8e || op == 0x96) ? 8 : 4;
+      int width = (op == 0x8c || op == 'C' || op == 'U')     ? 1
+                  : (op == 0x8d || op == 0x8e || op == 0x96) ? 8
+                                                             : 4;
       ASSIGN_OR_RETURN(uint64_t n, TakeUint(width, "string length"));
       ASSIGN_OR_RETURN(absl::string_view s, Take(n, "string"));
       bool is_bytes = op == 'B' || op == 'C' || op == 0x8e || op == 0x96;
@@ -531,12 +605,14 @@ absl::Status PickleParser::Step(uint8_t op) {
     case 'V': {  // STRING, UNICODE (text)
       ASSIGN_OR_RETURN(absl::string_view line, TakeLine("STRING"));
       if (op == 'S') {
-        if (line.size() < 2 || line.front() != line.back() || (line.front() != '\'' && line.front() != '"')) {
+        if (line.size() < 2 || line.front() != line.back() ||
+            (line.front() != '\'' && line.front() != '"')) {
           return Err("STRING argument is not quoted");
         }
         line = line.substr(1, line.size() - 2);
       }
-      if (line.find('\\') != absl::string_view::npos) return Err("escaped text strings are not supported");
+      if (line.find('\\') != absl::string_view::npos)
+        return Err("escaped text strings are not supported");
       stack_.push_back(NewText(Kind::kString, line));
       return absl::OkStatus();
     }
@@ -545,7 +621,8 @@ absl::Status PickleParser::Step(uint8_t op) {
       return absl::OkStatus();
     case 't': {  // TUPLE
       ASSIGN_OR_RETURN(std::vector<PickleValue*> items, PopMark());
-      ASSIGN_OR_RETURN(PickleValue * t, NewSequence(Kind::kTuple, std::move(items)));
+      ASSIGN_OR_RETURN(PickleValue * t,
+                       NewSequence(Kind::kTuple, std::move(items)));
       stack_.push_back(t);
       return absl::OkStatus();
     }
@@ -556,7 +633,8 @@ absl::Status PickleParser::Step(uint8_t op) {
       if (stack_.size() < Floor() + n) return Err("stack underflow");
       std::vector<PickleValue*> items(stack_.end() - n, stack_.end());
       stack_.resize(stack_.size() - n);
-      ASSIGN_OR_RETURN(PickleValue * t, NewSequence(Kind::kTuple, std::move(items)));
+      ASSIGN_OR_RETURN(PickleValue * t,
+                       NewSequence(Kind::kTuple, std::move(items)));
       stack_.push_back(t);
       return absl::OkStatus();
     }
@@ -565,14 +643,16 @@ absl::Status PickleParser::Step(uint8_t op) {
       return absl::OkStatus();
     case 'l': {  // LIST
       ASSIGN_OR_RETURN(std::vector<PickleValue*> items, PopMark());
-      ASSIGN_OR_RETURN(PickleValue * l, NewSequence(Kind::kList, std::move(items)));
+      ASSIGN_OR_RETURN(PickleValue * l,
+                       NewSequence(Kind::kList, std::move(items)));
       stack_.push_back(l);
       return absl::OkStatus();
     }
     case 'a': {  // APPEND
       ASSIGN_OR_RETURN(PickleValue * item, Pop());
       ASSIGN_OR_RETURN(PickleValue * list, Top());
-      if (!list->is(Kind::kList)) return Err(absl::StrCat("APPEND to a ", list->TypeName()));
+      if (!list->is(Kind::kList))
+        return Err(absl::StrCat("APPEND to a ", list->TypeName()));
       RETURN_IF_ERROR(Adopt(list, item));
       list->items_.push_back(item);
       return absl::OkStatus();
@@ -582,7 +662,8 @@ absl::Status PickleParser::Step(uint8_t op) {
       ASSIGN_OR_RETURN(std::vector<PickleValue*> items, PopMark());
       ASSIGN_OR_RETURN(PickleValue * target, Top());
       if (!target->is(op == 'e' ? Kind::kList : Kind::kSet)) {
-        return Err(absl::StrCat(op == 'e' ? "APPENDS to a " : "ADDITEMS to a ", target->TypeName()));
+        return Err(absl::StrCat(op == 'e' ? "APPENDS to a " : "ADDITEMS to a ",
+                                target->TypeName()));
       }
       for (PickleValue* item : items) {
         RETURN_IF_ERROR(Adopt(target, item));
@@ -598,30 +679,35 @@ absl::Status PickleParser::Step(uint8_t op) {
       return absl::OkStatus();
     case 0x91: {  // FROZENSET
       ASSIGN_OR_RETURN(std::vector<PickleValue*> items, PopMark());
-      ASSIGN_OR_RETURN(PickleValue * s, NewSequence(Kind::kSet, std::move(items)));
+      ASSIGN_OR_RETURN(PickleValue * s,
+                       NewSequence(Kind::kSet, std::move(items)));
       stack_.push_back(s);
       return absl::OkStatus();
     }
     case 'd':
     case 'u': {  // DICT, SETITEMS
       ASSIGN_OR_RETURN(std::vector<PickleValue*> items, PopMark());
-      if (items.size() % 2 != 0) return Err("odd number of values for dict items");
+      if (items.size() % 2 != 0)
+        return Err("odd number of values for dict items");
       PickleValue* dict;
       if (op == 'd') {
         dict = New(Kind::kDict);
         stack_.push_back(dict);
       } else {
         ASSIGN_OR_RETURN(dict, Top());
-        if (!dict->is(Kind::kDict)) return Err(absl::StrCat("SETITEMS on a ", dict->TypeName()));
+        if (!dict->is(Kind::kDict))
+          return Err(absl::StrCat("SETITEMS on a ", dict->TypeName()));
       }
-      for (size_t i = 0; i < items.size(); i += 2) RETURN_IF_ERROR(SetItem(dict, items[i], items[i + 1]));
+      for (size_t i = 0; i < items.size(); i += 2)
+        RETURN_IF_ERROR(SetItem(dict, items[i], items[i + 1]));
       return absl::OkStatus();
     }
     case 's': {  // SETITEM
       ASSIGN_OR_RETURN(PickleValue * value, Pop());
       ASSIGN_OR_RETURN(PickleValue * key, Pop());
       ASSIGN_OR_RETURN(PickleValue * dict, Top());
-      if (!dict->is(Kind::kDict)) return Err(absl::StrCat("SETITEM on a ", dict->TypeName()));
+      if (!dict->is(Kind::kDict))
+        return Err(absl::StrCat("SETITEM on a ", dict->TypeName()));
       return SetItem(dict, key, value);
     }
     case 'c': {  // GLOBAL
@@ -634,7 +720,8 @@ absl::Status PickleParser::Step(uint8_t op) {
     case 0x93: {  // STACK_GLOBAL
       ASSIGN_OR_RETURN(PickleValue * name, Pop());
       ASSIGN_OR_RETURN(PickleValue * module, Pop());
-      if (!name->is(Kind::kString) || !module->is(Kind::kString)) return Err("STACK_GLOBAL of non-strings");
+      if (!name->is(Kind::kString) || !module->is(Kind::kString))
+        return Err("STACK_GLOBAL of non-strings");
       ASSIGN_OR_RETURN(PickleValue * g, Global(module->text_, name->text_));
       stack_.push_back(g);
       return absl::OkStatus();
@@ -642,7 +729,8 @@ absl::Status PickleParser::Step(uint8_t op) {
     case 'R': {  // REDUCE
       ASSIGN_OR_RETURN(PickleValue * args, Pop());
       ASSIGN_OR_RETURN(PickleValue * callable, Pop());
-      if (!args->is(Kind::kTuple)) return Err(absl::StrCat("REDUCE arguments are a ", args->TypeName()));
+      if (!args->is(Kind::kTuple))
+        return Err(absl::StrCat("REDUCE arguments are a ", args->TypeName()));
       ASSIGN_OR_RETURN(PickleValue * v, Reduce(callable, args));
       stack_.push_back(v);
       return absl::OkStatus();
@@ -668,7 +756,8 @@ absl::Status PickleParser::Step(uint8_t op) {
       ASSIGN_OR_RETURN(absl::string_view name, TakeLine("INST name"));
       ASSIGN_OR_RETURN(std::vector<PickleValue*> items, PopMark());
       ASSIGN_OR_RETURN(PickleValue * cls, Global(module, name));
-      ASSIGN_OR_RETURN(PickleValue * args, NewSequence(Kind::kTuple, std::move(items)));
+      ASSIGN_OR_RETURN(PickleValue * args,
+                       NewSequence(Kind::kTuple, std::move(items)));
       ASSIGN_OR_RETURN(PickleValue * v, NewObject(cls, args));
       stack_.push_back(v);
       return absl::OkStatus();
@@ -678,7 +767,8 @@ absl::Status PickleParser::Step(uint8_t op) {
       if (items.empty()) return Err("OBJ without a class");
       PickleValue* cls = items.front();
       items.erase(items.begin());
-      ASSIGN_OR_RETURN(PickleValue * args, NewSequence(Kind::kTuple, std::move(items)));
+      ASSIGN_OR_RETURN(PickleValue * args,
+                       NewSequence(Kind::kTuple, std::move(items)));
       ASSIGN_OR_RETURN(PickleValue * v, NewObject(cls, args));
       stack_.push_back(v);
       return absl::OkStatus();
@@ -693,7 +783,8 @@ absl::Status PickleParser::Step(uint8_t op) {
       }
       // torch sets `_metadata` on state-dict OrderedDicts; tensors may carry
       // Python attributes. Neither matters to the value.
-      if (target->is(Kind::kDict) || target->is(Kind::kTensor)) return absl::OkStatus();
+      if (target->is(Kind::kDict) || target->is(Kind::kTensor))
+        return absl::OkStatus();
       return Err(absl::StrCat("BUILD on a ", target->TypeName()));
     }
     case 'Q': {  // BINPERSID
@@ -709,7 +800,8 @@ absl::Status PickleParser::Step(uint8_t op) {
       uint64_t index;
       if (op == 'p') {
         ASSIGN_OR_RETURN(absl::string_view line, TakeLine("PUT"));
-        if (!absl::SimpleAtoi(line, &index)) return Err("PUT index is malformed");
+        if (!absl::SimpleAtoi(line, &index))
+          return Err("PUT index is malformed");
       } else if (op == 0x94) {
         index = memo_.size();
       } else {
@@ -725,7 +817,8 @@ absl::Status PickleParser::Step(uint8_t op) {
       uint64_t index;
       if (op == 'g') {
         ASSIGN_OR_RETURN(absl::string_view line, TakeLine("GET"));
-        if (!absl::SimpleAtoi(line, &index)) return Err("GET index is malformed");
+        if (!absl::SimpleAtoi(line, &index))
+          return Err("GET index is malformed");
       } else {
         ASSIGN_OR_RETURN(index, TakeUint(op == 'h' ? 1 : 4, "GET index"));
       }
@@ -743,12 +836,13 @@ absl::Status PickleParser::Step(uint8_t op) {
     case 0x98:
       return Err("out-of-band buffers are not supported");
     default:
-      return Err(absl::StrCat("unknown opcode 0x", absl::Hex(op, absl::kZeroPad2)));
+      return Err(
+          absl::StrCat("unknown opcode 0x", absl::Hex(op, absl::kZeroPad2)));
   }
 }
 
-absl::StatusOr<std::unique_ptr<PickleTree>> ParsePickle(absl::string_view bytes,
-                                                        const PickleLimits& limits) {
+absl::StatusOr<std::unique_ptr<PickleTree>> ParsePickle(
+    absl::string_view bytes, const PickleLimits& limits) {
   return PickleParser(bytes, limits).Run();
 }
 

@@ -18,16 +18,17 @@
 #include <deque>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "formats/dtype.h"
 
 namespace fairport {
 
-// A storage named by a persistent id ("storage", <Type>Storage, key, location, numel).
+// A storage named by a persistent id ("storage", <Type>Storage, key, location,
+// numel).
 struct StorageRef {
   DType dtype = DType::kU8;
   std::string key;
@@ -48,8 +49,20 @@ struct TensorRef {
 class PickleValue {
  public:
   enum class Kind {
-    kNone, kBool, kInt, kFloat, kString, kBytes, kTuple, kList, kDict, kSet,
-    kGlobal, kObject, kStorage, kTensor,
+    kNone,
+    kBool,
+    kInt,
+    kFloat,
+    kString,
+    kBytes,
+    kTuple,
+    kList,
+    kDict,
+    kSet,
+    kGlobal,
+    kObject,
+    kStorage,
+    kTensor,
   };
 
   explicit PickleValue(Kind kind) : kind_(kind) {}
@@ -64,8 +77,11 @@ class PickleValue {
   // Elements of a kTuple, kList or kSet.
   const std::vector<PickleValue*>& items() const { return items_; }
   // Entries of a kDict in insertion order.
-  const std::vector<std::pair<PickleValue*, PickleValue*>>& entries() const { return entries_; }
-  // A kObject's callable (a kGlobal, or another value), arguments and BUILD state.
+  const std::vector<std::pair<PickleValue*, PickleValue*>>& entries() const {
+    return entries_;
+  }
+  // A kObject's callable (a kGlobal, or another value), arguments and BUILD
+  // state.
   const PickleValue* callable() const { return callable_; }
   const PickleValue* args() const { return args_; }
   const PickleValue* state() const { return state_; }
@@ -114,8 +130,8 @@ struct PickleLimits {
 };
 
 // Errors read "offset N: <problem>", N being the opcode's byte offset.
-absl::StatusOr<std::unique_ptr<PickleTree>> ParsePickle(absl::string_view bytes,
-                                                        const PickleLimits& limits = {});
+absl::StatusOr<std::unique_ptr<PickleTree>> ParsePickle(
+    absl::string_view bytes, const PickleLimits& limits = {});
 
 }  // namespace fairport
 

@@ -15,20 +15,25 @@ std::string P(std::initializer_list<int> bytes) {
   return s;
 }
 
-absl::StatusOr<std::unique_ptr<PickleTree>> Parse(const std::string& s) { return ParsePickle(s); }
+absl::StatusOr<std::unique_ptr<PickleTree>> Parse(const std::string& s) {
+  return ParsePickle(s);
+}
 
 void ExpectError(const std::string& pickle, const std::string& fragment) {
   auto tree = Parse(pickle);
   ASSERT_FALSE(tree.ok()) << "expected an error containing: " << fragment;
-  EXPECT_NE(tree.status().message().find(fragment), std::string::npos) << tree.status();
+  EXPECT_NE(tree.status().message().find(fragment), std::string::npos)
+      << tree.status();
 }
 
 TEST(PickleTest, ParsesDictOfScalarsWithMemo) {
   // pickle.dumps({'a': 1, 'b': [True, None, 2.5], 'c': 'a'}, protocol=2) shape,
   // with 'a' re-used through the memo.
-  std::string s = P({0x80, 0x02, '}', 'q', 0x00, '(', 'X', 1, 0, 0, 0, 'a', 'q', 0x01, 'K', 1, 'X', 1, 0, 0, 0, 'b',
-                     ']', 'q', 0x02, '(', 0x88, 'N', 'G', 0x40, 0x04, 0, 0, 0, 0, 0, 0, 'e', 'X', 1, 0, 0, 0, 'c',
-                     'h', 0x01, 'u', '.'});
+  std::string s =
+      P({0x80, 0x02, '}',  'q', 0x00, '(',  'X',  1,   0,   0,    0,   'a',
+         'q',  0x01, 'K',  1,   'X',  1,    0,    0,   0,   'b',  ']', 'q',
+         0x02, '(',  0x88, 'N', 'G',  0x40, 0x04, 0,   0,   0,    0,   0,
+         0,    'e',  'X',  1,   0,    0,    0,    'c', 'h', 0x01, 'u', '.'});
   auto tree = Parse(s);
   ASSERT_TRUE(tree.ok()) << tree.status();
   const PickleValue& root = (*tree)->root();
@@ -44,7 +49,8 @@ TEST(PickleTest, ParsesDictOfScalarsWithMemo) {
 
 TEST(PickleTest, DecodesLong1AsSigned64BitIntegers) {
   // 9223372036854775807 (fairseq's softmax_batch) and -1, as LONG1.
-  auto big = Parse(P({0x80, 2, 0x8a, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, '.'}));
+  auto big = Parse(P(
+      {0x80, 2, 0x8a, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, '.'}));
   ASSERT_TRUE(big.ok()) << big.status();
   EXPECT_EQ((*big)->root().int_value(), INT64_MAX);
   auto minus_one = Parse(P({0x80, 2, 0x8a, 1, 0xff, '.'}));
@@ -55,27 +61,38 @@ TEST(PickleTest, DecodesLong1AsSigned64BitIntegers) {
 }
 
 TEST(PickleTest, RejectsIntegersBeyond64Bits) {
-  ExpectError(P({0x80, 2, 0x8a, 9, 0, 0, 0, 0, 0, 0, 0, 0, 1, '.'}), "does not fit in 64 bits");
+  ExpectError(P({0x80, 2, 0x8a, 9, 0, 0, 0, 0, 0, 0, 0, 0, 1, '.'}),
+              "does not fit in 64 bits");
 }
 
 TEST(PickleTest, RejectsUnknownOpcodeWithItsOffset) {
   ExpectError(P({0x80, 2, 'N', 0xff, '.'}), "offset 3: unknown opcode 0xff");
 }
 
-TEST(PickleTest, RejectsStackUnderflow) { ExpectError(P({0x80, 2, 'a', '.'}), "stack underflow"); }
-
-TEST(PickleTest, RejectsMarkThatIsNeverClosed) { ExpectError(P({0x80, 2, '(', 'N', '.'}), "STOP with an open MARK"); }
-
-TEST(PickleTest, RejectsBingetOfUnsetMemo) {
-  ExpectError(P({0x80, 2, 'h', 7, '.'}), "offset 2: memo slot 7 read before it was set");
+TEST(PickleTest, RejectsStackUnderflow) {
+  ExpectError(P({0x80, 2, 'a', '.'}), "stack underflow");
 }
 
-TEST(PickleTest, RejectsMissingStop) { ExpectError(P({0x80, 2, 'N'}), "without STOP"); }
+TEST(PickleTest, RejectsMarkThatIsNeverClosed) {
+  ExpectError(P({0x80, 2, '(', 'N', '.'}), "STOP with an open MARK");
+}
 
-TEST(PickleTest, RejectsTwoValuesAtStop) { ExpectError(P({0x80, 2, 'N', 'N', '.'}), "STOP with 2 values"); }
+TEST(PickleTest, RejectsBingetOfUnsetMemo) {
+  ExpectError(P({0x80, 2, 'h', 7, '.'}),
+              "offset 2: memo slot 7 read before it was set");
+}
+
+TEST(PickleTest, RejectsMissingStop) {
+  ExpectError(P({0x80, 2, 'N'}), "without STOP");
+}
+
+TEST(PickleTest, RejectsTwoValuesAtStop) {
+  ExpectError(P({0x80, 2, 'N', 'N', '.'}), "STOP with 2 values");
+}
 
 TEST(PickleTest, RejectsAbsurdLengthBeforeAllocating) {
-  ExpectError(P({0x80, 2, 'X', 0xff, 0xff, 0xff, 0x7f, 'a', 'b', 'c'}), "runs past the end (3 bytes left)");
+  ExpectError(P({0x80, 2, 'X', 0xff, 0xff, 0xff, 0x7f, 'a', 'b', 'c'}),
+              "runs past the end (3 bytes left)");
 }
 
 TEST(PickleTest, BoundsNestingAndFreesDeepTreesWithoutRecursion) {
@@ -87,14 +104,16 @@ TEST(PickleTest, BoundsNestingAndFreesDeepTreesWithoutRecursion) {
   ExpectError(s, "nested deeper than 1000 levels");
   PickleLimits generous;
   generous.max_depth = 200000;
-  auto tree = ParsePickle(s, generous);  // parses; destroying it must not overflow the stack
+  auto tree = ParsePickle(
+      s, generous);  // parses; destroying it must not overflow the stack
   ASSERT_TRUE(tree.ok()) << tree.status();
 }
 
 TEST(PickleTest, NeverCallsGlobalsAndKeepsThemInert) {
-  // GLOBAL 'posix system' + REDUCE(('touch /tmp/x',)): what os.system pickles to.
-  std::string s = P({0x80, 2, 'c'}) + "posix\nsystem\n" + P({'X', 12, 0, 0, 0}) + "touch /tmp/x" +
-                  P({0x85, 'R', '.'});
+  // GLOBAL 'posix system' + REDUCE(('touch /tmp/x',)): what os.system pickles
+  // to.
+  std::string s = P({0x80, 2, 'c'}) + "posix\nsystem\n" +
+                  P({'X', 12, 0, 0, 0}) + "touch /tmp/x" + P({0x85, 'R', '.'});
   auto tree = Parse(s);
   ASSERT_TRUE(tree.ok()) << tree.status();
   const PickleValue& root = (*tree)->root();
@@ -104,14 +123,16 @@ TEST(PickleTest, NeverCallsGlobalsAndKeepsThemInert) {
 }
 
 TEST(PickleTest, MapsPython2BuiltinsToPython3Names) {
-  auto tree = Parse(P({0x80, 2, 'c'}) + "__builtin__\neval\n" + P({')', 'R', '.'}));
+  auto tree =
+      Parse(P({0x80, 2, 'c'}) + "__builtin__\neval\n" + P({')', 'R', '.'}));
   ASSERT_TRUE(tree.ok());
   EXPECT_EQ((*tree)->root().class_name(), "builtins.eval");
 }
 
 TEST(PickleTest, BuildsOrderedDictAndIgnoresItsMetadataState) {
-  std::string s = P({0x80, 2, 'c'}) + "collections\nOrderedDict\n" +
-                  P({')', 'R', 'X', 1, 0, 0, 0, 'k', 'K', 5, 's', '}', 'b', '.'});
+  std::string s =
+      P({0x80, 2, 'c'}) + "collections\nOrderedDict\n" +
+      P({')', 'R', 'X', 1, 0, 0, 0, 'k', 'K', 5, 's', '}', 'b', '.'});
   auto tree = Parse(s);
   ASSERT_TRUE(tree.ok()) << tree.status();
   ASSERT_TRUE((*tree)->root().is(Kind::kDict));
@@ -120,7 +141,8 @@ TEST(PickleTest, BuildsOrderedDictAndIgnoresItsMetadataState) {
 
 TEST(PickleTest, NamespaceAttributesAreReachableThroughFind) {
   std::string s = P({0x80, 2, 'c'}) + "argparse\nNamespace\n" +
-                  P({')', 0x81, '}', 'X', 4, 0, 0, 0}) + "arch" + P({'X', 3, 0, 0, 0}) + "d2v" + P({'s', 'b', '.'});
+                  P({')', 0x81, '}', 'X', 4, 0, 0, 0}) + "arch" +
+                  P({'X', 3, 0, 0, 0}) + "d2v" + P({'s', 'b', '.'});
   auto tree = Parse(s);
   ASSERT_TRUE(tree.ok()) << tree.status();
   EXPECT_EQ((*tree)->root().class_name(), "argparse.Namespace");
@@ -128,11 +150,14 @@ TEST(PickleTest, NamespaceAttributesAreReachableThroughFind) {
 }
 
 // ('storage', torch.FloatStorage, '0', 'cpu', numel) then _rebuild_tensor_v2.
-std::string TensorPickle(int numel, int offset, int size0, int size1, int stride0, int stride1) {
-  return P({0x80, 2, 'c'}) + "torch._utils\n_rebuild_tensor_v2\n" + P({'(', '(', 'X', 7, 0, 0, 0}) + "storage" +
-         P({'c'}) + "torch\nFloatStorage\n" + P({'X', 1, 0, 0, 0, '0', 'X', 3, 0, 0, 0}) + "cpu" +
-         P({'K', numel, 't', 'Q', 'K', offset, 'K', size0, 'K', size1, 0x86, 'K', stride0, 'K', stride1, 0x86,
-            0x89, ')', 't', 'R', '.'});
+std::string TensorPickle(int numel, int offset, int size0, int size1,
+                         int stride0, int stride1) {
+  return P({0x80, 2, 'c'}) + "torch._utils\n_rebuild_tensor_v2\n" +
+         P({'(', '(', 'X', 7, 0, 0, 0}) + "storage" + P({'c'}) +
+         "torch\nFloatStorage\n" + P({'X', 1, 0, 0, 0, '0', 'X', 3, 0, 0, 0}) +
+         "cpu" + P({'K',     numel, 't',   'Q',  'K', offset,  'K',
+                    size0,   'K',   size1, 0x86, 'K', stride0, 'K',
+                    stride1, 0x86,  0x89,  ')',  't', 'R',     '.'});
 }
 
 TEST(PickleTest, RebuildsTensorDescriptors) {
@@ -149,7 +174,8 @@ TEST(PickleTest, RebuildsTensorDescriptors) {
 
 TEST(PickleTest, RejectsTensorAddressingPastItsStorage) {
   // last element: 10 + (2-1)*3 + (3-1)*1 = 15 >= 12
-  ExpectError(TensorPickle(12, 10, 2, 3, 3, 1), "addresses element 15 of storage 0, which holds 12");
+  ExpectError(TensorPickle(12, 10, 2, 3, 3, 1),
+              "addresses element 15 of storage 0, which holds 12");
 }
 
 }  // namespace

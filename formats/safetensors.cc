@@ -35,13 +35,16 @@ absl::Status SafetensorsFile::Parse() {
   absl::string_view bytes = file_->bytes();
   if (bytes.size() < 8) return error("too short for a safetensors file");
   uint64_t header_size = 0;
-  for (int i = 7; i >= 0; --i) header_size = header_size << 8 | static_cast<uint8_t>(bytes[i]);
+  for (int i = 7; i >= 0; --i)
+    header_size = header_size << 8 | static_cast<uint8_t>(bytes[i]);
   if (header_size > kMaxHeaderSize || header_size > bytes.size() - 8) {
-    return error(absl::StrCat("header length ", header_size, " exceeds the file or 100 MB"));
+    return error(absl::StrCat("header length ", header_size,
+                              " exceeds the file or 100 MB"));
   }
   data_start_ = 8 + header_size;
-  nlohmann::json header = nlohmann::json::parse(bytes.substr(8, header_size), nullptr,
-                                                /*allow_exceptions=*/false);
+  nlohmann::json header =
+      nlohmann::json::parse(bytes.substr(8, header_size), nullptr,
+                            /*allow_exceptions=*/false);
   if (!header.is_object()) return error("header is not a JSON object");
   for (auto& [name, value] : header.items()) {
     if (name == "__metadata__") {
@@ -54,48 +57,61 @@ absl::Status SafetensorsFile::Parse() {
     }
     SafetensorsEntry entry;
     entry.name = name;
-    if (!value.is_object() || !value.contains("dtype") || !value["dtype"].is_string() ||
-        !value.contains("shape") || !value["shape"].is_array() ||
-        !value.contains("data_offsets") || !value["data_offsets"].is_array() ||
+    if (!value.is_object() || !value.contains("dtype") ||
+        !value["dtype"].is_string() || !value.contains("shape") ||
+        !value["shape"].is_array() || !value.contains("data_offsets") ||
+        !value["data_offsets"].is_array() ||
         value["data_offsets"].size() != 2) {
       return error(absl::StrCat(name, ": needs dtype, shape and data_offsets"));
     }
-    std::optional<DType> dtype = DTypeFromSafetensorsName(value["dtype"].get<std::string>());
-    if (!dtype) return error(absl::StrCat(name, ": unsupported dtype ", value["dtype"].get<std::string>()));
+    std::optional<DType> dtype =
+        DTypeFromSafetensorsName(value["dtype"].get<std::string>());
+    if (!dtype)
+      return error(absl::StrCat(name, ": unsupported dtype ",
+                                value["dtype"].get<std::string>()));
     entry.dtype = *dtype;
     uint64_t bytes_needed = ItemSize(entry.dtype);
     for (const auto& d : value["shape"]) {
-      if (!d.is_number_unsigned()) return error(absl::StrCat(name, ": shape entries must be non-negative ints"));
+      if (!d.is_number_unsigned())
+        return error(
+            absl::StrCat(name, ": shape entries must be non-negative ints"));
       entry.shape.push_back(d.get<int64_t>());
-      if (__builtin_mul_overflow(bytes_needed, d.get<uint64_t>(), &bytes_needed)) {
+      if (__builtin_mul_overflow(bytes_needed, d.get<uint64_t>(),
+                                 &bytes_needed)) {
         return error(absl::StrCat(name, ": shape overflows"));
       }
     }
     const auto& offsets = value["data_offsets"];
     if (!offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned()) {
-      return error(absl::StrCat(name, ": data_offsets must be non-negative ints"));
+      return error(
+          absl::StrCat(name, ": data_offsets must be non-negative ints"));
     }
     entry.begin = offsets[0].get<uint64_t>();
     entry.end = offsets[1].get<uint64_t>();
     if (entry.end < entry.begin || entry.end - entry.begin != bytes_needed) {
-      return error(absl::StrCat(name, ": data_offsets [", entry.begin, ", ", entry.end,
-                                ") do not hold ", bytes_needed, " bytes"));
+      return error(absl::StrCat(name, ": data_offsets [", entry.begin, ", ",
+                                entry.end, ") do not hold ", bytes_needed,
+                                " bytes"));
     }
     entries_.push_back(std::move(entry));
   }
   std::sort(entries_.begin(), entries_.end(),
-            [](const SafetensorsEntry& a, const SafetensorsEntry& b) { return a.begin < b.begin; });
+            [](const SafetensorsEntry& a, const SafetensorsEntry& b) {
+              return a.begin < b.begin;
+            });
   uint64_t expected = 0;
   for (size_t i = 0; i < entries_.size(); ++i) {
     if (entries_[i].begin != expected) {
-      return error(absl::StrCat(entries_[i].name, ": data does not follow on from the previous tensor"));
+      return error(
+          absl::StrCat(entries_[i].name,
+                       ": data does not follow on from the previous tensor"));
     }
     expected = entries_[i].end;
     by_name_[entries_[i].name] = i;
   }
   if (expected != bytes.size() - data_start_) {
-    return error(absl::StrCat("tensors cover ", expected, " bytes of a ", bytes.size() - data_start_,
-                              "-byte data area"));
+    return error(absl::StrCat("tensors cover ", expected, " bytes of a ",
+                              bytes.size() - data_start_, "-byte data area"));
   }
   return absl::OkStatus();
 }
@@ -106,16 +122,19 @@ const SafetensorsEntry* SafetensorsFile::Find(absl::string_view name) const {
 }
 
 absl::string_view SafetensorsFile::Bytes(const SafetensorsEntry& entry) const {
-  return file_->bytes().substr(data_start_ + entry.begin, entry.end - entry.begin);
+  return file_->bytes().substr(data_start_ + entry.begin,
+                               entry.end - entry.begin);
 }
 
-void SafetensorsLayout::Add(std::string name, DType dtype, std::vector<int64_t> shape) {
+void SafetensorsLayout::Add(std::string name, DType dtype,
+                            std::vector<int64_t> shape) {
   SafetensorsEntry entry;
   entry.name = std::move(name);
   entry.dtype = dtype;
   entry.shape = std::move(shape);
   entry.begin = data_size_;
-  entry.end = data_size_ + static_cast<uint64_t>(entry.numel()) * ItemSize(dtype);
+  entry.end =
+      data_size_ + static_cast<uint64_t>(entry.numel()) * ItemSize(dtype);
   data_size_ = entry.end;
   entries_.push_back(std::move(entry));
 }

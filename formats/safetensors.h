@@ -40,10 +40,13 @@ class SafetensorsFile {
   const std::vector<SafetensorsEntry>& entries() const { return entries_; }
   const SafetensorsEntry* Find(absl::string_view name) const;
   absl::string_view Bytes(const SafetensorsEntry& entry) const;
-  const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  const std::map<std::string, std::string>& metadata() const {
+    return metadata_;
+  }
 
  private:
-  explicit SafetensorsFile(std::shared_ptr<MappedFile> file) : file_(std::move(file)) {}
+  explicit SafetensorsFile(std::shared_ptr<MappedFile> file)
+      : file_(std::move(file)) {}
   absl::Status Parse();
 
   std::shared_ptr<MappedFile> file_;
@@ -57,7 +60,9 @@ class SafetensorsLayout {
  public:
   // Tensors are laid out in the order they are added.
   void Add(std::string name, DType dtype, std::vector<int64_t> shape);
-  void SetMetadata(std::string key, std::string value) { metadata_[std::move(key)] = std::move(value); }
+  void SetMetadata(std::string key, std::string value) {
+    metadata_[std::move(key)] = std::move(value);
+  }
 
   const std::vector<SafetensorsEntry>& entries() const { return entries_; }
   // Length prefix and JSON header, padded with spaces to a multiple of 8 so

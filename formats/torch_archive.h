@@ -30,8 +30,11 @@ class TorchArchive {
   absl::StatusOr<EntryBytes> TensorBytes(const TensorRef& tensor) const;
 
  private:
-  TorchArchive(ZipArchive zip, std::string root_folder, std::unique_ptr<PickleTree> tree)
-      : zip_(std::move(zip)), root_folder_(std::move(root_folder)), tree_(std::move(tree)) {}
+  TorchArchive(ZipArchive zip, std::string root_folder,
+               std::unique_ptr<PickleTree> tree)
+      : zip_(std::move(zip)),
+        root_folder_(std::move(root_folder)),
+        tree_(std::move(tree)) {}
 
   ZipArchive zip_;
   std::string root_folder_;

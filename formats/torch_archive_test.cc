@@ -16,12 +16,14 @@ std::string P(std::initializer_list<int> bytes) {
   return s;
 }
 
-// _rebuild_tensor_v2(('storage', FloatStorage, '0', 'cpu', 6), 0, (3, 2), (1, 3), False, ()):
-// the transpose of a row-major 2x3 matrix, as x.t() pickles.
+// _rebuild_tensor_v2(('storage', FloatStorage, '0', 'cpu', 6), 0, (3, 2), (1,
+// 3), False, ()): the transpose of a row-major 2x3 matrix, as x.t() pickles.
 std::string TransposedTensorPickle() {
-  return P({0x80, 2, 'c'}) + "torch._utils\n_rebuild_tensor_v2\n" + P({'(', '(', 'X', 7, 0, 0, 0}) + "storage" +
-         P({'c'}) + "torch\nFloatStorage\n" + P({'X', 1, 0, 0, 0, '0', 'X', 3, 0, 0, 0}) + "cpu" +
-         P({'K', 6, 't', 'Q', 'K', 0, 'K', 3, 'K', 2, 0x86, 'K', 1, 'K', 3, 0x86, 0x89, ')', 't', 'R', '.'});
+  return P({0x80, 2, 'c'}) + "torch._utils\n_rebuild_tensor_v2\n" +
+         P({'(', '(', 'X', 7, 0, 0, 0}) + "storage" + P({'c'}) +
+         "torch\nFloatStorage\n" + P({'X', 1, 0, 0, 0, '0', 'X', 3, 0, 0, 0}) +
+         "cpu" + P({'K', 6, 't', 'Q', 'K',  0,    'K', 3,   'K', 2,  0x86,
+                    'K', 1, 'K', 3,   0x86, 0x89, ')', 't', 'R', '.'});
 }
 
 std::string Floats(std::initializer_list<float> values) {
@@ -32,8 +34,10 @@ std::string Floats(std::initializer_list<float> values) {
 
 TEST(TorchArchiveTest, MaterialisesNonContiguousViewsInRowMajorOrder) {
   std::string path = testing::TempDir() + "/transposed.pt";
-  std::ofstream(path, std::ios::binary) << testing::BuildZip(
-      {{"arc/data.pkl", TransposedTensorPickle()}, {"arc/data/0", Floats({0, 1, 2, 3, 4, 5})}, {"arc/version", "3\n"}});
+  std::ofstream(path, std::ios::binary)
+      << testing::BuildZip({{"arc/data.pkl", TransposedTensorPickle()},
+                            {"arc/data/0", Floats({0, 1, 2, 3, 4, 5})},
+                            {"arc/version", "3\n"}});
   absl::StatusOr<TorchArchive> archive = TorchArchive::Open(path);
   ASSERT_TRUE(archive.ok()) << archive.status();
   EXPECT_EQ(archive->root_folder(), "arc");
@@ -46,11 +50,13 @@ TEST(TorchArchiveTest, MaterialisesNonContiguousViewsInRowMajorOrder) {
 }
 
 TEST(TorchArchiveTest, ContiguousTensorsAreViewsIntoTheFile) {
-  absl::StatusOr<TorchArchive> archive = TorchArchive::Open(testing::FixturePath("finetuned/checkpoint.pt"));
+  absl::StatusOr<TorchArchive> archive =
+      TorchArchive::Open(testing::FixturePath("finetuned/checkpoint.pt"));
   ASSERT_TRUE(archive.ok()) << archive.status();
   const PickleValue* model = archive->root().Find("model");
   ASSERT_NE(model, nullptr);
-  absl::StatusOr<EntryBytes> bytes = archive->TensorBytes(model->entries()[0].second->tensor());
+  absl::StatusOr<EntryBytes> bytes =
+      archive->TensorBytes(model->entries()[0].second->tensor());
   ASSERT_TRUE(bytes.ok());
   EXPECT_TRUE(bytes->mapped());
   EXPECT_EQ(bytes->view().size(), 40u * 4);
@@ -58,10 +64,12 @@ TEST(TorchArchiveTest, ContiguousTensorsAreViewsIntoTheFile) {
 
 TEST(TorchArchiveTest, RejectsEntriesOutsideTheArchiveFolder) {
   std::string path = testing::TempDir() + "/stray.pt";
-  std::ofstream(path, std::ios::binary) << testing::BuildZip({{"arc/data.pkl", P({0x80, 2, 'N', '.'})}, {"other/x", "1"}});
+  std::ofstream(path, std::ios::binary) << testing::BuildZip(
+      {{"arc/data.pkl", P({0x80, 2, 'N', '.'})}, {"other/x", "1"}});
   absl::StatusOr<TorchArchive> archive = TorchArchive::Open(path);
   ASSERT_FALSE(archive.ok());
-  EXPECT_NE(archive.status().message().find("outside the archive folder"), std::string::npos);
+  EXPECT_NE(archive.status().message().find("outside the archive folder"),
+            std::string::npos);
 }
 
 }  // namespace

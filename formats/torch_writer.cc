@@ -10,21 +10,32 @@ namespace fairport {
 namespace {
 
 void PutLe(std::string& out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+  for (int i = 0; i < bytes; ++i)
+    out.push_back(static_cast<char>(v >> (8 * i)));
 }
 
 std::string StorageClass(DType dtype) {
   switch (dtype) {
-    case DType::kF32: return "FloatStorage";
-    case DType::kF16: return "HalfStorage";
-    case DType::kBF16: return "BFloat16Storage";
-    case DType::kF64: return "DoubleStorage";
-    case DType::kI64: return "LongStorage";
-    case DType::kI32: return "IntStorage";
-    case DType::kI16: return "ShortStorage";
-    case DType::kI8: return "CharStorage";
-    case DType::kU8: return "ByteStorage";
-    case DType::kBool: return "BoolStorage";
+    case DType::kF32:
+      return "FloatStorage";
+    case DType::kF16:
+      return "HalfStorage";
+    case DType::kBF16:
+      return "BFloat16Storage";
+    case DType::kF64:
+      return "DoubleStorage";
+    case DType::kI64:
+      return "LongStorage";
+    case DType::kI32:
+      return "IntStorage";
+    case DType::kI16:
+      return "ShortStorage";
+    case DType::kI8:
+      return "CharStorage";
+    case DType::kU8:
+      return "ByteStorage";
+    case DType::kBool:
+      return "BoolStorage";
   }
   return "";
 }
@@ -53,7 +64,8 @@ void PickleWriter::Float(double v) {
   uint64_t bits;
   std::memcpy(&bits, &v, 8);
   out_ += 'G';
-  for (int i = 7; i >= 0; --i) out_.push_back(static_cast<char>(bits >> (8 * i)));
+  for (int i = 7; i >= 0; --i)
+    out_.push_back(static_cast<char>(bits >> (8 * i)));
 }
 
 void PickleWriter::String(absl::string_view s) {
@@ -79,12 +91,17 @@ void PickleWriter::BinPersId() { out_ += 'Q'; }
 
 void PickleWriter::Json(const nlohmann::ordered_json& value) {
   switch (value.type()) {
-    case nlohmann::ordered_json::value_t::null: return None();
-    case nlohmann::ordered_json::value_t::boolean: return Bool(value.get<bool>());
+    case nlohmann::ordered_json::value_t::null:
+      return None();
+    case nlohmann::ordered_json::value_t::boolean:
+      return Bool(value.get<bool>());
     case nlohmann::ordered_json::value_t::number_integer:
-    case nlohmann::ordered_json::value_t::number_unsigned: return Int(value.get<int64_t>());
-    case nlohmann::ordered_json::value_t::number_float: return Float(value.get<double>());
-    case nlohmann::ordered_json::value_t::string: return String(value.get<std::string>());
+    case nlohmann::ordered_json::value_t::number_unsigned:
+      return Int(value.get<int64_t>());
+    case nlohmann::ordered_json::value_t::number_float:
+      return Float(value.get<double>());
+    case nlohmann::ordered_json::value_t::string:
+      return String(value.get<std::string>());
     case nlohmann::ordered_json::value_t::array:
       EmptyList();
       if (value.empty()) return;
@@ -148,7 +165,8 @@ size_t TorchSaveWriter::Tensor(DType dtype, const std::vector<int64_t>& shape) {
   return index;
 }
 
-absl::Status TorchSaveWriter::Finish(const std::string& path, const StorageWriter& write) {
+absl::Status TorchSaveWriter::Finish(const std::string& path,
+                                     const StorageWriter& write) {
   ASSIGN_OR_RETURN(ZipWriter zip, ZipWriter::Create(path));
   RETURN_IF_ERROR(zip.BeginEntry(absl::StrCat(root_, "/data.pkl")));
   RETURN_IF_ERROR(zip.Write(pickle_.Finish()));

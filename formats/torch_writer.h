@@ -52,14 +52,16 @@ class PickleWriter {
 // goes; Finish writes data.pkl, then every storage through `write`.
 class TorchSaveWriter {
  public:
-  explicit TorchSaveWriter(std::string root_folder) : root_(std::move(root_folder)) {}
+  explicit TorchSaveWriter(std::string root_folder)
+      : root_(std::move(root_folder)) {}
 
   PickleWriter& pickle() { return pickle_; }
   // Emits _rebuild_tensor_v2 for a new storage; returns its index.
   size_t Tensor(DType dtype, const std::vector<int64_t>& shape);
 
   // `write(index, zip)` must write exactly the storage's bytes.
-  using StorageWriter = std::function<absl::Status(size_t index, ZipWriter& zip)>;
+  using StorageWriter =
+      std::function<absl::Status(size_t index, ZipWriter& zip)>;
   absl::Status Finish(const std::string& path, const StorageWriter& write);
 
  private:

@@ -9,12 +9,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "formats/mapped_file.h"
 
 namespace fairport {
@@ -63,7 +63,8 @@ class ZipArchive {
   absl::Status VerifyAllCrcs() const;
 
  private:
-  explicit ZipArchive(std::shared_ptr<MappedFile> file) : file_(std::move(file)) {}
+  explicit ZipArchive(std::shared_ptr<MappedFile> file)
+      : file_(std::move(file)) {}
   absl::Status ReadDirectory();
   absl::Status Error(uint64_t offset, absl::string_view problem) const;
 

@@ -31,7 +31,9 @@ void Put64(std::string& s, uint64_t v) {
 
 absl::StatusOr<ZipWriter> ZipWriter::Create(const std::string& path) {
   std::FILE* file = std::fopen(path.c_str(), "wb");
-  if (file == nullptr) return absl::InternalError(absl::StrCat(path, ": cannot create: ", std::strerror(errno)));
+  if (file == nullptr)
+    return absl::InternalError(
+        absl::StrCat(path, ": cannot create: ", std::strerror(errno)));
   return ZipWriter(path, file);
 }
 
@@ -50,7 +52,8 @@ ZipWriter::~ZipWriter() {
 
 absl::Status ZipWriter::Raw(absl::string_view bytes) {
   if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) {
-    return absl::InternalError(absl::StrCat(path_, ": write failed: ", std::strerror(errno)));
+    return absl::InternalError(
+        absl::StrCat(path_, ": write failed: ", std::strerror(errno)));
   }
   position_ += bytes.size();
   return absl::OkStatus();
@@ -76,7 +79,8 @@ absl::Status ZipWriter::BeginEntry(absl::string_view name) {
   Put16(header, 0x4246);  // 'FB', torch's padding record
   Put16(header, padding);
   header.append(padding, 'Z');
-  entries_.push_back({std::string(name), position_, 0, static_cast<uint32_t>(crc32(0, Z_NULL, 0))});
+  entries_.push_back({std::string(name), position_, 0,
+                      static_cast<uint32_t>(crc32(0, Z_NULL, 0))});
   in_entry_ = true;
   return Raw(header);
 }
@@ -162,7 +166,9 @@ absl::Status ZipWriter::Finish() {
   RETURN_IF_ERROR(Raw(end));
   std::FILE* file = file_;
   file_ = nullptr;
-  if (std::fclose(file) != 0) return absl::InternalError(absl::StrCat(path_, ": close failed: ", std::strerror(errno)));
+  if (std::fclose(file) != 0)
+    return absl::InternalError(
+        absl::StrCat(path_, ": close failed: ", std::strerror(errno)));
   return absl::OkStatus();
 }
 

@@ -35,7 +35,8 @@ class ZipWriter {
     uint64_t size;
     uint32_t crc;
   };
-  ZipWriter(std::string path, std::FILE* file) : path_(std::move(path)), file_(file) {}
+  ZipWriter(std::string path, std::FILE* file)
+      : path_(std::move(path)), file_(file) {}
   absl::Status Raw(absl::string_view bytes);
 
   std::string path_;

@@ -4,20 +4,25 @@
 
 namespace fairport {
 
-std::map<std::string, std::string> CtcTokenizerFiles(const std::vector<std::string>& fairseq_symbols) {
+std::map<std::string, std::string> CtcTokenizerFiles(
+    const std::vector<std::string>& fairseq_symbols) {
   nlohmann::json vocab = nlohmann::json::object();
-  for (size_t i = 0; i < fairseq_symbols.size(); ++i) vocab[fairseq_symbols[i]] = i;
+  for (size_t i = 0; i < fairseq_symbols.size(); ++i)
+    vocab[fairseq_symbols[i]] = i;
   vocab["<pad>"] = 0;
   vocab["<s>"] = 1;
 
-  nlohmann::json special = {
-      {"bos_token", "<s>"}, {"eos_token", "</s>"}, {"pad_token", "<pad>"}, {"unk_token", "<unk>"}};
+  nlohmann::json special = {{"bos_token", "<s>"},
+                            {"eos_token", "</s>"},
+                            {"pad_token", "<pad>"},
+                            {"unk_token", "<unk>"}};
 
   nlohmann::json added = nlohmann::json::object();
   const char* specials[] = {"<pad>", "<s>", "</s>", "<unk>"};
   for (int i = 0; i < 4; ++i) {
-    added[std::to_string(i)] = {{"content", specials[i]}, {"lstrip", true},   {"normalized", false},
-                                {"rstrip", true},         {"single_word", false}, {"special", false}};
+    added[std::to_string(i)] = {{"content", specials[i]}, {"lstrip", true},
+                                {"normalized", false},    {"rstrip", true},
+                                {"single_word", false},   {"special", false}};
   }
   nlohmann::json config = {
       {"added_tokens_decoder", added},
@@ -37,7 +42,9 @@ std::map<std::string, std::string> CtcTokenizerFiles(const std::vector<std::stri
   // in as text where json.dumps puts it (keys sorted).
   std::string config_text = config.dump(2);
   const std::string anchor = "\n  \"pad_token\"";
-  config_text.insert(config_text.find(anchor) + 1, "  \"model_max_length\": 1000000000000000019884624838656,\n");
+  config_text.insert(
+      config_text.find(anchor) + 1,
+      "  \"model_max_length\": 1000000000000000019884624838656,\n");
 
   return {
       {"vocab.json", vocab.dump(2, ' ', /*ensure_ascii=*/false) + "\n"},

@@ -13,7 +13,8 @@
 namespace fairport {
 
 // File name -> contents.
-std::map<std::string, std::string> CtcTokenizerFiles(const std::vector<std::string>& fairseq_symbols);
+std::map<std::string, std::string> CtcTokenizerFiles(
+    const std::vector<std::string>& fairseq_symbols);
 
 }  // namespace fairport
 

@@ -17,7 +17,8 @@ class StagedDirectory {
   // Fails if `target` exists and is not an empty directory, unless
   // `overwrite`, in which case Commit replaces it.
   static absl::Status CheckTarget(const std::string& target, bool overwrite);
-  static absl::StatusOr<StagedDirectory> Create(const std::string& target, bool overwrite);
+  static absl::StatusOr<StagedDirectory> Create(const std::string& target,
+                                                bool overwrite);
 
   StagedDirectory(StagedDirectory&& other) noexcept;
   StagedDirectory& operator=(StagedDirectory&&) = delete;
@@ -25,12 +26,15 @@ class StagedDirectory {
 
   // Path of `name` inside the staging directory.
   std::string PathOf(absl::string_view name) const;
-  absl::Status WriteFile(absl::string_view name, absl::string_view contents) const;
+  absl::Status WriteFile(absl::string_view name,
+                         absl::string_view contents) const;
   absl::Status Commit();
 
  private:
   StagedDirectory(std::string target, std::string staging, bool overwrite)
-      : target_(std::move(target)), staging_(std::move(staging)), overwrite_(overwrite) {}
+      : target_(std::move(target)),
+        staging_(std::move(staging)),
+        overwrite_(overwrite) {}
 
   std::string target_;
   std::string staging_;  // empty once committed or moved from

@@ -11,7 +11,8 @@
 #include "families/data2vec_audio/synthetic_checkpoint.h"
 
 ABSL_FLAG(std::string, size, "base", "tiny|base|large");
-ABSL_FLAG(bool, finetuned, false, "a wav2vec_ctc model with a letter dictionary");
+ABSL_FLAG(bool, finetuned, false,
+          "a wav2vec_ctc model with a letter dictionary");
 ABSL_FLAG(std::string, dtype, "float32", "float32|float16");
 ABSL_FLAG(bool, adam, false, "include Adam optimizer state");
 ABSL_FLAG(std::string, output, "", "checkpoint path to write");
@@ -20,8 +21,10 @@ ABSL_FLAG(uint64_t, seed, 1, "seed of the deterministic weights");
 int main(int argc, char** argv) {
   using namespace fairport;
   using data2vec_audio::SyntheticSpec;
-  std::vector<std::string> rest = ParseFlagsOrExit(argc, argv, "make_checkpoint --size=base --output=checkpoint.pt");
-  if (!rest.empty()) ExitBadUsage(absl::StrCat("unexpected argument '", rest[0], "'"));
+  std::vector<std::string> rest = ParseFlagsOrExit(
+      argc, argv, "make_checkpoint --size=base --output=checkpoint.pt");
+  if (!rest.empty())
+    ExitBadUsage(absl::StrCat("unexpected argument '", rest[0], "'"));
   const std::string output = ResolveUserPath(absl::GetFlag(FLAGS_output));
   if (output.empty()) ExitBadUsage("--output is required");
   const std::string size = absl::GetFlag(FLAGS_size);
@@ -47,7 +50,8 @@ int main(int argc, char** argv) {
   absl::Status status = data2vec_audio::WriteSyntheticCheckpoint(spec, output);
   if (!status.ok()) return ReportError(status);
   if (spec.ctc) {
-    const std::string dict = output.substr(0, output.find_last_of('/') + 1) + "dict.ltr.txt";
+    const std::string dict =
+        output.substr(0, output.find_last_of('/') + 1) + "dict.ltr.txt";
     std::ofstream(dict) << data2vec_audio::LetterDictionary();
   }
   std::printf("wrote %s\n", output.c_str());

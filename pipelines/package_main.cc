@@ -13,10 +13,10 @@
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "base/cli.h"
 #include "base/status_macros.h"
@@ -30,10 +30,13 @@
 
 ABSL_FLAG(std::string, name, "", "release name (the archive's top folder)");
 ABSL_FLAG(std::string, model_dir, "", "converted Hugging Face directory");
-ABSL_FLAG(std::string, parity_report, "", "parity report (JSON); its Markdown twin sits beside it");
+ABSL_FLAG(std::string, parity_report, "",
+          "parity report (JSON); its Markdown twin sits beside it");
 ABSL_FLAG(std::string, version_file, "", "Fairport's VERSION file");
-ABSL_FLAG(std::string, toolchain_versions, "", "JSON of the Debian package versions built with");
-ABSL_FLAG(std::string, license, "", "license for the model card's front matter");
+ABSL_FLAG(std::string, toolchain_versions, "",
+          "JSON of the Debian package versions built with");
+ABSL_FLAG(std::string, license, "",
+          "license for the model card's front matter");
 ABSL_FLAG(std::string, output, "", ".tar.gz to write");
 
 namespace fairport {
@@ -47,30 +50,39 @@ absl::StatusOr<std::string> Read(const std::string& path) {
   return s.str();
 }
 
-std::string ModelCard(const std::string& name, const std::string& license, const ParityReport& report,
-                      const std::string& parity_markdown, const std::string& version) {
+std::string ModelCard(const std::string& name, const std::string& license,
+                      const ParityReport& report,
+                      const std::string& parity_markdown,
+                      const std::string& version) {
   const bool ctc = report.model_kind().find("wav2vec_ctc") != std::string::npos;
   std::string card = "---\nlibrary_name: transformers\n";
   if (!license.empty()) absl::StrAppend(&card, "license: ", license, "\n");
-  absl::StrAppend(&card, "tags:\n- audio\n- ", ctc ? "automatic-speech-recognition" : "feature-extraction",
+  absl::StrAppend(&card, "tags:\n- audio\n- ",
+                  ctc ? "automatic-speech-recognition" : "feature-extraction",
                   "\n- data2vec-audio\n- fairseq\n- fairport\n---\n\n");
-  absl::StrAppend(&card, "# ", name, "\n\n", "A data2vec-audio model (", report.model_kind(),
+  absl::StrAppend(&card, "# ", name, "\n\n", "A data2vec-audio model (",
+                  report.model_kind(),
                   ") converted from its fairseq checkpoint to transformers' `",
-                  ctc ? "Data2VecAudioForCTC" : "Data2VecAudioModel", "` by Fairport ", version,
+                  ctc ? "Data2VecAudioForCTC" : "Data2VecAudioModel",
+                  "` by Fairport ", version,
                   ", and checked against the original model's outputs.\n\n");
   absl::string_view table = parity_markdown;
   absl::ConsumePrefix(&table, "# ");
   absl::StrAppend(&card, "## ", table, "\n");
-  absl::StrAppend(&card, "## Provenance\n\n- source checkpoint sha256: `", report.checkpoint_sha256(),
-                  "`\n- reference dataset sha256: `", report.dataset_sha256(), "`\n- converter: Fairport ", version,
-                  "\n\nThe files are listed with their sha256 in `MANIFEST.json` and `SHA256SUMS`.\n");
+  absl::StrAppend(&card, "## Provenance\n\n- source checkpoint sha256: `",
+                  report.checkpoint_sha256(),
+                  "`\n- reference dataset sha256: `", report.dataset_sha256(),
+                  "`\n- converter: Fairport ", version,
+                  "\n\nThe files are listed with their sha256 in "
+                  "`MANIFEST.json` and `SHA256SUMS`.\n");
   return card;
 }
 
 absl::Status Package() {
   const std::string name = absl::GetFlag(FLAGS_name);
   const std::string model_dir = ResolveUserPath(absl::GetFlag(FLAGS_model_dir));
-  const std::string report_path = ResolveUserPath(absl::GetFlag(FLAGS_parity_report));
+  const std::string report_path =
+      ResolveUserPath(absl::GetFlag(FLAGS_parity_report));
   std::string md_path = report_path;
   if (absl::EndsWith(md_path, ".json")) md_path.resize(md_path.size() - 5);
   md_path += ".md";
@@ -78,27 +90,36 @@ absl::Status Package() {
   ASSIGN_OR_RETURN(std::string report_json, Read(report_path));
   ParityReport report;
   if (!google::protobuf::util::JsonStringToMessage(report_json, &report).ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(report_path, ": not a parity report"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(report_path, ": not a parity report"));
   }
   ASSIGN_OR_RETURN(std::string parity_markdown, Read(md_path));
-  ASSIGN_OR_RETURN(std::string version, Read(ResolveUserPath(absl::GetFlag(FLAGS_version_file))));
+  ASSIGN_OR_RETURN(std::string version,
+                   Read(ResolveUserPath(absl::GetFlag(FLAGS_version_file))));
   version = std::string(absl::StripAsciiWhitespace(version));
-  ASSIGN_OR_RETURN(std::string versions_text, Read(ResolveUserPath(absl::GetFlag(FLAGS_toolchain_versions))));
-  nlohmann::json versions = nlohmann::json::parse(versions_text, nullptr, false);
+  ASSIGN_OR_RETURN(
+      std::string versions_text,
+      Read(ResolveUserPath(absl::GetFlag(FLAGS_toolchain_versions))));
+  nlohmann::json versions =
+      nlohmann::json::parse(versions_text, nullptr, false);
 
   // name in the archive -> (source path on disk, or contents)
   std::map<std::string, std::pair<std::string, std::string>> files;
   DIR* dir = ::opendir(model_dir.c_str());
-  if (dir == nullptr) return absl::NotFoundError(absl::StrCat(model_dir, ": cannot open the model directory"));
+  if (dir == nullptr)
+    return absl::NotFoundError(
+        absl::StrCat(model_dir, ": cannot open the model directory"));
   while (dirent* e = ::readdir(dir)) {
     std::string entry = e->d_name;
     if (entry == "." || entry == "..") continue;
-    files[absl::StrCat("model/", entry)] = {absl::StrCat(model_dir, "/", entry), ""};
+    files[absl::StrCat("model/", entry)] = {absl::StrCat(model_dir, "/", entry),
+                                            ""};
   }
   ::closedir(dir);
   files["parity_report.json"] = {"", report_json};
   files["parity_report.md"] = {"", parity_markdown};
-  files["README.md"] = {"", ModelCard(name, absl::GetFlag(FLAGS_license), report, parity_markdown, version)};
+  files["README.md"] = {"", ModelCard(name, absl::GetFlag(FLAGS_license),
+                                      report, parity_markdown, version)};
 
   ReleaseManifest manifest;
   manifest.set_fairport_version(version);
@@ -106,7 +127,8 @@ absl::Status Package() {
   manifest.set_dataset_sha256(report.dataset_sha256());
   if (versions.is_object()) {
     std::map<std::string, std::string> sorted;
-    for (auto& [package, v] : versions.items()) sorted[package] = v.is_string() ? v.get<std::string>() : v.dump();
+    for (auto& [package, v] : versions.items())
+      sorted[package] = v.is_string() ? v.get<std::string>() : v.dump();
     for (const auto& [package, v] : sorted) {
       DebianPackage* p = manifest.add_debian_packages();
       p->set_name(package);
@@ -133,7 +155,8 @@ absl::Status Package() {
   options.add_whitespace = true;
   options.preserve_proto_field_names = true;
   std::string manifest_json;
-  (void)google::protobuf::util::MessageToJsonString(manifest, &manifest_json, options);
+  (void)google::protobuf::util::MessageToJsonString(manifest, &manifest_json,
+                                                    options);
   files["MANIFEST.json"] = {"", manifest_json};
   absl::StrAppend(&sums, Sha256Hex(manifest_json), "  MANIFEST.json\n");
   files["SHA256SUMS"] = {"", sums};
@@ -143,13 +166,16 @@ absl::Status Package() {
   ASSIGN_OR_RETURN(TarGzWriter tar, TarGzWriter::Create(partial));
   for (const auto& [entry, source] : files) {
     const std::string path = absl::StrCat(name, "/", entry);
-    RETURN_IF_ERROR(source.first.empty() ? tar.AddBytes(path, source.second) : tar.AddFile(path, source.first));
+    RETURN_IF_ERROR(source.first.empty() ? tar.AddBytes(path, source.second)
+                                         : tar.AddFile(path, source.first));
   }
   RETURN_IF_ERROR(tar.Finish());
   if (std::rename(partial.c_str(), output.c_str()) != 0) {
-    return absl::InternalError(absl::StrCat(output, ": cannot move into place"));
+    return absl::InternalError(
+        absl::StrCat(output, ": cannot move into place"));
   }
-  std::printf("package: %s (%d files, parity %s)\n", output.c_str(), static_cast<int>(files.size()),
+  std::printf("package: %s (%d files, parity %s)\n", output.c_str(),
+              static_cast<int>(files.size()),
               report.passed() ? "passed" : "FAILED");
   return absl::OkStatus();
 }
@@ -159,13 +185,21 @@ absl::Status Package() {
 
 int main(int argc, char** argv) {
   using namespace fairport;
-  std::vector<std::string> rest = ParseFlagsOrExit(
-      argc, argv, "package --name=NAME --model_dir=DIR --parity_report=parity.json --output=NAME.tar.gz ...");
-  if (!rest.empty()) ExitBadUsage(absl::StrCat("unexpected argument '", rest[0], "'"));
-  if (absl::GetFlag(FLAGS_name).empty() || absl::GetFlag(FLAGS_model_dir).empty() ||
-      absl::GetFlag(FLAGS_parity_report).empty() || absl::GetFlag(FLAGS_output).empty() ||
-      absl::GetFlag(FLAGS_version_file).empty() || absl::GetFlag(FLAGS_toolchain_versions).empty()) {
-    ExitBadUsage("--name, --model_dir, --parity_report, --version_file, --toolchain_versions and --output are required");
+  std::vector<std::string> rest =
+      ParseFlagsOrExit(argc, argv,
+                       "package --name=NAME --model_dir=DIR "
+                       "--parity_report=parity.json --output=NAME.tar.gz ...");
+  if (!rest.empty())
+    ExitBadUsage(absl::StrCat("unexpected argument '", rest[0], "'"));
+  if (absl::GetFlag(FLAGS_name).empty() ||
+      absl::GetFlag(FLAGS_model_dir).empty() ||
+      absl::GetFlag(FLAGS_parity_report).empty() ||
+      absl::GetFlag(FLAGS_output).empty() ||
+      absl::GetFlag(FLAGS_version_file).empty() ||
+      absl::GetFlag(FLAGS_toolchain_versions).empty()) {
+    ExitBadUsage(
+        "--name, --model_dir, --parity_report, --version_file, "
+        "--toolchain_versions and --output are required");
   }
   absl::Status status = Package();
   return status.ok() ? 0 : ReportError(status);

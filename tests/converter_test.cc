@@ -35,24 +35,32 @@ std::string Slurp(const std::string& path) {
   return s.str();
 }
 
-nlohmann::json Json(const std::string& path) { return nlohmann::json::parse(Slurp(path)); }
+nlohmann::json Json(const std::string& path) {
+  return nlohmann::json::parse(Slurp(path));
+}
 
 bool Exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
 }
 
-bool HasDictionary(const std::string& variant) { return Exists(FixturePath(variant + "/dict.ltr.txt")); }
+bool HasDictionary(const std::string& variant) {
+  return Exists(FixturePath(variant + "/dict.ltr.txt"));
+}
 
-ToolResult Convert(const std::string& variant, const std::string& out, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"--checkpoint_path=" + FixturePath(variant + "/checkpoint.pt"),
-                                   "--pytorch_dump_folder_path=" + out};
-  if (HasDictionary(variant)) args.push_back("--dict_path=" + FixturePath(variant + "/dict.ltr.txt"));
+ToolResult Convert(const std::string& variant, const std::string& out,
+                   std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {
+      "--checkpoint_path=" + FixturePath(variant + "/checkpoint.pt"),
+      "--pytorch_dump_folder_path=" + out};
+  if (HasDictionary(variant))
+    args.push_back("--dict_path=" + FixturePath(variant + "/dict.ltr.txt"));
   args.insert(args.end(), extra.begin(), extra.end());
   return RunTool(ToolPath("converter/converter"), args);
 }
 
-std::vector<float> AsFloats(const SafetensorsFile& file, const SafetensorsEntry& e) {
+std::vector<float> AsFloats(const SafetensorsFile& file,
+                            const SafetensorsEntry& e) {
   std::vector<float> out(e.numel());
   CastFloats(e.dtype, file.Bytes(e).data(), DType::kF32, out.data(), e.numel());
   return out;
@@ -75,14 +83,18 @@ TEST_P(ConverterFixtureTest, OutputAgreesWithWhatTransformersWrites) {
     config["torch_dtype"] = ref_config["torch_dtype"];
   }
   EXPECT_EQ(config, ref_config);
-  for (const char* name : {"preprocessor_config.json", "vocab.json", "special_tokens_map.json",
-                           "tokenizer_config.json"}) {
+  for (const char* name :
+       {"preprocessor_config.json", "vocab.json", "special_tokens_map.json",
+        "tokenizer_config.json"}) {
     ASSERT_EQ(Exists(out + "/" + name), Exists(ref + "/" + name)) << name;
-    if (Exists(ref + "/" + name)) EXPECT_EQ(Json(out + "/" + name), Json(ref + "/" + name)) << name;
+    if (Exists(ref + "/" + name))
+      EXPECT_EQ(Json(out + "/" + name), Json(ref + "/" + name)) << name;
   }
 
-  absl::StatusOr<SafetensorsFile> ours = SafetensorsFile::Open(out + "/model.safetensors");
-  absl::StatusOr<SafetensorsFile> theirs = SafetensorsFile::Open(ref + "/model.safetensors");
+  absl::StatusOr<SafetensorsFile> ours =
+      SafetensorsFile::Open(out + "/model.safetensors");
+  absl::StatusOr<SafetensorsFile> theirs =
+      SafetensorsFile::Open(ref + "/model.safetensors");
   ASSERT_TRUE(ours.ok()) << ours.status();
   ASSERT_TRUE(theirs.ok()) << theirs.status();
   EXPECT_EQ(ours->metadata().at("format"), "pt");
@@ -91,7 +103,8 @@ TEST_P(ConverterFixtureTest, OutputAgreesWithWhatTransformersWrites) {
     const SafetensorsEntry* got = ours->Find(expected.name);
     ASSERT_NE(got, nullptr) << expected.name;
     EXPECT_EQ(got->shape, expected.shape) << expected.name;
-    EXPECT_EQ(AsFloats(*ours, *got), AsFloats(*theirs, expected)) << expected.name;
+    EXPECT_EQ(AsFloats(*ours, *got), AsFloats(*theirs, expected))
+        << expected.name;
   }
 }
 
@@ -101,18 +114,22 @@ TEST_P(ConverterFixtureTest, SameInputGivesByteIdenticalFiles) {
   const std::string b = TempDir() + "/twice_b_" + variant;
   ASSERT_EQ(Convert(variant, a).exit_code, 0);
   ASSERT_EQ(Convert(variant, b).exit_code, 0);
-  for (const char* name : {"config.json", "model.safetensors", "preprocessor_config.json"}) {
+  for (const char* name :
+       {"config.json", "model.safetensors", "preprocessor_config.json"}) {
     EXPECT_EQ(Slurp(a + "/" + name), Slurp(b + "/" + name)) << name;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllVariants, ConverterFixtureTest, ::testing::ValuesIn(kVariants));
+INSTANTIATE_TEST_SUITE_P(AllVariants, ConverterFixtureTest,
+                         ::testing::ValuesIn(kVariants));
 
 TEST(ConverterTest, Fp16ToFloat32IsByteIdenticalToTransformersOutput) {
   const std::string out = TempDir() + "/fp16_as_f32";
   ToolResult r = Convert("finetuned_fp16", out, {"--dtype=float32"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Slurp(out + "/model.safetensors"), Slurp(FixturePath("hf_reference/finetuned_fp16/model.safetensors")));
+  EXPECT_EQ(
+      Slurp(out + "/model.safetensors"),
+      Slurp(FixturePath("hf_reference/finetuned_fp16/model.safetensors")));
   EXPECT_EQ(Json(out + "/config.json")["torch_dtype"], "float32");
 }
 
@@ -120,8 +137,10 @@ TEST(ConverterTest, PytorchModelBinHoldsTheSameTensorsAsSafetensors) {
   const std::string out = TempDir() + "/both";
   ToolResult r = Convert("finetuned_fp16", out, {"--format=both"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  absl::StatusOr<SafetensorsFile> st = SafetensorsFile::Open(out + "/model.safetensors");
-  absl::StatusOr<TorchArchive> bin = TorchArchive::Open(out + "/pytorch_model.bin");
+  absl::StatusOr<SafetensorsFile> st =
+      SafetensorsFile::Open(out + "/model.safetensors");
+  absl::StatusOr<TorchArchive> bin =
+      TorchArchive::Open(out + "/pytorch_model.bin");
   ASSERT_TRUE(st.ok()) << st.status();
   ASSERT_TRUE(bin.ok()) << bin.status();
   ASSERT_TRUE(bin->zip().VerifyAllCrcs().ok());
@@ -133,7 +152,8 @@ TEST(ConverterTest, PytorchModelBinHoldsTheSameTensorsAsSafetensors) {
     ASSERT_TRUE(value->is(PickleValue::Kind::kTensor));
     EXPECT_EQ(value->tensor().storage->dtype, e->dtype);
     EXPECT_EQ(value->tensor().shape, e->shape);
-    EXPECT_TRUE(bin->TensorBytes(value->tensor())->view() == st->Bytes(*e)) << key->text();
+    EXPECT_TRUE(bin->TensorBytes(value->tensor())->view() == st->Bytes(*e))
+        << key->text();
   }
 }
 
@@ -147,25 +167,31 @@ TEST(ConverterTest, BinOnlyWritesNoSafetensors) {
 TEST(ConverterTest, Fp16KeepStoresHalfPrecision) {
   const std::string out = TempDir() + "/fp16_keep";
   ASSERT_EQ(Convert("finetuned_fp16", out, {"--dtype=keep"}).exit_code, 0);
-  absl::StatusOr<SafetensorsFile> file = SafetensorsFile::Open(out + "/model.safetensors");
+  absl::StatusOr<SafetensorsFile> file =
+      SafetensorsFile::Open(out + "/model.safetensors");
   ASSERT_TRUE(file.ok());
-  for (const SafetensorsEntry& e : file->entries()) EXPECT_EQ(e.dtype, DType::kF16) << e.name;
+  for (const SafetensorsEntry& e : file->entries())
+    EXPECT_EQ(e.dtype, DType::kF16) << e.name;
 }
 
 TEST(ConverterTest, SummaryNamesSkippedTrainingWeights) {
   ToolResult r = Convert("pretrained", TempDir() + "/summary");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("EMA teacher (_ema): 58 tensors"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("pretraining head (final_proj): 2 tensors"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("EMA teacher (_ema): 58 tensors"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("pretraining head (final_proj): 2 tensors"),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("parameters: 58448"), std::string::npos) << r.out;
   EXPECT_TRUE(r.err.empty()) << r.err;
 }
 
 TEST(ConverterTest, CtcWithoutDictionaryFailsAndWritesNothing) {
   const std::string out = TempDir() + "/nodict";
-  ToolResult r = RunTool(ToolPath("converter/converter"),
-                         {"--checkpoint_path=" + FixturePath("finetuned/checkpoint.pt"),
-                          "--pytorch_dump_folder_path=" + out});
+  ToolResult r =
+      RunTool(ToolPath("converter/converter"),
+              {"--checkpoint_path=" + FixturePath("finetuned/checkpoint.pt"),
+               "--pytorch_dump_folder_path=" + out});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("--dict_path"), std::string::npos) << r.err;
   EXPECT_FALSE(Exists(out));
@@ -180,7 +206,8 @@ TEST(ConverterTest, NotFinetunedFlagOnCtcCheckpointIsAnError) {
 }
 
 TEST(ConverterTest, ConfigWithWrongLayerCountIsRefused) {
-  nlohmann::json config = Json(FixturePath("hf_reference/finetuned/config.json"));
+  nlohmann::json config =
+      Json(FixturePath("hf_reference/finetuned/config.json"));
   config["num_hidden_layers"] = 4;
   const std::string config_path = TempDir() + "/wrong_layers.json";
   std::ofstream(config_path) << config.dump();
@@ -215,9 +242,12 @@ TEST(ConverterTest, ExistingNonEmptyOutputIsRefusedWithoutOverwrite) {
 }
 
 TEST(ConverterTest, BadUsageExitsTwo) {
-  EXPECT_EQ(RunTool(ToolPath("converter/converter"), {"--no_such_flag=1"}).exit_code, 2);
-  EXPECT_EQ(RunTool(ToolPath("converter/converter"), {"--dtype=int8", "--checkpoint_path=x",
-                                                      "--pytorch_dump_folder_path=y"})
+  EXPECT_EQ(
+      RunTool(ToolPath("converter/converter"), {"--no_such_flag=1"}).exit_code,
+      2);
+  EXPECT_EQ(RunTool(ToolPath("converter/converter"),
+                    {"--dtype=int8", "--checkpoint_path=x",
+                     "--pytorch_dump_folder_path=y"})
                 .exit_code,
             2);
   EXPECT_EQ(RunTool(ToolPath("converter/converter"), {}).exit_code, 2);
@@ -231,22 +261,30 @@ std::string Bytes(std::initializer_list<int> bytes) {
 
 std::string Str(const std::string& text) {  // BINUNICODE
   std::string s = Bytes({'X'});
-  for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>(text.size() >> (8 * i)));
+  for (int i = 0; i < 4; ++i)
+    s.push_back(static_cast<char>(text.size() >> (8 * i)));
   return s + text;
 }
 
 TEST(ConverterTest, NonData2VecCheckpointIsRefusedByName) {
   // {'cfg': {'model': {'_name': 'wav2vec2'}, 'task': {}}, 'model': {}}
-  std::string pickle = Bytes({0x80, 2, '}', '('}) + Str("cfg") + Bytes({'}', '('}) + Str("model") + Bytes({'}'}) +
-                       Str("_name") + Str("wav2vec2") + Bytes({'s'}) + Str("task") + Bytes({'}', 'u'}) +
-                       Str("model") + Bytes({'}', 'u', '.'});
+  std::string pickle = Bytes({0x80, 2, '}', '('}) + Str("cfg") +
+                       Bytes({'}', '('}) + Str("model") + Bytes({'}'}) +
+                       Str("_name") + Str("wav2vec2") + Bytes({'s'}) +
+                       Str("task") + Bytes({'}', 'u'}) + Str("model") +
+                       Bytes({'}', 'u', '.'});
   const std::string path = TempDir() + "/wav2vec2.pt";
-  std::ofstream(path, std::ios::binary) << testing::BuildZip({{"w/data.pkl", pickle}, {"w/version", "3\n"}});
+  std::ofstream(path, std::ios::binary)
+      << testing::BuildZip({{"w/data.pkl", pickle}, {"w/version", "3\n"}});
   const std::string out = TempDir() + "/wav2vec2_out";
-  ToolResult r = RunTool(ToolPath("converter/converter"),
-                         {"--checkpoint_path=" + path, "--pytorch_dump_folder_path=" + out});
+  ToolResult r = RunTool(
+      ToolPath("converter/converter"),
+      {"--checkpoint_path=" + path, "--pytorch_dump_folder_path=" + out});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("model is 'wav2vec2' (cfg.model._name), not data2vec_audio"), std::string::npos) << r.err;
+  EXPECT_NE(
+      r.err.find("model is 'wav2vec2' (cfg.model._name), not data2vec_audio"),
+      std::string::npos)
+      << r.err;
   EXPECT_FALSE(Exists(out));
 }
 
@@ -270,49 +308,63 @@ TEST(BadInputTest, EveryManifestCaseGetsItsOutcome) {
   for (const nlohmann::json& c : manifest["cases"]) {
     const std::string name = c["name"];
     const std::string expected = c["expected"];
-    const std::string checkpoint = FixturePath(c["checkpoint"].get<std::string>());
+    const std::string checkpoint =
+        FixturePath(c["checkpoint"].get<std::string>());
     std::string canary;
     if (c.contains("must_not_create")) {
       canary = c["must_not_create"];
       ::unlink(canary.c_str());
     }
     const std::string out = TempDir() + "/bad_" + name;
-    std::vector<std::string> args = {"--checkpoint_path=" + checkpoint, "--pytorch_dump_folder_path=" + out};
-    if (!c["dict"].is_null()) args.push_back("--dict_path=" + FixturePath(c["dict"].get<std::string>()));
+    std::vector<std::string> args = {"--checkpoint_path=" + checkpoint,
+                                     "--pytorch_dump_folder_path=" + out};
+    if (!c["dict"].is_null())
+      args.push_back("--dict_path=" +
+                     FixturePath(c["dict"].get<std::string>()));
     ToolResult r = RunTool(ToolPath("converter/converter"), args);
     EXPECT_EQ(r.signal, 0) << name;
     if (expected == "error") {
       EXPECT_EQ(r.exit_code, 1) << name << ": " << r.err;
       EXPECT_FALSE(Exists(out)) << name;
-      EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << name << ": " << r.err;
-      EXPECT_NE(r.err.find(c["dict"].is_null() || c["category"] != "dict" ? checkpoint
-                                                                           : FixturePath(c["dict"].get<std::string>())),
+      EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1)
+          << name << ": " << r.err;
+      EXPECT_NE(r.err.find(c["dict"].is_null() || c["category"] != "dict"
+                               ? checkpoint
+                               : FixturePath(c["dict"].get<std::string>())),
                 std::string::npos)
           << name << ": the message names the file: " << r.err;
     } else {
       EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << name;
     }
-    if (!canary.empty()) EXPECT_FALSE(Exists(canary)) << name << " executed its payload";
+    if (!canary.empty())
+      EXPECT_FALSE(Exists(canary)) << name << " executed its payload";
 
     const std::string category = c["category"];
-    if (category == "truncated" || category == "zip" || category == "tensor" || category == "pickle" ||
-        category == "canary") {
+    if (category == "truncated" || category == "zip" || category == "tensor" ||
+        category == "pickle" || category == "canary") {
       ToolResult i = RunTool(ToolPath("converter/inspect"), {checkpoint});
       EXPECT_EQ(i.signal, 0) << name;
       if (expected == "error") {
         EXPECT_EQ(i.exit_code, 1) << name << ": " << i.err;
-        EXPECT_NE(i.err.find(checkpoint), std::string::npos) << name << ": " << i.err;
+        EXPECT_NE(i.err.find(checkpoint), std::string::npos)
+            << name << ": " << i.err;
       }
-      if (!canary.empty()) EXPECT_FALSE(Exists(canary)) << name << " executed its payload";
+      if (!canary.empty())
+        EXPECT_FALSE(Exists(canary)) << name << " executed its payload";
     }
   }
 }
 
 TEST(InspectTest, ListsEveryTensorWithDtypeAndShape) {
-  ToolResult r = RunTool(ToolPath("converter/inspect"), {FixturePath("pretrained/checkpoint.pt")});
+  ToolResult r = RunTool(ToolPath("converter/inspect"),
+                         {FixturePath("pretrained/checkpoint.pt")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("model kind: pretrained data2vec_audio"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("_ema.layers.0.fc1.weight\tfloat32\t[88, 40]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("model kind: pretrained data2vec_audio"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("_ema.layers.0.fc1.weight\tfloat32\t[88, 40]"),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("tensors: 135"), std::string::npos) << r.out;
 }
 

@@ -19,15 +19,18 @@ inline std::string FixturePath(const std::string& relative) {
 }
 
 // A target of this workspace, e.g. "converter/converter".
-inline std::string ToolPath(const std::string& relative) { return RunfilesRoot() + "/fairport/" + relative; }
+inline std::string ToolPath(const std::string& relative) {
+  return RunfilesRoot() + "/fairport/" + relative;
+}
 
 inline std::string TempDir() {
   const char* dir = std::getenv("TEST_TMPDIR");
   return dir == nullptr ? "/tmp" : dir;
 }
 
-inline constexpr const char* kVariants[] = {"pretrained", "finetuned", "finetuned_fp16", "finetuned_legacy_args",
-                                            "pretrained_even_kernel"};
+inline constexpr const char* kVariants[] = {
+    "pretrained", "finetuned", "finetuned_fp16", "finetuned_legacy_args",
+    "pretrained_even_kernel"};
 
 }  // namespace fairport::testing
 

@@ -9,13 +9,14 @@
 namespace fairport::testing {
 
 struct ToolResult {
-  int exit_code = -1;   // -1 when killed by a signal
+  int exit_code = -1;  // -1 when killed by a signal
   int signal = 0;
   std::string out;
   std::string err;
 };
 
-ToolResult RunTool(const std::string& binary, const std::vector<std::string>& args);
+ToolResult RunTool(const std::string& binary,
+                   const std::vector<std::string>& args);
 
 }  // namespace fairport::testing
 

@@ -49,7 +49,8 @@ inline std::string BuildZip(const std::vector<ZipSpec>& specs) {
   std::string file, central;
   for (const ZipSpec& s : specs) {
     std::string payload = s.deflate ? Deflate(s.data) : s.data;
-    uint32_t crc = crc32(0, reinterpret_cast<const Bytef*>(s.data.data()), s.data.size());
+    uint32_t crc =
+        crc32(0, reinterpret_cast<const Bytef*>(s.data.data()), s.data.size());
     uint64_t offset = file.size();
     Put32(file, 0x04034b50);
     Put16(file, 20);

@@ -21,47 +21,64 @@ constexpr double kTolerance = 1e-5;
 torch::Tensor FromNpy(const std::string& relative) {
   absl::StatusOr<NpyArray> a = ReadNpy(FixturePath(relative));
   EXPECT_TRUE(a.ok()) << a.status();
-  return torch::tensor(a->values, torch::kDouble).view(a->shape).to(torch::kFloat);
+  return torch::tensor(a->values, torch::kDouble)
+      .view(a->shape)
+      .to(torch::kFloat);
 }
 
 double MaxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
   EXPECT_EQ(a.sizes(), b.sizes());
-  return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
+  return (a.to(torch::kDouble) - b.to(torch::kDouble))
+      .abs()
+      .max()
+      .item<double>();
 }
 
 struct Inputs {
   torch::Tensor batch = FromNpy("inputs/batch_input_values.npy");
-  torch::Tensor attention_mask = FromNpy("inputs/batch_attention_mask.npy").to(torch::kLong);
+  torch::Tensor attention_mask =
+      FromNpy("inputs/batch_attention_mask.npy").to(torch::kLong);
   torch::Tensor single = FromNpy("inputs/single_input_values.npy");
 };
 
 class ForwardGoldenTest : public ::testing::TestWithParam<const char*> {};
 
-TEST_P(ForwardGoldenTest, FairseqForwardMatchesGoldenAndHfForwardMatchesFairseq) {
+TEST_P(ForwardGoldenTest,
+       FairseqForwardMatchesGoldenAndHfForwardMatchesFairseq) {
   const std::string variant = GetParam();
   Inputs in;
-  absl::StatusOr<FairseqCheckpoint> checkpoint = FairseqCheckpoint::Load(FixturePath(variant + "/checkpoint.pt"));
+  absl::StatusOr<FairseqCheckpoint> checkpoint =
+      FairseqCheckpoint::Load(FixturePath(variant + "/checkpoint.pt"));
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
   absl::StatusOr<FairseqModel> original = LoadFairseqModel(*checkpoint);
   ASSERT_TRUE(original.ok()) << original.status();
-  d2v::FairseqData2VecAudio fairseq(original->arch, original->weights, original->required_seq_len_multiple);
+  d2v::FairseqData2VecAudio fairseq(original->arch, original->weights,
+                                    original->required_seq_len_multiple);
   const bool ctc = original->kind == d2v::ModelKind::kCtc;
   const std::string output = ctc ? "logits" : "last_hidden_state";
 
   d2v::ForwardOutput batch = fairseq.Forward(in.batch, in.attention_mask == 0);
   d2v::ForwardOutput single = fairseq.Forward(in.single, torch::Tensor());
-  const double golden_batch = MaxAbsDiff(batch.output, FromNpy("golden/" + variant + "/batch_" + output + ".npy"));
-  const double golden_single = MaxAbsDiff(single.output, FromNpy("golden/" + variant + "/single_" + output + ".npy"));
+  const double golden_batch = MaxAbsDiff(
+      batch.output, FromNpy("golden/" + variant + "/batch_" + output + ".npy"));
+  const double golden_single =
+      MaxAbsDiff(single.output,
+                 FromNpy("golden/" + variant + "/single_" + output + ".npy"));
   EXPECT_LT(golden_batch, kTolerance);
   EXPECT_LT(golden_single, kTolerance);
   if (!ctc) {
-    EXPECT_LT(MaxAbsDiff(batch.layers.back(), FromNpy("golden/" + variant + "/batch_layer_results_last.npy")),
+    EXPECT_LT(MaxAbsDiff(batch.layers.back(),
+                         FromNpy("golden/" + variant +
+                                 "/batch_layer_results_last.npy")),
               kTolerance);
   }
-  torch::Tensor golden_mask = FromNpy("golden/" + variant + "/batch_frame_padding_mask.npy");
-  EXPECT_TRUE(torch::equal(batch.valid_frames, (1 - golden_mask).sum(-1).to(torch::kLong)));
+  torch::Tensor golden_mask =
+      FromNpy("golden/" + variant + "/batch_frame_padding_mask.npy");
+  EXPECT_TRUE(torch::equal(batch.valid_frames,
+                           (1 - golden_mask).sum(-1).to(torch::kLong)));
 
-  const std::string out_dir = ::fairport::testing::TempDir() + "/fwd_" + variant;
+  const std::string out_dir =
+      ::fairport::testing::TempDir() + "/fwd_" + variant;
   ConversionOptions options;
   options.checkpoint_path = FixturePath(variant + "/checkpoint.pt");
   options.output_dir = out_dir;
@@ -77,12 +94,17 @@ TEST_P(ForwardGoldenTest, FairseqForwardMatchesGoldenAndHfForwardMatchesFairseq)
   const double parity_single = MaxAbsDiff(hf_single.output, single.output);
   EXPECT_LT(parity_batch, kTolerance);
   EXPECT_LT(parity_single, kTolerance);
-  for (size_t l = 0; l < batch.layers.size(); ++l) EXPECT_LT(MaxAbsDiff(hf_batch.layers[l], batch.layers[l]), kTolerance);
-  std::printf("%s: fairseq vs golden %.2e (batch) %.2e (single); HF vs fairseq %.2e (batch) %.2e (single)\n",
-              variant.c_str(), golden_batch, golden_single, parity_batch, parity_single);
+  for (size_t l = 0; l < batch.layers.size(); ++l)
+    EXPECT_LT(MaxAbsDiff(hf_batch.layers[l], batch.layers[l]), kTolerance);
+  std::printf(
+      "%s: fairseq vs golden %.2e (batch) %.2e (single); HF vs fairseq %.2e "
+      "(batch) %.2e (single)\n",
+      variant.c_str(), golden_batch, golden_single, parity_batch,
+      parity_single);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllVariants, ForwardGoldenTest, ::testing::ValuesIn(kVariants));
+INSTANTIATE_TEST_SUITE_P(AllVariants, ForwardGoldenTest,
+                         ::testing::ValuesIn(kVariants));
 
 }  // namespace
 }  // namespace fairport

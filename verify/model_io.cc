@@ -17,16 +17,23 @@ namespace d2v = data2vec_audio;
 
 absl::StatusOr<torch::ScalarType> TorchType(DType dtype) {
   switch (dtype) {
-    case DType::kF32: return torch::kFloat;
-    case DType::kF16: return torch::kHalf;
-    case DType::kBF16: return torch::kBFloat16;
-    case DType::kF64: return torch::kDouble;
-    default: return absl::InvalidArgumentError(absl::StrCat("tensor dtype ", TorchName(dtype), " is not floating point"));
+    case DType::kF32:
+      return torch::kFloat;
+    case DType::kF16:
+      return torch::kHalf;
+    case DType::kBF16:
+      return torch::kBFloat16;
+    case DType::kF64:
+      return torch::kDouble;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "tensor dtype ", TorchName(dtype), " is not floating point"));
   }
 }
 
 // A float32 copy of little-endian bytes.
-absl::StatusOr<torch::Tensor> ToFloat(absl::string_view bytes, DType dtype, const std::vector<int64_t>& shape) {
+absl::StatusOr<torch::Tensor> ToFloat(absl::string_view bytes, DType dtype,
+                                      const std::vector<int64_t>& shape) {
   ASSIGN_OR_RETURN(torch::ScalarType type, TorchType(dtype));
   torch::Tensor t = torch::empty(shape, torch::TensorOptions().dtype(type));
   std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
@@ -38,14 +45,18 @@ absl::StatusOr<nlohmann::json> ReadJson(const std::string& path) {
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
   std::stringstream text;
   text << in.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": not a JSON object"));
+  nlohmann::json j =
+      nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object())
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a JSON object"));
   return j;
 }
 
 }  // namespace
 
-absl::StatusOr<FairseqModel> LoadFairseqModel(const FairseqCheckpoint& checkpoint) {
+absl::StatusOr<FairseqModel> LoadFairseqModel(
+    const FairseqCheckpoint& checkpoint) {
   FairseqModel model;
   ASSIGN_OR_RETURN(model.kind, d2v::DetectKind(checkpoint));
   RETURN_IF_ERROR(d2v::CheckRepresentable(checkpoint, model.kind));
@@ -53,24 +64,32 @@ absl::StatusOr<FairseqModel> LoadFairseqModel(const FairseqCheckpoint& checkpoin
   if (model.kind == d2v::ModelKind::kCtc) {
     const TensorRef* head = checkpoint.FindTensor("w2v_encoder.proj.weight");
     if (head == nullptr || head->shape.size() != 2) {
-      return absl::InvalidArgumentError(absl::StrCat(checkpoint.path(), ": CTC checkpoint without w2v_encoder.proj.weight"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(checkpoint.path(),
+                       ": CTC checkpoint without w2v_encoder.proj.weight"));
     }
     vocab = head->shape[0];
   }
-  ASSIGN_OR_RETURN(d2v::InferredConfig config, d2v::InferConfig(checkpoint, model.kind, vocab));
-  ASSIGN_OR_RETURN(model.arch, d2v::Architecture::FromHfConfig(config.hf_config, checkpoint.path()));
+  ASSIGN_OR_RETURN(d2v::InferredConfig config,
+                   d2v::InferConfig(checkpoint, model.kind, vocab));
+  ASSIGN_OR_RETURN(model.arch, d2v::Architecture::FromHfConfig(
+                                   config.hf_config, checkpoint.path()));
   model.normalize = config.preprocessor_config["do_normalize"].get<bool>();
   ConfigView encoder = checkpoint.model_config();
   if (model.kind == d2v::ModelKind::kCtc) {
     ASSIGN_OR_RETURN(encoder, checkpoint.WrappedEncoderConfig());
   }
-  model.required_seq_len_multiple = encoder.Has("required_seq_len_multiple")
-                                        ? *encoder.Int("required_seq_len_multiple")
-                                        : 1;
+  model.required_seq_len_multiple =
+      encoder.Has("required_seq_len_multiple")
+          ? *encoder.Int("required_seq_len_multiple")
+          : 1;
   for (const NamedTensor& t : checkpoint.state_dict()) {
     if (!IsFloatingPoint(t.tensor->storage->dtype)) continue;
-    ASSIGN_OR_RETURN(EntryBytes bytes, checkpoint.archive().TensorBytes(*t.tensor));
-    ASSIGN_OR_RETURN(model.weights[t.name], ToFloat(bytes.view(), t.tensor->storage->dtype, t.tensor->shape));
+    ASSIGN_OR_RETURN(EntryBytes bytes,
+                     checkpoint.archive().TensorBytes(*t.tensor));
+    ASSIGN_OR_RETURN(
+        model.weights[t.name],
+        ToFloat(bytes.view(), t.tensor->storage->dtype, t.tensor->shape));
   }
   return model;
 }
@@ -79,16 +98,22 @@ absl::StatusOr<HfModel> LoadHfModel(const std::string& model_dir) {
   HfModel model;
   const std::string config_path = absl::StrCat(model_dir, "/config.json");
   ASSIGN_OR_RETURN(nlohmann::json config, ReadJson(config_path));
-  if (!config.contains("model_type") || config["model_type"] != "data2vec-audio") {
-    return absl::InvalidArgumentError(absl::StrCat(config_path, ": model_type is not \"data2vec-audio\""));
+  if (!config.contains("model_type") ||
+      config["model_type"] != "data2vec-audio") {
+    return absl::InvalidArgumentError(
+        absl::StrCat(config_path, ": model_type is not \"data2vec-audio\""));
   }
-  ASSIGN_OR_RETURN(model.arch, d2v::Architecture::FromHfConfig(config, config_path));
-  const std::string preprocessor_path = absl::StrCat(model_dir, "/preprocessor_config.json");
+  ASSIGN_OR_RETURN(model.arch,
+                   d2v::Architecture::FromHfConfig(config, config_path));
+  const std::string preprocessor_path =
+      absl::StrCat(model_dir, "/preprocessor_config.json");
   ASSIGN_OR_RETURN(nlohmann::json preprocessor, ReadJson(preprocessor_path));
   model.do_normalize = preprocessor.value("do_normalize", false);
-  ASSIGN_OR_RETURN(SafetensorsFile file, SafetensorsFile::Open(absl::StrCat(model_dir, "/model.safetensors")));
+  ASSIGN_OR_RETURN(SafetensorsFile file, SafetensorsFile::Open(absl::StrCat(
+                                             model_dir, "/model.safetensors")));
   for (const SafetensorsEntry& e : file.entries()) {
-    ASSIGN_OR_RETURN(model.weights[e.name], ToFloat(file.Bytes(e), e.dtype, e.shape));
+    ASSIGN_OR_RETURN(model.weights[e.name],
+                     ToFloat(file.Bytes(e), e.dtype, e.shape));
   }
   return model;
 }

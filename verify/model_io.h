@@ -18,10 +18,11 @@ struct FairseqModel {
   data2vec_audio::Architecture arch;
   data2vec_audio::Weights weights;  // fairseq names, float32
   int64_t required_seq_len_multiple = 1;
-  bool normalize = false;           // cfg.task.normalize
+  bool normalize = false;  // cfg.task.normalize
 };
 
-absl::StatusOr<FairseqModel> LoadFairseqModel(const FairseqCheckpoint& checkpoint);
+absl::StatusOr<FairseqModel> LoadFairseqModel(
+    const FairseqCheckpoint& checkpoint);
 
 struct HfModel {
   data2vec_audio::Architecture arch;

@@ -38,7 +38,8 @@ auto Guard(const std::string& what, F&& f) -> decltype(f()) {
 
 int64_t ReceptiveField(const d2v::Architecture& arch) {
   int64_t r = 1;
-  for (size_t i = arch.conv_kernel.size(); i-- > 0;) r = (r - 1) * arch.conv_stride[i] + arch.conv_kernel[i];
+  for (size_t i = arch.conv_kernel.size(); i-- > 0;)
+    r = (r - 1) * arch.conv_stride[i] + arch.conv_kernel[i];
   return r;
 }
 
@@ -47,38 +48,51 @@ struct BatchTensors {
   torch::Tensor attention_mask;
 };
 
-absl::StatusOr<BatchTensors> MakeInputs(const Dataset& dataset, const d2v::Architecture& arch, bool normalize) {
+absl::StatusOr<BatchTensors> MakeInputs(const Dataset& dataset,
+                                        const d2v::Architecture& arch,
+                                        bool normalize) {
   std::vector<std::vector<float>> utterances;
   const int64_t field = ReceptiveField(arch);
   for (const Utterance& u : dataset.utterances) {
     if (static_cast<int64_t>(u.samples.size()) < field) {
-      return absl::InvalidArgumentError(absl::StrCat(u.path, ": ", u.samples.size(),
-                                                     " samples is shorter than the feature extractor's receptive "
-                                                     "field of ", field, " samples"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          u.path, ": ", u.samples.size(),
+          " samples is shorter than the feature extractor's receptive "
+          "field of ",
+          field, " samples"));
     }
     utterances.push_back(u.samples);
   }
   AudioBatch batch = MakeBatch(utterances, normalize);
   BatchTensors t;
-  t.values = torch::from_blob(batch.values.data(), {batch.batch, batch.max_length}, torch::kFloat).clone();
+  t.values = torch::from_blob(batch.values.data(),
+                              {batch.batch, batch.max_length}, torch::kFloat)
+                 .clone();
   t.attention_mask =
-      torch::from_blob(batch.attention_mask.data(), {batch.batch, batch.max_length}, torch::kLong).clone();
+      torch::from_blob(batch.attention_mask.data(),
+                       {batch.batch, batch.max_length}, torch::kLong)
+          .clone();
   return t;
 }
 
-absl::Status WriteSafetensors(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
-                              const std::map<std::string, std::string>& metadata) {
+absl::Status WriteSafetensors(
+    const std::string& path,
+    const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+    const std::map<std::string, std::string>& metadata) {
   SafetensorsLayout layout;
   for (const auto& [k, v] : metadata) layout.SetMetadata(k, v);
   for (const auto& [name, t] : tensors) {
-    layout.Add(name, t.scalar_type() == torch::kLong ? DType::kI64 : DType::kF32, t.sizes().vec());
+    layout.Add(name,
+               t.scalar_type() == torch::kLong ? DType::kI64 : DType::kF32,
+               t.sizes().vec());
   }
   const std::string tmp = path + ".partial";
   std::ofstream out(tmp, std::ios::binary);
   out << layout.Header();
   for (const auto& [name, t] : tensors) {
     torch::Tensor c = t.contiguous();
-    out.write(static_cast<const char*>(c.data_ptr()), c.numel() * c.element_size());
+    out.write(static_cast<const char*>(c.data_ptr()),
+              c.numel() * c.element_size());
   }
   out.close();
   if (!out || std::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -89,13 +103,15 @@ absl::Status WriteSafetensors(const std::string& path, const std::vector<std::pa
 }
 
 torch::Tensor Load(const SafetensorsFile& file, const SafetensorsEntry& e) {
-  torch::Tensor t = torch::empty(e.shape, e.dtype == DType::kI64 ? torch::kLong : torch::kFloat);
+  torch::Tensor t = torch::empty(
+      e.shape, e.dtype == DType::kI64 ? torch::kLong : torch::kFloat);
   absl::string_view bytes = file.Bytes(e);
   std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
   return t;
 }
 
-Difference Diff(const std::string& name, const torch::Tensor& a, const torch::Tensor& b) {
+Difference Diff(const std::string& name, const torch::Tensor& a,
+                const torch::Tensor& b) {
   torch::Tensor d = (a.to(torch::kDouble) - b.to(torch::kDouble)).abs();
   Difference out;
   out.set_name(name);
@@ -106,13 +122,15 @@ Difference Diff(const std::string& name, const torch::Tensor& a, const torch::Te
 
 // Greedy CTC decoding: argmax per valid frame, repeats collapsed, the blank
 // (id 0, <pad>) dropped, "|" read as a space.
-std::string GreedyText(const torch::Tensor& logits, int64_t frames, const std::vector<std::string>& id_to_token) {
+std::string GreedyText(const torch::Tensor& logits, int64_t frames,
+                       const std::vector<std::string>& id_to_token) {
   torch::Tensor ids = logits.slice(0, 0, frames).argmax(-1);
   std::string text;
   int64_t previous = -1;
   for (int64_t t = 0; t < frames; ++t) {
     const int64_t id = ids[t].item<int64_t>();
-    if (id != previous && id != 0 && id < static_cast<int64_t>(id_to_token.size())) {
+    if (id != previous && id != 0 &&
+        id < static_cast<int64_t>(id_to_token.size())) {
       const std::string& token = id_to_token[id];
       if (token == "<s>" || token == "</s>" || token == "<unk>") {
         // specials other than the blank carry no text
@@ -127,17 +145,24 @@ std::string GreedyText(const torch::Tensor& logits, int64_t frames, const std::v
   return text.substr(begin, text.find_last_not_of(' ') - begin + 1);
 }
 
-absl::StatusOr<std::vector<std::string>> Vocabulary(const std::string& model_dir) {
+absl::StatusOr<std::vector<std::string>> Vocabulary(
+    const std::string& model_dir) {
   std::ifstream in(model_dir + "/vocab.json");
-  if (!in) return absl::NotFoundError(absl::StrCat(model_dir, "/vocab.json: cannot open (a CTC model needs it)"));
+  if (!in)
+    return absl::NotFoundError(absl::StrCat(
+        model_dir, "/vocab.json: cannot open (a CTC model needs it)"));
   std::stringstream text;
   text << in.rdbuf();
   nlohmann::json vocab = nlohmann::json::parse(text.str(), nullptr, false);
-  if (!vocab.is_object()) return absl::InvalidArgumentError(absl::StrCat(model_dir, "/vocab.json: not an object"));
+  if (!vocab.is_object())
+    return absl::InvalidArgumentError(
+        absl::StrCat(model_dir, "/vocab.json: not an object"));
   std::vector<std::string> tokens(vocab.size());
   for (auto& [token, id] : vocab.items()) {
-    if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<size_t>() >= tokens.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(model_dir, "/vocab.json: ids are not 0..n-1"));
+    if (!id.is_number_integer() || id.get<int64_t>() < 0 ||
+        id.get<size_t>() >= tokens.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(model_dir, "/vocab.json: ids are not 0..n-1"));
     }
     tokens[id.get<size_t>()] = token;
   }
@@ -146,20 +171,27 @@ absl::StatusOr<std::vector<std::string>> Vocabulary(const std::string& model_dir
 
 }  // namespace
 
-absl::StatusOr<std::string> WriteReference(const std::string& checkpoint_path, const Dataset& dataset,
+absl::StatusOr<std::string> WriteReference(const std::string& checkpoint_path,
+                                           const Dataset& dataset,
                                            const std::string& output) {
-  ASSIGN_OR_RETURN(FairseqCheckpoint checkpoint, FairseqCheckpoint::Load(checkpoint_path));
+  ASSIGN_OR_RETURN(FairseqCheckpoint checkpoint,
+                   FairseqCheckpoint::Load(checkpoint_path));
   RETURN_IF_ERROR(checkpoint.archive().zip().VerifyAllCrcs());
   ASSIGN_OR_RETURN(std::string checkpoint_sha256, FileSha256(checkpoint_path));
   ASSIGN_OR_RETURN(FairseqModel original, LoadFairseqModel(checkpoint));
-  ASSIGN_OR_RETURN(BatchTensors inputs, MakeInputs(dataset, original.arch, original.normalize));
+  ASSIGN_OR_RETURN(BatchTensors inputs,
+                   MakeInputs(dataset, original.arch, original.normalize));
   return Guard(checkpoint_path, [&]() -> absl::StatusOr<std::string> {
-    d2v::FairseqData2VecAudio model(original.arch, original.weights, original.required_seq_len_multiple);
-    d2v::ForwardOutput out = model.Forward(inputs.values, inputs.attention_mask == 0);
+    d2v::FairseqData2VecAudio model(original.arch, original.weights,
+                                    original.required_seq_len_multiple);
+    d2v::ForwardOutput out =
+        model.Forward(inputs.values, inputs.attention_mask == 0);
     const bool ctc = original.kind == d2v::ModelKind::kCtc;
-    std::vector<std::pair<std::string, torch::Tensor>> tensors = {{"output", out.output}};
+    std::vector<std::pair<std::string, torch::Tensor>> tensors = {
+        {"output", out.output}};
     if (!ctc) {
-      for (size_t l = 0; l < out.layers.size(); ++l) tensors.emplace_back(absl::StrCat("layers.", l), out.layers[l]);
+      for (size_t l = 0; l < out.layers.size(); ++l)
+        tensors.emplace_back(absl::StrCat("layers.", l), out.layers[l]);
     }
     tensors.emplace_back("valid_frames", out.valid_frames);
     std::vector<std::string> ids;
@@ -173,41 +205,51 @@ absl::StatusOr<std::string> WriteReference(const std::string& checkpoint_path, c
         {"utterances", absl::StrJoin(ids, ",")},
     };
     RETURN_IF_ERROR(WriteSafetensors(output, tensors, metadata));
-    return absl::StrCat("reference: ", dataset.utterances.size(), " utterances through the original ",
+    return absl::StrCat("reference: ", dataset.utterances.size(),
+                        " utterances through the original ",
                         d2v::KindName(original.kind), " model -> ", output);
   });
 }
 
-absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir, const Dataset& dataset,
-                                         const std::string& reference_path, double atol) {
-  ASSIGN_OR_RETURN(SafetensorsFile reference, SafetensorsFile::Open(reference_path));
+absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
+                                         const Dataset& dataset,
+                                         const std::string& reference_path,
+                                         double atol) {
+  ASSIGN_OR_RETURN(SafetensorsFile reference,
+                   SafetensorsFile::Open(reference_path));
   auto meta = [&](const std::string& key) {
     auto it = reference.metadata().find(key);
     return it == reference.metadata().end() ? std::string() : it->second;
   };
   if (meta("dataset_sha256") != dataset.sha256) {
-    return absl::InvalidArgumentError(absl::StrCat(reference_path, ": computed on dataset ", meta("dataset_sha256"),
-                                                   ", not on this one (", dataset.sha256, ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        reference_path, ": computed on dataset ", meta("dataset_sha256"),
+        ", not on this one (", dataset.sha256, ")"));
   }
   ASSIGN_OR_RETURN(HfModel converted, LoadHfModel(model_dir));
-  ASSIGN_OR_RETURN(BatchTensors inputs, MakeInputs(dataset, converted.arch, converted.do_normalize));
+  ASSIGN_OR_RETURN(BatchTensors inputs,
+                   MakeInputs(dataset, converted.arch, converted.do_normalize));
   std::vector<std::string> vocab;
   if (converted.arch.ctc) {
     ASSIGN_OR_RETURN(vocab, Vocabulary(model_dir));
   }
   return Guard(model_dir, [&]() -> absl::StatusOr<ParityReport> {
     d2v::HfData2VecAudio model(converted.arch, converted.weights);
-    d2v::ForwardOutput out = model.Forward(inputs.values, inputs.attention_mask);
+    d2v::ForwardOutput out =
+        model.Forward(inputs.values, inputs.attention_mask);
     const SafetensorsEntry* ref_out = reference.Find("output");
     const SafetensorsEntry* ref_frames = reference.Find("valid_frames");
     if (ref_out == nullptr || ref_frames == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(reference_path, ": not a Fairport reference file"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(reference_path, ": not a Fairport reference file"));
     }
     torch::Tensor expected = Load(reference, *ref_out);
     if (expected.sizes() != out.output.sizes()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          reference_path, ": reference output has shape [", absl::StrJoin(expected.sizes().vec(), ", "),
-          "], the converted model gives [", absl::StrJoin(out.output.sizes().vec(), ", "), "]"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(reference_path, ": reference output has shape [",
+                       absl::StrJoin(expected.sizes().vec(), ", "),
+                       "], the converted model gives [",
+                       absl::StrJoin(out.output.sizes().vec(), ", "), "]"));
     }
     torch::Tensor frames = Load(reference, *ref_frames);
     ParityReport report;
@@ -221,13 +263,17 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir, const Dat
       u->set_valid_frames(frames[b].item<int64_t>());
       *u->mutable_output() = Diff(meta("output"), out.output[b], expected[b]);
       for (size_t l = 0; l < out.layers.size(); ++l) {
-        const SafetensorsEntry* layer = reference.Find(absl::StrCat("layers.", l));
+        const SafetensorsEntry* layer =
+            reference.Find(absl::StrCat("layers.", l));
         if (layer == nullptr) continue;
-        *u->add_layers() = Diff(absl::StrCat("layer ", l), out.layers[l][b], Load(reference, *layer)[b]);
+        *u->add_layers() = Diff(absl::StrCat("layer ", l), out.layers[l][b],
+                                Load(reference, *layer)[b]);
       }
       if (converted.arch.ctc) {
-        u->set_reference_text(GreedyText(expected[b], u->valid_frames(), vocab));
-        u->set_converted_text(GreedyText(out.output[b], out.valid_frames[b].item<int64_t>(), vocab));
+        u->set_reference_text(
+            GreedyText(expected[b], u->valid_frames(), vocab));
+        u->set_converted_text(GreedyText(
+            out.output[b], out.valid_frames[b].item<int64_t>(), vocab));
       }
     }
     *report.mutable_overall() = Diff("overall", out.output, expected);
@@ -253,27 +299,37 @@ std::string ReportJson(const ParityReport& report) {
 
 namespace {
 
-std::string Clip(const std::string& text) { return text.size() <= 48 ? text : text.substr(0, 45) + "..."; }
+std::string Clip(const std::string& text) {
+  return text.size() <= 48 ? text : text.substr(0, 45) + "...";
+}
 
 }  // namespace
 
 std::string ReportMarkdown(const ParityReport& report) {
-  std::string md = absl::StrFormat("# Parity: %s\n\n%s: max abs diff %.3g (tolerance %.0e) over %d utterances\n\n",
-                                   report.passed() ? "PASSED" : "FAILED", report.model_kind(),
-                                   report.overall().max_abs_diff(), report.atol(), report.utterances_size());
-  const bool ctc = !report.utterances().empty() && !report.utterances(0).reference_text().empty();
-  absl::StrAppend(&md, "| utterance | frames | max abs diff | mean abs diff |", ctc ? " text (reference / converted) |" : "",
+  std::string md = absl::StrFormat(
+      "# Parity: %s\n\n%s: max abs diff %.3g (tolerance %.0e) over %d "
+      "utterances\n\n",
+      report.passed() ? "PASSED" : "FAILED", report.model_kind(),
+      report.overall().max_abs_diff(), report.atol(), report.utterances_size());
+  const bool ctc = !report.utterances().empty() &&
+                   !report.utterances(0).reference_text().empty();
+  absl::StrAppend(&md, "| utterance | frames | max abs diff | mean abs diff |",
+                  ctc ? " text (reference / converted) |" : "",
                   "\n|---|---|---|---|", ctc ? "---|" : "", "\n");
   for (const UtteranceParity& u : report.utterances()) {
     double worst = u.output().max_abs_diff();
-    for (const Difference& d : u.layers()) worst = std::max(worst, d.max_abs_diff());
-    absl::StrAppend(&md, absl::StrFormat("| %s | %d | %.3g | %.3g |", u.id(), u.valid_frames(), worst,
+    for (const Difference& d : u.layers())
+      worst = std::max(worst, d.max_abs_diff());
+    absl::StrAppend(&md, absl::StrFormat("| %s | %d | %.3g | %.3g |", u.id(),
+                                         u.valid_frames(), worst,
                                          u.output().mean_abs_diff()));
-    if (ctc) absl::StrAppend(&md, " ", Clip(u.reference_text()), " / ", Clip(u.converted_text()), " |");
+    if (ctc)
+      absl::StrAppend(&md, " ", Clip(u.reference_text()), " / ",
+                      Clip(u.converted_text()), " |");
     absl::StrAppend(&md, "\n");
   }
-  absl::StrAppend(&md, "\ncheckpoint sha256 `", report.checkpoint_sha256(), "`, dataset sha256 `",
-                  report.dataset_sha256(), "`\n");
+  absl::StrAppend(&md, "\ncheckpoint sha256 `", report.checkpoint_sha256(),
+                  "`, dataset sha256 `", report.dataset_sha256(), "`\n");
   return md;
 }
 

@@ -13,13 +13,19 @@
 #include "verify/parity.h"
 
 ABSL_FLAG(std::string, model_dir, "", "converted Hugging Face model directory");
-ABSL_FLAG(std::string, reference, "", "reference outputs written by `reference`");
-ABSL_FLAG(std::string, dataset, "", "dataset manifest (JSON); or give audio files as arguments");
-ABSL_FLAG(std::string, output, "", "parity report to write (JSON; a Markdown table is written beside it)");
+ABSL_FLAG(std::string, reference, "",
+          "reference outputs written by `reference`");
+ABSL_FLAG(std::string, dataset, "",
+          "dataset manifest (JSON); or give audio files as arguments");
+ABSL_FLAG(
+    std::string, output, "",
+    "parity report to write (JSON; a Markdown table is written beside it)");
 ABSL_FLAG(double, atol, 1e-4, "largest absolute difference that passes");
 ABSL_FLAG(bool, fail_on_mismatch, true,
-          "exit 3 when parity fails (pipelines turn this off and gate on the report instead)");
-ABSL_FLAG(bool, resample, false, "resample audio that is not 16 kHz instead of refusing it");
+          "exit 3 when parity fails (pipelines turn this off and gate on the "
+          "report instead)");
+ABSL_FLAG(bool, resample, false,
+          "resample audio that is not 16 kHz instead of refusing it");
 
 namespace {
 
@@ -39,7 +45,8 @@ int main(int argc, char** argv) {
   using namespace fairport;
   std::vector<std::string> files = ParseFlagsOrExit(
       argc, argv,
-      "parity --model_dir=DIR --reference=reference.safetensors --dataset=manifest.json --output=parity.json");
+      "parity --model_dir=DIR --reference=reference.safetensors "
+      "--dataset=manifest.json --output=parity.json");
   const std::string model_dir = ResolveUserPath(absl::GetFlag(FLAGS_model_dir));
   const std::string reference = ResolveUserPath(absl::GetFlag(FLAGS_reference));
   const std::string output = ResolveUserPath(absl::GetFlag(FLAGS_output));
@@ -50,21 +57,26 @@ int main(int argc, char** argv) {
   for (std::string& f : files) f = ResolveUserPath(f);
   AudioReadOptions options;
   options.resample = absl::GetFlag(FLAGS_resample);
-  absl::StatusOr<Dataset> dataset = LoadDataset(ResolveUserPath(absl::GetFlag(FLAGS_dataset)), files, options);
+  absl::StatusOr<Dataset> dataset = LoadDataset(
+      ResolveUserPath(absl::GetFlag(FLAGS_dataset)), files, options);
   if (!dataset.ok()) return ReportError(dataset.status());
-  absl::StatusOr<ParityReport> report = CheckParity(model_dir, *dataset, reference, absl::GetFlag(FLAGS_atol));
+  absl::StatusOr<ParityReport> report =
+      CheckParity(model_dir, *dataset, reference, absl::GetFlag(FLAGS_atol));
   if (!report.ok()) return ReportError(report.status());
   const std::string markdown = ReportMarkdown(*report);
   std::string md_path = output;
   if (absl::EndsWith(md_path, ".json")) md_path.resize(md_path.size() - 5);
   md_path += ".md";
-  if (!WriteAtomically(output, ReportJson(*report)) || !WriteAtomically(md_path, markdown)) {
-    return ReportError(absl::InternalError(absl::StrCat(output, ": cannot write the report")));
+  if (!WriteAtomically(output, ReportJson(*report)) ||
+      !WriteAtomically(md_path, markdown)) {
+    return ReportError(
+        absl::InternalError(absl::StrCat(output, ": cannot write the report")));
   }
   std::fputs(markdown.c_str(), stdout);
   if (!report->passed() && absl::GetFlag(FLAGS_fail_on_mismatch)) {
-    std::fprintf(stderr, "parity: error: %s: parity FAILED (max abs diff %.3g > %.0e)\n", model_dir.c_str(),
-                 report->overall().max_abs_diff(), report->atol());
+    std::fprintf(
+        stderr, "parity: error: %s: parity FAILED (max abs diff %.3g > %.0e)\n",
+        model_dir.c_str(), report->overall().max_abs_diff(), report->atol());
     return kExitParityFailed;
   }
   return 0;

@@ -3,12 +3,11 @@
 #include "verify/parity.h"
 
 #include <sndfile.h>
-
 #include <sys/stat.h>
 
 #include <cstring>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "converter/conversion.h"
@@ -23,7 +22,8 @@ namespace {
 using ::fairport::testing::FixturePath;
 using ::fairport::testing::TempDir;
 
-std::string WriteWav(const std::string& name, int rate, const std::vector<float>& samples) {
+std::string WriteWav(const std::string& name, int rate,
+                     const std::vector<float>& samples) {
   const std::string path = TempDir() + "/" + name;
   SF_INFO info{};
   info.samplerate = rate;
@@ -46,7 +46,8 @@ class ParityTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     std::vector<std::string> files;
-    for (const auto& [id, samples] : SyntheticUtterances()) files.push_back(WriteWav(id + ".wav", 16000, samples));
+    for (const auto& [id, samples] : SyntheticUtterances())
+      files.push_back(WriteWav(id + ".wav", 16000, samples));
     absl::StatusOr<Dataset> dataset = LoadAudioFiles(files);
     ASSERT_TRUE(dataset.ok()) << dataset.status();
     dataset_ = new Dataset(*std::move(dataset));
@@ -58,17 +59,23 @@ class ParityTest : public ::testing::Test {
     options.overwrite = true;
     ASSERT_TRUE(Convert(options).ok());
     reference_ = new std::string(TempDir() + "/reference.safetensors");
-    ASSERT_TRUE(WriteReference(options.checkpoint_path, *dataset_, *reference_).ok());
+    ASSERT_TRUE(
+        WriteReference(options.checkpoint_path, *dataset_, *reference_).ok());
   }
 
   // A copy of the converted directory whose model.safetensors `damage` edits.
-  static std::string Damaged(const std::string& name, const std::function<void(const SafetensorsFile&, std::string&)>& damage) {
+  static std::string Damaged(
+      const std::string& name,
+      const std::function<void(const SafetensorsFile&, std::string&)>& damage) {
     const std::string dir = TempDir() + "/damaged_" + name;
     ::mkdir(dir.c_str(), 0755);
-    for (const char* f : {"config.json", "preprocessor_config.json", "vocab.json"}) {
-      std::ofstream(dir + "/" + f, std::ios::binary) << Slurp(*model_dir_ + "/" + f);
+    for (const char* f :
+         {"config.json", "preprocessor_config.json", "vocab.json"}) {
+      std::ofstream(dir + "/" + f, std::ios::binary)
+          << Slurp(*model_dir_ + "/" + f);
     }
-    absl::StatusOr<SafetensorsFile> file = SafetensorsFile::Open(*model_dir_ + "/model.safetensors");
+    absl::StatusOr<SafetensorsFile> file =
+        SafetensorsFile::Open(*model_dir_ + "/model.safetensors");
     std::string bytes = Slurp(*model_dir_ + "/model.safetensors");
     damage(*file, bytes);
     std::ofstream(dir + "/model.safetensors", std::ios::binary) << bytes;
@@ -87,83 +94,116 @@ std::string* ParityTest::reference_ = nullptr;
 size_t DataOffset(const SafetensorsFile& file, const std::string& name) {
   const std::string bytes = Slurp(file.path());
   uint64_t header = 0;
-  for (int i = 7; i >= 0; --i) header = header << 8 | static_cast<uint8_t>(bytes[i]);
+  for (int i = 7; i >= 0; --i)
+    header = header << 8 | static_cast<uint8_t>(bytes[i]);
   return 8 + header + file.Find(name)->begin;
 }
 
 TEST_F(ParityTest, CorrectConversionPasses) {
-  absl::StatusOr<ParityReport> report = CheckParity(*model_dir_, *dataset_, *reference_, 1e-4);
+  absl::StatusOr<ParityReport> report =
+      CheckParity(*model_dir_, *dataset_, *reference_, 1e-4);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->passed());
   EXPECT_LT(report->overall().max_abs_diff(), 1e-5);
   ASSERT_EQ(report->utterances_size(), 3);
-  for (const UtteranceParity& u : report->utterances()) EXPECT_EQ(u.reference_text(), u.converted_text());
-  EXPECT_EQ(ReportJson(*report), ReportJson(*CheckParity(*model_dir_, *dataset_, *reference_, 1e-4)));
+  for (const UtteranceParity& u : report->utterances())
+    EXPECT_EQ(u.reference_text(), u.converted_text());
+  EXPECT_EQ(ReportJson(*report), ReportJson(*CheckParity(*model_dir_, *dataset_,
+                                                         *reference_, 1e-4)));
 }
 
 TEST_F(ParityTest, CatchesTwoHeadsSwappedInTheValueProjection) {
-  const std::string dir = Damaged("heads", [](const SafetensorsFile& f, std::string& bytes) {
-    const size_t at = DataOffset(f, "data2vec_audio.encoder.layers.0.attention.v_proj.weight");
-    const size_t head_bytes = 8 * 40 * 4;  // head_dim 8 rows of 40 floats
-    std::swap_ranges(bytes.begin() + at, bytes.begin() + at + head_bytes, bytes.begin() + at + head_bytes);
-  });
-  absl::StatusOr<ParityReport> report = CheckParity(dir, *dataset_, *reference_, 1e-4);
+  const std::string dir =
+      Damaged("heads", [](const SafetensorsFile& f, std::string& bytes) {
+        const size_t at = DataOffset(
+            f, "data2vec_audio.encoder.layers.0.attention.v_proj.weight");
+        const size_t head_bytes = 8 * 40 * 4;  // head_dim 8 rows of 40 floats
+        std::swap_ranges(bytes.begin() + at, bytes.begin() + at + head_bytes,
+                         bytes.begin() + at + head_bytes);
+      });
+  absl::StatusOr<ParityReport> report =
+      CheckParity(dir, *dataset_, *reference_, 1e-4);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_FALSE(report->passed());
   EXPECT_GT(report->overall().max_abs_diff(), 1e-3);
 }
 
 TEST_F(ParityTest, CatchesOneBiasZeroed) {
-  const std::string dir = Damaged("bias", [](const SafetensorsFile& f, std::string& bytes) {
-    const std::string name = "data2vec_audio.encoder.layers.1.feed_forward.output_dense.bias";
-    std::memset(bytes.data() + DataOffset(f, name), 0, f.Find(name)->end - f.Find(name)->begin);
-  });
-  absl::StatusOr<ParityReport> report = CheckParity(dir, *dataset_, *reference_, 1e-4);
+  const std::string dir =
+      Damaged("bias", [](const SafetensorsFile& f, std::string& bytes) {
+        const std::string name =
+            "data2vec_audio.encoder.layers.1.feed_forward.output_dense.bias";
+        std::memset(bytes.data() + DataOffset(f, name), 0,
+                    f.Find(name)->end - f.Find(name)->begin);
+      });
+  absl::StatusOr<ParityReport> report =
+      CheckParity(dir, *dataset_, *reference_, 1e-4);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_FALSE(report->passed());
 }
 
 TEST_F(ParityTest, CatchesQueryAndKeyProjectionsExchanged) {
-  const std::string dir = Damaged("qk", [](const SafetensorsFile& f, std::string& bytes) {
-    for (const char* param : {"weight", "bias"}) {
-      const std::string q = std::string("data2vec_audio.encoder.layers.0.attention.q_proj.") + param;
-      const std::string k = std::string("data2vec_audio.encoder.layers.0.attention.k_proj.") + param;
-      const size_t n = f.Find(q)->end - f.Find(q)->begin;
-      std::swap_ranges(bytes.begin() + DataOffset(f, q), bytes.begin() + DataOffset(f, q) + n,
-                       bytes.begin() + DataOffset(f, k));
-    }
-  });
-  absl::StatusOr<ParityReport> report = CheckParity(dir, *dataset_, *reference_, 1e-4);
+  const std::string dir =
+      Damaged("qk", [](const SafetensorsFile& f, std::string& bytes) {
+        for (const char* param : {"weight", "bias"}) {
+          const std::string q =
+              std::string("data2vec_audio.encoder.layers.0.attention.q_proj.") +
+              param;
+          const std::string k =
+              std::string("data2vec_audio.encoder.layers.0.attention.k_proj.") +
+              param;
+          const size_t n = f.Find(q)->end - f.Find(q)->begin;
+          std::swap_ranges(bytes.begin() + DataOffset(f, q),
+                           bytes.begin() + DataOffset(f, q) + n,
+                           bytes.begin() + DataOffset(f, k));
+        }
+      });
+  absl::StatusOr<ParityReport> report =
+      CheckParity(dir, *dataset_, *reference_, 1e-4);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_FALSE(report->passed());
 }
 
 TEST_F(ParityTest, RefusesAudioShorterThanTheReceptiveField) {
-  // kernels (10, 4, 4, 3), strides (5, 2, 2, 2): 10 + 5 * (4 - 1 + 2 * (4 - 1 + 2 * (3 - 1))) = 95.
-  absl::StatusOr<Dataset> tiny = LoadAudioFiles({WriteWav("tiny.wav", 16000, std::vector<float>(20, 0.1f))});
+  // kernels (10, 4, 4, 3), strides (5, 2, 2, 2): 10 + 5 * (4 - 1 + 2 * (4 - 1 +
+  // 2 * (3 - 1))) = 95.
+  absl::StatusOr<Dataset> tiny = LoadAudioFiles(
+      {WriteWav("tiny.wav", 16000, std::vector<float>(20, 0.1f))});
   ASSERT_TRUE(tiny.ok());
-  absl::StatusOr<std::string> r = WriteReference(FixturePath("finetuned/checkpoint.pt"), *tiny, TempDir() + "/r.st");
+  absl::StatusOr<std::string> r = WriteReference(
+      FixturePath("finetuned/checkpoint.pt"), *tiny, TempDir() + "/r.st");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("shorter than the feature extractor's receptive field of 95 samples"),
-            std::string::npos)
+  EXPECT_NE(
+      r.status().message().find(
+          "shorter than the feature extractor's receptive field of 95 samples"),
+      std::string::npos)
       << r.status();
 }
 
 TEST_F(ParityTest, RefusesEmptyAndNon16kAudio) {
-  absl::StatusOr<Dataset> empty = LoadAudioFiles({WriteWav("empty.wav", 16000, {})});
+  absl::StatusOr<Dataset> empty =
+      LoadAudioFiles({WriteWav("empty.wav", 16000, {})});
   ASSERT_FALSE(empty.ok());
-  EXPECT_NE(empty.status().message().find("empty.wav: the audio is empty"), std::string::npos) << empty.status();
-  absl::StatusOr<Dataset> slow = LoadAudioFiles({WriteWav("8k.wav", 8000, std::vector<float>(8000, 0.1f))});
+  EXPECT_NE(empty.status().message().find("empty.wav: the audio is empty"),
+            std::string::npos)
+      << empty.status();
+  absl::StatusOr<Dataset> slow = LoadAudioFiles(
+      {WriteWav("8k.wav", 8000, std::vector<float>(8000, 0.1f))});
   ASSERT_FALSE(slow.ok());
-  EXPECT_NE(slow.status().message().find("8k.wav: sampled at 8000 Hz"), std::string::npos) << slow.status();
+  EXPECT_NE(slow.status().message().find("8k.wav: sampled at 8000 Hz"),
+            std::string::npos)
+      << slow.status();
 }
 
 TEST_F(ParityTest, RefusesAReferenceFromAnotherDataset) {
-  absl::StatusOr<Dataset> other = LoadAudioFiles({WriteWav("other.wav", 16000, std::vector<float>(4000, 0.2f))});
+  absl::StatusOr<Dataset> other = LoadAudioFiles(
+      {WriteWav("other.wav", 16000, std::vector<float>(4000, 0.2f))});
   ASSERT_TRUE(other.ok());
-  absl::StatusOr<ParityReport> report = CheckParity(*model_dir_, *other, *reference_, 1e-4);
+  absl::StatusOr<ParityReport> report =
+      CheckParity(*model_dir_, *other, *reference_, 1e-4);
   ASSERT_FALSE(report.ok());
-  EXPECT_NE(report.status().message().find("not on this one"), std::string::npos);
+  EXPECT_NE(report.status().message().find("not on this one"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -10,24 +10,31 @@
 #include "verify/parity.h"
 
 ABSL_FLAG(std::string, checkpoint_path, "", "fairseq checkpoint.pt");
-ABSL_FLAG(std::string, dataset, "", "dataset manifest (JSON); or give audio files as arguments");
+ABSL_FLAG(std::string, dataset, "",
+          "dataset manifest (JSON); or give audio files as arguments");
 ABSL_FLAG(std::string, output, "", "reference outputs to write (safetensors)");
-ABSL_FLAG(bool, resample, false, "resample audio that is not 16 kHz instead of refusing it");
+ABSL_FLAG(bool, resample, false,
+          "resample audio that is not 16 kHz instead of refusing it");
 
 int main(int argc, char** argv) {
   using namespace fairport;
   std::vector<std::string> files = ParseFlagsOrExit(
-      argc, argv, "reference --checkpoint_path=checkpoint.pt --dataset=manifest.json --output=reference.safetensors");
-  const std::string checkpoint = ResolveUserPath(absl::GetFlag(FLAGS_checkpoint_path));
+      argc, argv,
+      "reference --checkpoint_path=checkpoint.pt --dataset=manifest.json "
+      "--output=reference.safetensors");
+  const std::string checkpoint =
+      ResolveUserPath(absl::GetFlag(FLAGS_checkpoint_path));
   const std::string output = ResolveUserPath(absl::GetFlag(FLAGS_output));
   if (checkpoint.empty()) ExitBadUsage("--checkpoint_path is required");
   if (output.empty()) ExitBadUsage("--output is required");
   for (std::string& f : files) f = ResolveUserPath(f);
   AudioReadOptions options;
   options.resample = absl::GetFlag(FLAGS_resample);
-  absl::StatusOr<Dataset> dataset = LoadDataset(ResolveUserPath(absl::GetFlag(FLAGS_dataset)), files, options);
+  absl::StatusOr<Dataset> dataset = LoadDataset(
+      ResolveUserPath(absl::GetFlag(FLAGS_dataset)), files, options);
   if (!dataset.ok()) return ReportError(dataset.status());
-  absl::StatusOr<std::string> summary = WriteReference(checkpoint, *dataset, output);
+  absl::StatusOr<std::string> summary =
+      WriteReference(checkpoint, *dataset, output);
   if (!summary.ok()) return ReportError(summary.status());
   std::printf("%s\n", summary->c_str());
   return 0;

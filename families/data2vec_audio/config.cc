@@ -13,7 +13,6 @@ namespace {
 constexpr char kEncoderName[] = "data2vec_audio";
 constexpr char kCtcName[] = "wav2vec_ctc";
 
-
 // Dropout, layerdrop and masking: they do not change eval outputs but
 // belong in a faithful config. For CTC models these are the values fairseq's
 // Wav2VecEncoder builds the encoder with: the stored w2v_args (which
@@ -37,12 +36,14 @@ constexpr TrainingField kTrainingFields[] = {
     {"mask_channel_length", "mask_feature_length", 10, true},
 };
 
-absl::StatusOr<ConfigView> EncoderConfig(const FairseqCheckpoint& checkpoint, ModelKind kind) {
+absl::StatusOr<ConfigView> EncoderConfig(const FairseqCheckpoint& checkpoint,
+                                         ModelKind kind) {
   if (kind == ModelKind::kPretrained) return checkpoint.model_config();
   return checkpoint.WrappedEncoderConfig();
 }
 
-absl::StatusOr<std::string> EncoderName(const ConfigView& encoder, bool legacy) {
+absl::StatusOr<std::string> EncoderName(const ConfigView& encoder,
+                                        bool legacy) {
   return encoder.String(legacy ? "arch" : "_name");
 }
 
@@ -59,7 +60,8 @@ absl::StatusOr<T> ValueOr(const ConfigView& cfg, const char* key, T fallback,
     } else {
       shown = absl::StrCat(fallback);
     }
-    defaulted.push_back(absl::StrCat(cfg.path(), ".", key, " missing: fairseq default ", shown));
+    defaulted.push_back(absl::StrCat(cfg.path(), ".", key,
+                                     " missing: fairseq default ", shown));
     return fallback;
   }
   if constexpr (std::is_same_v<T, bool>) {
@@ -73,19 +75,23 @@ absl::StatusOr<T> ValueOr(const ConfigView& cfg, const char* key, T fallback,
   }
 }
 
-absl::StatusOr<double> NumberOr(const ConfigView& cfg, const char* key, double fallback,
+absl::StatusOr<double> NumberOr(const ConfigView& cfg, const char* key,
+                                double fallback,
                                 std::vector<std::string>& defaulted) {
   return ValueOr<double>(cfg, key, fallback, defaulted);
 }
-absl::StatusOr<int64_t> IntOr(const ConfigView& cfg, const char* key, int64_t fallback,
+absl::StatusOr<int64_t> IntOr(const ConfigView& cfg, const char* key,
+                              int64_t fallback,
                               std::vector<std::string>& defaulted) {
   return ValueOr<int64_t>(cfg, key, fallback, defaulted);
 }
-absl::StatusOr<std::string> StringOr(const ConfigView& cfg, const char* key, const char* fallback,
+absl::StatusOr<std::string> StringOr(const ConfigView& cfg, const char* key,
+                                     const char* fallback,
                                      std::vector<std::string>& defaulted) {
   return ValueOr<std::string>(cfg, key, fallback, defaulted);
 }
-absl::StatusOr<bool> BoolOr(const ConfigView& cfg, const char* key, bool fallback,
+absl::StatusOr<bool> BoolOr(const ConfigView& cfg, const char* key,
+                            bool fallback,
                             std::vector<std::string>& defaulted) {
   return ValueOr<bool>(cfg, key, fallback, defaulted);
 }
@@ -93,43 +99,58 @@ absl::StatusOr<bool> BoolOr(const ConfigView& cfg, const char* key, bool fallbac
 }  // namespace
 
 const char* KindName(ModelKind kind) {
-  return kind == ModelKind::kPretrained ? "pretrained data2vec_audio"
-                                        : "wav2vec_ctc fine-tuned over data2vec_audio";
+  return kind == ModelKind::kPretrained
+             ? "pretrained data2vec_audio"
+             : "wav2vec_ctc fine-tuned over data2vec_audio";
 }
 
 absl::StatusOr<ModelKind> DetectKind(const FairseqCheckpoint& checkpoint) {
   const std::string& arch = checkpoint.architecture();
-  const char* field = checkpoint.legacy_args() ? "args.arch" : "cfg.model._name";
+  const char* field =
+      checkpoint.legacy_args() ? "args.arch" : "cfg.model._name";
   if (arch == kEncoderName) return ModelKind::kPretrained;
   if (arch == kCtcName) {
     ASSIGN_OR_RETURN(ConfigView encoder, checkpoint.WrappedEncoderConfig());
-    absl::StatusOr<std::string> name = EncoderName(encoder, checkpoint.legacy_args() ||
-                                                                encoder.node()->is(PickleValue::Kind::kObject));
+    absl::StatusOr<std::string> name = EncoderName(
+        encoder, checkpoint.legacy_args() ||
+                     encoder.node()->is(PickleValue::Kind::kObject));
     if (name.ok() && *name == kEncoderName) return ModelKind::kCtc;
-    return absl::InvalidArgumentError(absl::StrCat(
-        checkpoint.path(), ": a wav2vec_ctc model over '", name.ok() ? *name : "an unnamed encoder",
-        "', not over data2vec_audio: Fairport converts data2vec-audio models only"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(checkpoint.path(), ": a wav2vec_ctc model over '",
+                     name.ok() ? *name : "an unnamed encoder",
+                     "', not over data2vec_audio: Fairport converts "
+                     "data2vec-audio models only"));
   }
-  return absl::InvalidArgumentError(absl::StrCat(checkpoint.path(), ": model is '", arch, "' (", field,
-                                                 "), not data2vec_audio or wav2vec_ctc over it: "
-                                                 "Fairport converts data2vec-audio models only"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(checkpoint.path(), ": model is '", arch, "' (", field,
+                   "), not data2vec_audio or wav2vec_ctc over it: "
+                   "Fairport converts data2vec-audio models only"));
 }
 
-absl::Status CheckRepresentable(const FairseqCheckpoint& checkpoint, ModelKind kind) {
+absl::Status CheckRepresentable(const FairseqCheckpoint& checkpoint,
+                                ModelKind kind) {
   ASSIGN_OR_RETURN(ConfigView enc, EncoderConfig(checkpoint, kind));
   std::vector<std::string> ignored;
   auto refuse = [&](absl::string_view what) {
     return absl::InvalidArgumentError(absl::StrCat(
-        checkpoint.path(), ": ", what, ": transformers' Data2VecAudio cannot represent this model; "
+        checkpoint.path(), ": ", what,
+        ": transformers' Data2VecAudio cannot represent this model; "
         "refusing rather than converting it approximately"));
   };
-  ASSIGN_OR_RETURN(std::string mode, StringOr(enc, "extractor_mode", "default", ignored));
-  if (mode != "layer_norm") return refuse(absl::StrCat(enc.path(), ".extractor_mode is '", mode, "'"));
-  ASSIGN_OR_RETURN(bool ln_first, BoolOr(enc, "layer_norm_first", false, ignored));
-  if (ln_first) return refuse(absl::StrCat(enc.path(), ".layer_norm_first is True (pre-LN encoder)"));
-  ASSIGN_OR_RETURN(std::string layer_type, StringOr(enc, "layer_type", "transformer", ignored));
+  ASSIGN_OR_RETURN(std::string mode,
+                   StringOr(enc, "extractor_mode", "default", ignored));
+  if (mode != "layer_norm")
+    return refuse(absl::StrCat(enc.path(), ".extractor_mode is '", mode, "'"));
+  ASSIGN_OR_RETURN(bool ln_first,
+                   BoolOr(enc, "layer_norm_first", false, ignored));
+  if (ln_first)
+    return refuse(
+        absl::StrCat(enc.path(), ".layer_norm_first is True (pre-LN encoder)"));
+  ASSIGN_OR_RETURN(std::string layer_type,
+                   StringOr(enc, "layer_type", "transformer", ignored));
   if (layer_type != "transformer") {
-    return refuse(absl::StrCat(enc.path(), ".layer_type is '", layer_type, "'"));
+    return refuse(
+        absl::StrCat(enc.path(), ".layer_type is '", layer_type, "'"));
   }
   ASSIGN_OR_RETURN(int64_t depth, IntOr(enc, "pos_conv_depth", 1, ignored));
   if (depth < 2) {
@@ -137,14 +158,17 @@ absl::Status CheckRepresentable(const FairseqCheckpoint& checkpoint, ModelKind k
                                " (a single weight-normed positional conv)"));
   }
   ASSIGN_OR_RETURN(int64_t dim, IntOr(enc, "encoder_embed_dim", 768, ignored));
-  ASSIGN_OR_RETURN(int64_t heads, IntOr(enc, "encoder_attention_heads", 12, ignored));
+  ASSIGN_OR_RETURN(int64_t heads,
+                   IntOr(enc, "encoder_attention_heads", 12, ignored));
   if (heads <= 0 || dim % heads != 0) {
-    return refuse(absl::StrCat("encoder_embed_dim ", dim, " is not divisible by ", heads, " heads"));
+    return refuse(absl::StrCat("encoder_embed_dim ", dim,
+                               " is not divisible by ", heads, " heads"));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint, ModelKind kind,
+absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
+                                           ModelKind kind,
                                            std::optional<int64_t> vocab_size) {
   InferredConfig out;
   out.kind = kind;
@@ -152,13 +176,16 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint, 
   ASSIGN_OR_RETURN(ConfigView enc, EncoderConfig(checkpoint, kind));
   nlohmann::json c = nlohmann::json::object();
 
-  ASSIGN_OR_RETURN(std::string conv_text,
-                   StringOr(enc, "conv_feature_layers",
-                            "[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512,2,2)] + [(512,2,2)]", defaulted));
-  absl::StatusOr<std::vector<ConvLayer>> conv = ParseConvFeatureLayers(conv_text);
+  ASSIGN_OR_RETURN(
+      std::string conv_text,
+      StringOr(enc, "conv_feature_layers",
+               "[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512,2,2)] + [(512,2,2)]",
+               defaulted));
+  absl::StatusOr<std::vector<ConvLayer>> conv =
+      ParseConvFeatureLayers(conv_text);
   if (!conv.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(checkpoint.path(), ": ", enc.path(), ".", conv.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        checkpoint.path(), ": ", enc.path(), ".", conv.status().message()));
   }
   std::vector<int64_t> dims, kernels, strides;
   for (const ConvLayer& l : *conv) {
@@ -166,18 +193,26 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint, 
     kernels.push_back(l.kernel);
     strides.push_back(l.stride);
   }
-  ASSIGN_OR_RETURN(int64_t embed, IntOr(enc, "encoder_embed_dim", 768, defaulted));
+  ASSIGN_OR_RETURN(int64_t embed,
+                   IntOr(enc, "encoder_embed_dim", 768, defaulted));
   ASSIGN_OR_RETURN(int64_t layers, IntOr(enc, "encoder_layers", 12, defaulted));
-  ASSIGN_OR_RETURN(int64_t heads, IntOr(enc, "encoder_attention_heads", 12, defaulted));
-  ASSIGN_OR_RETURN(int64_t ffn, IntOr(enc, "encoder_ffn_embed_dim", 3072, defaulted));
+  ASSIGN_OR_RETURN(int64_t heads,
+                   IntOr(enc, "encoder_attention_heads", 12, defaulted));
+  ASSIGN_OR_RETURN(int64_t ffn,
+                   IntOr(enc, "encoder_ffn_embed_dim", 3072, defaulted));
   ASSIGN_OR_RETURN(int64_t conv_pos, IntOr(enc, "conv_pos", 128, defaulted));
   ASSIGN_OR_RETURN(int64_t depth, IntOr(enc, "pos_conv_depth", 1, defaulted));
-  ASSIGN_OR_RETURN(int64_t groups, IntOr(enc, "conv_pos_groups", 16, defaulted));
+  ASSIGN_OR_RETURN(int64_t groups,
+                   IntOr(enc, "conv_pos_groups", 16, defaulted));
   ASSIGN_OR_RETURN(bool conv_bias, BoolOr(enc, "conv_bias", false, defaulted));
-  ASSIGN_OR_RETURN(std::string activation, StringOr(enc, "activation_fn", "gelu", defaulted));
-  if (depth <= 0) return absl::InvalidArgumentError(absl::StrCat(checkpoint.path(), ": pos_conv_depth ", depth));
+  ASSIGN_OR_RETURN(std::string activation,
+                   StringOr(enc, "activation_fn", "gelu", defaulted));
+  if (depth <= 0)
+    return absl::InvalidArgumentError(
+        absl::StrCat(checkpoint.path(), ": pos_conv_depth ", depth));
 
-  c["architectures"] = {kind == ModelKind::kCtc ? "Data2VecAudioForCTC" : "Data2VecAudioModel"};
+  c["architectures"] = {kind == ModelKind::kCtc ? "Data2VecAudioForCTC"
+                                                : "Data2VecAudioModel"};
   c["model_type"] = "data2vec-audio";
   c["hidden_size"] = embed;
   c["output_hidden_size"] = embed;
@@ -190,7 +225,8 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint, 
   c["conv_stride"] = strides;
   c["num_feat_extract_layers"] = static_cast<int64_t>(dims.size());
   c["conv_bias"] = conv_bias;
-  c["feat_extract_activation"] = "gelu";  // fairseq's extractor always uses GELU
+  c["feat_extract_activation"] =
+      "gelu";  // fairseq's extractor always uses GELU
   // HF counts positional conv LAYERS in num_conv_pos_embeddings; fairseq's
   // conv_pos is their total receptive field.
   c["num_conv_pos_embeddings"] = depth;
@@ -199,9 +235,12 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint, 
   c["layer_norm_eps"] = 1e-5;
   for (const TrainingField& f : kTrainingFields) {
     if (f.integer) {
-      ASSIGN_OR_RETURN(c[f.hf], IntOr(enc, f.fairseq, static_cast<int64_t>(f.fallback), defaulted));
+      ASSIGN_OR_RETURN(
+          c[f.hf],
+          IntOr(enc, f.fairseq, static_cast<int64_t>(f.fallback), defaulted));
     } else {
-      ASSIGN_OR_RETURN(c[f.hf], NumberOr(enc, f.fairseq, f.fallback, defaulted));
+      ASSIGN_OR_RETURN(c[f.hf],
+                       NumberOr(enc, f.fairseq, f.fallback, defaulted));
     }
   }
   c["mask_time_min_masks"] = 2;
@@ -211,13 +250,16 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint, 
   c["eos_token_id"] = 2;
   if (kind == ModelKind::kCtc) {
     ConfigView ft = checkpoint.model_config();
-    ASSIGN_OR_RETURN(double final_dropout, NumberOr(ft, "final_dropout", 0.0, defaulted));
+    ASSIGN_OR_RETURN(double final_dropout,
+                     NumberOr(ft, "final_dropout", 0.0, defaulted));
     c["final_dropout"] = final_dropout;
     c["vocab_size"] = vocab_size.value_or(32);
   } else {
     c["final_dropout"] = 0.1;
     c["vocab_size"] = 32;
-    defaulted.push_back("final_dropout = 0.1, vocab_size = 32: transformers' defaults (no CTC head)");
+    defaulted.push_back(
+        "final_dropout = 0.1, vocab_size = 32: transformers' defaults (no CTC "
+        "head)");
   }
   // transformers' fields with no fairseq counterpart, at their defaults.
   c["adapter_kernel_size"] = 3;
@@ -234,10 +276,12 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint, 
   c["use_weighted_layer_sum"] = false;
   c["xvector_output_dim"] = 512;
   c["torch_dtype"] = "float32";
-  c["transformers_version"] = "4.40.2";  // the release whose format this follows
+  c["transformers_version"] =
+      "4.40.2";  // the release whose format this follows
   out.hf_config = std::move(c);
 
-  ASSIGN_OR_RETURN(bool normalize, BoolOr(checkpoint.task_config(), "normalize", false, defaulted));
+  ASSIGN_OR_RETURN(bool normalize, BoolOr(checkpoint.task_config(), "normalize",
+                                          false, defaulted));
   nlohmann::json p = nlohmann::json::object();
   p["do_normalize"] = normalize;
   p["feature_extractor_type"] = "Wav2Vec2FeatureExtractor";
@@ -252,11 +296,12 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint, 
   return out;
 }
 
-absl::StatusOr<Architecture> Architecture::FromHfConfig(const nlohmann::json& c,
-                                                        const std::string& source) {
+absl::StatusOr<Architecture> Architecture::FromHfConfig(
+    const nlohmann::json& c, const std::string& source) {
   Architecture a;
   auto missing = [&](const char* key) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": '", key, "' is missing or has the wrong type"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": '", key, "' is missing or has the wrong type"));
   };
   auto get_int = [&](const char* key, int64_t& field) -> absl::Status {
     if (!c.contains(key) || !c[key].is_number_integer()) return missing(key);
@@ -268,7 +313,8 @@ absl::StatusOr<Architecture> Architecture::FromHfConfig(const nlohmann::json& c,
     field = c[key].get<double>();
     return absl::OkStatus();
   };
-  auto get_list = [&](const char* key, std::vector<int64_t>& field) -> absl::Status {
+  auto get_list = [&](const char* key,
+                      std::vector<int64_t>& field) -> absl::Status {
     if (!c.contains(key) || !c[key].is_array()) return missing(key);
     for (const auto& v : c[key]) {
       if (!v.is_number_integer()) return missing(key);
@@ -283,29 +329,39 @@ absl::StatusOr<Architecture> Architecture::FromHfConfig(const nlohmann::json& c,
   RETURN_IF_ERROR(get_list("conv_dim", a.conv_dim));
   RETURN_IF_ERROR(get_list("conv_kernel", a.conv_kernel));
   RETURN_IF_ERROR(get_list("conv_stride", a.conv_stride));
-  RETURN_IF_ERROR(get_int("num_conv_pos_embeddings", a.num_conv_pos_embeddings));
+  RETURN_IF_ERROR(
+      get_int("num_conv_pos_embeddings", a.num_conv_pos_embeddings));
   RETURN_IF_ERROR(get_int("conv_pos_kernel_size", a.conv_pos_kernel_size));
-  RETURN_IF_ERROR(get_int("num_conv_pos_embedding_groups", a.num_conv_pos_embedding_groups));
+  RETURN_IF_ERROR(get_int("num_conv_pos_embedding_groups",
+                          a.num_conv_pos_embedding_groups));
   RETURN_IF_ERROR(get_float("layer_norm_eps", a.layer_norm_eps));
   RETURN_IF_ERROR(get_float("mask_time_prob", a.mask_time_prob));
   RETURN_IF_ERROR(get_float("mask_feature_prob", a.mask_feature_prob));
   RETURN_IF_ERROR(get_int("vocab_size", a.vocab_size));
-  if (!c.contains("conv_bias") || !c["conv_bias"].is_boolean()) return missing("conv_bias");
+  if (!c.contains("conv_bias") || !c["conv_bias"].is_boolean())
+    return missing("conv_bias");
   a.conv_bias = c["conv_bias"].get<bool>();
-  if (a.conv_dim.size() != a.conv_kernel.size() || a.conv_dim.size() != a.conv_stride.size() ||
-      a.conv_dim.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": conv_dim, conv_kernel and conv_stride differ in length"));
+  if (a.conv_dim.size() != a.conv_kernel.size() ||
+      a.conv_dim.size() != a.conv_stride.size() || a.conv_dim.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": conv_dim, conv_kernel and conv_stride differ in length"));
   }
-  if (a.num_attention_heads <= 0 || a.hidden_size % a.num_attention_heads != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": hidden_size ", a.hidden_size,
-                                                   " is not divisible by ", a.num_attention_heads, " heads"));
+  if (a.num_attention_heads <= 0 ||
+      a.hidden_size % a.num_attention_heads != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": hidden_size ", a.hidden_size,
+                     " is not divisible by ", a.num_attention_heads, " heads"));
   }
-  if (a.num_conv_pos_embedding_groups <= 0 || a.hidden_size % a.num_conv_pos_embedding_groups != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": hidden_size is not divisible by the positional conv groups"));
+  if (a.num_conv_pos_embedding_groups <= 0 ||
+      a.hidden_size % a.num_conv_pos_embedding_groups != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source,
+        ": hidden_size is not divisible by the positional conv groups"));
   }
   bool ctc = false;
   if (c.contains("architectures") && c["architectures"].is_array()) {
-    for (const auto& arch : c["architectures"]) ctc |= arch == "Data2VecAudioForCTC";
+    for (const auto& arch : c["architectures"])
+      ctc |= arch == "Data2VecAudioForCTC";
   }
   a.ctc = ctc;
   return a;

@@ -17,7 +17,7 @@ namespace fairport::data2vec_audio {
 
 enum class ModelKind {
   kPretrained,  // fairseq data2vec_audio -> Data2VecAudioModel
-  kCtc,         // fairseq wav2vec_ctc over data2vec_audio -> Data2VecAudioForCTC
+  kCtc,  // fairseq wav2vec_ctc over data2vec_audio -> Data2VecAudioForCTC
 };
 
 // The kind of a checkpoint; an error for anything that is not data2vec audio.
@@ -42,7 +42,9 @@ struct Architecture {
   bool ctc = false;
 
   // transformers creates masked_spec_embed only when masking is enabled.
-  bool has_masked_spec_embed() const { return mask_time_prob > 0 || mask_feature_prob > 0; }
+  bool has_masked_spec_embed() const {
+    return mask_time_prob > 0 || mask_feature_prob > 0;
+  }
   // From a config.json as transformers reads it.
   static absl::StatusOr<Architecture> FromHfConfig(const nlohmann::json& config,
                                                    const std::string& source);
@@ -59,11 +61,13 @@ struct InferredConfig {
 
 // Infers config.json and preprocessor_config.json. `vocab_size` is the
 // number of dictionary symbols (CTC only).
-absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint, ModelKind kind,
+absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
+                                           ModelKind kind,
                                            std::optional<int64_t> vocab_size);
 
 // Refuses what transformers' Data2VecAudio cannot represent.
-absl::Status CheckRepresentable(const FairseqCheckpoint& checkpoint, ModelKind kind);
+absl::Status CheckRepresentable(const FairseqCheckpoint& checkpoint,
+                                ModelKind kind);
 
 }  // namespace fairport::data2vec_audio
 

@@ -21,7 +21,8 @@ class Parser {
     do {
       ASSIGN_OR_RETURN(std::vector<ConvLayer> term, Term());
       layers.insert(layers.end(), term.begin(), term.end());
-      if (static_cast<int64_t>(layers.size()) > kMaxLayers) return Err("more than 1024 layers");
+      if (static_cast<int64_t>(layers.size()) > kMaxLayers)
+        return Err("more than 1024 layers");
     } while (Accept('+'));
     Skip();
     if (pos_ != text_.size()) return Err("unexpected text");
@@ -31,11 +32,14 @@ class Parser {
 
  private:
   absl::Status Err(absl::string_view problem) const {
-    return absl::InvalidArgumentError(absl::StrCat("conv_feature_layers '", text_, "': ", problem,
+    return absl::InvalidArgumentError(absl::StrCat("conv_feature_layers '",
+                                                   text_, "': ", problem,
                                                    " at character ", pos_));
   }
   void Skip() {
-    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+    while (pos_ < text_.size() &&
+           std::isspace(static_cast<unsigned char>(text_[pos_])))
+      ++pos_;
   }
   bool Accept(char c) {
     Skip();
@@ -46,14 +50,16 @@ class Parser {
     return false;
   }
   absl::Status Expect(char c) {
-    if (!Accept(c)) return Err(absl::StrCat("expected '", std::string(1, c), "'"));
+    if (!Accept(c))
+      return Err(absl::StrCat("expected '", std::string(1, c), "'"));
     return absl::OkStatus();
   }
   absl::StatusOr<int64_t> Int() {
     Skip();
     size_t start = pos_;
     int64_t v = 0;
-    while (pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) {
+    while (pos_ < text_.size() &&
+           std::isdigit(static_cast<unsigned char>(text_[pos_]))) {
       v = v * 10 + (text_[pos_++] - '0');
       if (v > (int64_t{1} << 31)) return Err("integer too large");
     }
@@ -62,7 +68,8 @@ class Parser {
   }
   bool AtDigit() {
     Skip();
-    return pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_]));
+    return pos_ < text_.size() &&
+           std::isdigit(static_cast<unsigned char>(text_[pos_]));
   }
   absl::StatusOr<std::vector<ConvLayer>> Term() {
     int64_t repeat = 1;
@@ -78,7 +85,8 @@ class Parser {
     }
     if (repeat > kMaxLayers) return Err("more than 1024 layers");
     std::vector<ConvLayer> out;
-    for (int64_t i = 0; i < repeat; ++i) out.insert(out.end(), list.begin(), list.end());
+    for (int64_t i = 0; i < repeat; ++i)
+      out.insert(out.end(), list.begin(), list.end());
     return out;
   }
   absl::StatusOr<std::vector<ConvLayer>> List() {
@@ -98,7 +106,8 @@ class Parser {
         return Err("dims, kernels and strides must be positive");
       }
       list.push_back(layer);
-      if (static_cast<int64_t>(list.size()) > kMaxLayers) return Err("more than 1024 layers");
+      if (static_cast<int64_t>(list.size()) > kMaxLayers)
+        return Err("more than 1024 layers");
       if (!Accept(',')) {
         RETURN_IF_ERROR(Expect(']'));
         break;
@@ -113,7 +122,8 @@ class Parser {
 
 }  // namespace
 
-absl::StatusOr<std::vector<ConvLayer>> ParseConvFeatureLayers(absl::string_view text) {
+absl::StatusOr<std::vector<ConvLayer>> ParseConvFeatureLayers(
+    absl::string_view text) {
   return Parser(text).Expression();
 }
 

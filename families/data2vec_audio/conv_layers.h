@@ -19,7 +19,8 @@ struct ConvLayer {
   int64_t stride;
 };
 
-absl::StatusOr<std::vector<ConvLayer>> ParseConvFeatureLayers(absl::string_view text);
+absl::StatusOr<std::vector<ConvLayer>> ParseConvFeatureLayers(
+    absl::string_view text);
 
 }  // namespace fairport::data2vec_audio
 

@@ -6,7 +6,8 @@ namespace fairport::data2vec_audio {
 namespace {
 
 TEST(ConvLayersTest, ExpandsRepetitionAndConcatenation) {
-  auto layers = ParseConvFeatureLayers("[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512,2,2)] * 2");
+  auto layers = ParseConvFeatureLayers(
+      "[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512,2,2)] * 2");
   ASSERT_TRUE(layers.ok()) << layers.status();
   ASSERT_EQ(layers->size(), 7u);
   EXPECT_EQ((*layers)[0].kernel, 10);
@@ -22,7 +23,8 @@ TEST(ConvLayersTest, AcceptsMultiTupleListsAndLeftRepetition) {
 }
 
 TEST(ConvLayersTest, RejectsUnclosedList) {
-  auto layers = ParseConvFeatureLayers("[(24, 10, 5)] + [(32, 4, 2)] * 2 + [(36, 3, 2)");
+  auto layers =
+      ParseConvFeatureLayers("[(24, 10, 5)] + [(32, 4, 2)] * 2 + [(36, 3, 2)");
   ASSERT_FALSE(layers.ok());
   EXPECT_NE(layers.status().message().find("expected"), std::string::npos);
 }

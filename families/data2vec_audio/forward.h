@@ -40,14 +40,17 @@ class FairseqData2VecAudio {
  public:
   // `weights` under fairseq names (with the w2v_encoder.w2v_model. prefix
   // for CTC models), float32. Throws c10::Error on a missing weight.
-  FairseqData2VecAudio(Architecture arch, Weights weights, int64_t required_seq_len_multiple = 2);
+  FairseqData2VecAudio(Architecture arch, Weights weights,
+                       int64_t required_seq_len_multiple = 2);
   // `source` (B, L) float; `padding_mask` (B, L) bool, true = pad, or
   // undefined for an unpadded batch.
-  ForwardOutput Forward(const torch::Tensor& source, const torch::Tensor& padding_mask) const;
+  ForwardOutput Forward(const torch::Tensor& source,
+                        const torch::Tensor& padding_mask) const;
 
  private:
   const torch::Tensor& W(const std::string& name) const;
-  torch::Tensor Layer(int64_t l, const torch::Tensor& x, const torch::Tensor& key_padding_mask) const;
+  torch::Tensor Layer(int64_t l, const torch::Tensor& x,
+                      const torch::Tensor& key_padding_mask) const;
 
   Architecture arch_;
   Weights weights_;
@@ -61,13 +64,15 @@ class HfData2VecAudio {
   HfData2VecAudio(Architecture arch, Weights weights);
   // `input_values` (B, L); `attention_mask` (B, L) long, 1 = valid, or
   // undefined.
-  ForwardOutput Forward(const torch::Tensor& input_values, const torch::Tensor& attention_mask) const;
+  ForwardOutput Forward(const torch::Tensor& input_values,
+                        const torch::Tensor& attention_mask) const;
 
   Weights& weights() { return weights_; }
 
  private:
   const torch::Tensor& W(const std::string& name) const;
-  torch::Tensor Layer(int64_t l, const torch::Tensor& h, const torch::Tensor& additive_mask) const;
+  torch::Tensor Layer(int64_t l, const torch::Tensor& h,
+                      const torch::Tensor& additive_mask) const;
 
   Architecture arch_;
   Weights weights_;

@@ -18,7 +18,9 @@ struct WeightRule {
   const char* hf;       // relative to Data2VecAudioModel
 };
 
-// One line per tensor; `#` is a layer index carried across.
+// One line per tensor; `#` is a layer index carried across. Kept one rule
+// a line so it can be checked against model-structure.md.
+// clang-format off
 constexpr WeightRule kWeightRules[] = {
     {"feature_extractor.conv_layers.#.0.weight", "feature_extractor.conv_layers.#.conv.weight"},
     {"feature_extractor.conv_layers.#.0.bias", "feature_extractor.conv_layers.#.conv.bias"},
@@ -50,6 +52,7 @@ constexpr WeightRule kWeightRules[] = {
     {"encoder.layers.#.final_layer_norm.bias", "encoder.layers.#.final_layer_norm.bias"},
     {"mask_emb", "masked_spec_embed"},
 };
+// clang-format on
 
 // Fine-tuned (wav2vec_ctc) names: the encoder under a prefix, plus the head.
 constexpr char kCtcEncoderPrefix[] = "w2v_encoder.w2v_model.";
@@ -74,14 +77,16 @@ constexpr SkipRule kSkipRules[] = {
 };
 
 // Matches `name` against `pattern`, collecting the indices `#` stands for.
-bool Match(absl::string_view pattern, absl::string_view name, std::vector<std::string>& indices) {
+bool Match(absl::string_view pattern, absl::string_view name,
+           std::vector<std::string>& indices) {
   std::vector<absl::string_view> p = absl::StrSplit(pattern, '.');
   std::vector<absl::string_view> n = absl::StrSplit(name, '.');
   if (p.size() != n.size()) return false;
   indices.clear();
   for (size_t i = 0; i < p.size(); ++i) {
     if (p[i] == "#") {
-      if (n[i].empty() || !std::all_of(n[i].begin(), n[i].end(), ::isdigit)) return false;
+      if (n[i].empty() || !std::all_of(n[i].begin(), n[i].end(), ::isdigit))
+        return false;
       indices.emplace_back(n[i]);
     } else if (p[i] != n[i]) {
       return false;
@@ -90,7 +95,8 @@ bool Match(absl::string_view pattern, absl::string_view name, std::vector<std::s
   return true;
 }
 
-std::string Fill(absl::string_view pattern, const std::vector<std::string>& indices) {
+std::string Fill(absl::string_view pattern,
+                 const std::vector<std::string>& indices) {
   std::string out;
   size_t next = 0;
   for (char c : pattern) {
@@ -103,7 +109,9 @@ std::string Fill(absl::string_view pattern, const std::vector<std::string>& indi
   return out;
 }
 
-std::string Shape(const std::vector<int64_t>& shape) { return absl::StrCat("[", absl::StrJoin(shape, ", "), "]"); }
+std::string Shape(const std::vector<int64_t>& shape) {
+  return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
+}
 
 }  // namespace
 
@@ -111,10 +119,14 @@ std::vector<HfParameter> ExpectedParameters(const Architecture& a) {
   const std::string p = a.ctc ? kHfCtcEncoderPrefix : "";
   const int64_t c = a.hidden_size;
   std::vector<HfParameter> out;
-  auto add = [&](std::string name, std::vector<int64_t> shape) { out.push_back({p + name, std::move(shape)}); };
+  auto add = [&](std::string name, std::vector<int64_t> shape) {
+    out.push_back({p + name, std::move(shape)});
+  };
   for (size_t i = 0; i < a.conv_dim.size(); ++i) {
-    const std::string l = absl::StrCat("feature_extractor.conv_layers.", i, ".");
-    add(l + "conv.weight", {a.conv_dim[i], i == 0 ? 1 : a.conv_dim[i - 1], a.conv_kernel[i]});
+    const std::string l =
+        absl::StrCat("feature_extractor.conv_layers.", i, ".");
+    add(l + "conv.weight",
+        {a.conv_dim[i], i == 0 ? 1 : a.conv_dim[i - 1], a.conv_kernel[i]});
     if (a.conv_bias) add(l + "conv.bias", {a.conv_dim[i]});
     add(l + "layer_norm.weight", {a.conv_dim[i]});
     add(l + "layer_norm.bias", {a.conv_dim[i]});
@@ -125,8 +137,10 @@ std::vector<HfParameter> ExpectedParameters(const Architecture& a) {
   add("feature_projection.projection.weight", {c, last});
   add("feature_projection.projection.bias", {c});
   for (int64_t j = 0; j < a.num_conv_pos_embeddings; ++j) {
-    const std::string l = absl::StrCat("encoder.pos_conv_embed.layers.", j, ".conv.");
-    add(l + "weight", {c, c / a.num_conv_pos_embedding_groups, a.conv_pos_kernel_size});
+    const std::string l =
+        absl::StrCat("encoder.pos_conv_embed.layers.", j, ".conv.");
+    add(l + "weight",
+        {c, c / a.num_conv_pos_embedding_groups, a.conv_pos_kernel_size});
     add(l + "bias", {c});
   }
   add("encoder.layer_norm.weight", {c});
@@ -151,19 +165,25 @@ std::vector<HfParameter> ExpectedParameters(const Architecture& a) {
     out.push_back({"lm_head.weight", {a.vocab_size, c}});
     out.push_back({"lm_head.bias", {a.vocab_size}});
   }
-  std::sort(out.begin(), out.end(), [](const HfParameter& x, const HfParameter& y) { return x.name < y.name; });
+  std::sort(out.begin(), out.end(),
+            [](const HfParameter& x, const HfParameter& y) {
+              return x.name < y.name;
+            });
   return out;
 }
 
-absl::StatusOr<WeightMapping> MapWeights(const FairseqCheckpoint& checkpoint, ModelKind kind,
-                                         const Architecture& arch, bool strict) {
+absl::StatusOr<WeightMapping> MapWeights(const FairseqCheckpoint& checkpoint,
+                                         ModelKind kind,
+                                         const Architecture& arch,
+                                         bool strict) {
   const std::string& path = checkpoint.path();
   absl::flat_hash_map<std::string, const HfParameter*> expected;
   std::vector<HfParameter> parameters = ExpectedParameters(arch);
   for (const HfParameter& p : parameters) expected[p.name] = &p;
 
   WeightMapping mapping;
-  absl::flat_hash_map<std::string, std::string> filled_from;  // hf name -> fairseq name
+  absl::flat_hash_map<std::string, std::string>
+      filled_from;  // hf name -> fairseq name
   std::vector<std::string> indices;
   for (const NamedTensor& t : checkpoint.state_dict()) {
     const WeightRule* rule = nullptr;
@@ -176,20 +196,26 @@ absl::StatusOr<WeightMapping> MapWeights(const FairseqCheckpoint& checkpoint, Mo
           hf_name = head.hf;
         }
       }
-      if (rule == nullptr && !absl::ConsumePrefix(&local, kCtcEncoderPrefix)) local = "";
+      if (rule == nullptr && !absl::ConsumePrefix(&local, kCtcEncoderPrefix))
+        local = "";
     }
     if (rule == nullptr && !local.empty()) {
       for (const WeightRule& r : kWeightRules) {
         if (Match(r.fairseq, local, indices)) {
           rule = &r;
-          hf_name = absl::StrCat(kind == ModelKind::kCtc ? kHfCtcEncoderPrefix : "", Fill(r.hf, indices));
+          hf_name =
+              absl::StrCat(kind == ModelKind::kCtc ? kHfCtcEncoderPrefix : "",
+                           Fill(r.hf, indices));
           break;
         }
       }
     }
-    if (rule != nullptr && hf_name == absl::StrCat(arch.ctc ? kHfCtcEncoderPrefix : "", "masked_spec_embed") &&
+    if (rule != nullptr &&
+        hf_name == absl::StrCat(arch.ctc ? kHfCtcEncoderPrefix : "",
+                                "masked_spec_embed") &&
         !arch.has_masked_spec_embed()) {
-      mapping.skipped["mask embedding (masking disabled in config)"].push_back(t.name);
+      mapping.skipped["mask embedding (masking disabled in config)"].push_back(
+          t.name);
       continue;
     }
     if (rule == nullptr) {
@@ -203,7 +229,8 @@ absl::StatusOr<WeightMapping> MapWeights(const FairseqCheckpoint& checkpoint, Mo
       }
       if (strict) {
         return absl::InvalidArgumentError(absl::StrCat(
-            path, ": tensor '", t.name, "' has no place in transformers' Data2VecAudio model "
+            path, ": tensor '", t.name,
+            "' has no place in transformers' Data2VecAudio model "
             "(strict mode; --nostrict lists it and converts the rest)"));
       }
       mapping.unmapped.push_back(t.name);
@@ -211,35 +238,43 @@ absl::StatusOr<WeightMapping> MapWeights(const FairseqCheckpoint& checkpoint, Mo
     }
     auto it = expected.find(hf_name);
     if (it == expected.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": tensor '", t.name, "' maps to '", hf_name,
-          "', which the config does not have (layer counts or conv_bias disagree with the weights)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": tensor '", t.name, "' maps to '", hf_name,
+                       "', which the config does not have (layer counts or "
+                       "conv_bias disagree with the weights)"));
     }
     if (it->second->shape != t.tensor->shape) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": shape mismatch: fairseq '", t.name, "' is ", Shape(t.tensor->shape), " but HF '",
-          hf_name, "' needs ", Shape(it->second->shape), " from the config"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": shape mismatch: fairseq '", t.name, "' is ",
+                       Shape(t.tensor->shape), " but HF '", hf_name, "' needs ",
+                       Shape(it->second->shape), " from the config"));
     }
     auto [prev, inserted] = filled_from.emplace(hf_name, t.name);
     if (!inserted) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": '", hf_name, "' would be filled twice, from '",
-                                                     prev->second, "' and '", t.name, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": '", hf_name, "' would be filled twice, from '",
+                       prev->second, "' and '", t.name, "'"));
     }
     if (!IsFloatingPoint(t.tensor->storage->dtype)) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": tensor '", t.name, "' is ",
-                                                     TorchName(t.tensor->storage->dtype), ", not floating point"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": tensor '", t.name, "' is ",
+          TorchName(t.tensor->storage->dtype), ", not floating point"));
     }
     mapping.tensors.push_back({hf_name, t.name, t.tensor});
   }
   for (const HfParameter& p : parameters) {
     if (!filled_from.contains(p.name)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          path, ": the checkpoint has no tensor for HF parameter '", p.name, "' ", Shape(p.shape),
-          " (the config implies it; it would otherwise be initialised randomly)"));
+          path, ": the checkpoint has no tensor for HF parameter '", p.name,
+          "' ", Shape(p.shape),
+          " (the config implies it; it would otherwise be initialised "
+          "randomly)"));
     }
   }
   std::sort(mapping.tensors.begin(), mapping.tensors.end(),
-            [](const MappedTensor& x, const MappedTensor& y) { return x.hf_name < y.hf_name; });
+            [](const MappedTensor& x, const MappedTensor& y) {
+              return x.hf_name < y.hf_name;
+            });
   return mapping;
 }
 

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "families/data2vec_audio/config.h"
 #include "fairseq/checkpoint.h"
+#include "families/data2vec_audio/config.h"
 
 namespace fairport::data2vec_audio {
 
@@ -41,7 +41,8 @@ struct WeightMapping {
 // Maps every fairseq tensor: each HF parameter is filled exactly once with
 // the shape the config implies. In strict mode an unknown fairseq tensor is
 // an error; otherwise it is listed in `unmapped`.
-absl::StatusOr<WeightMapping> MapWeights(const FairseqCheckpoint& checkpoint, ModelKind kind,
+absl::StatusOr<WeightMapping> MapWeights(const FairseqCheckpoint& checkpoint,
+                                         ModelKind kind,
                                          const Architecture& arch, bool strict);
 
 }  // namespace fairport::data2vec_audio

@@ -12,8 +12,9 @@
 namespace fairport::data2vec_audio {
 namespace {
 
-constexpr const char* kLetters[] = {"|", "E", "T", "A", "O", "N", "I", "H", "S", "R", "D", "L", "U", "M", "W",
-                                    "C", "F", "G", "Y", "P", "B", "V", "K", "'", "X", "J", "Q", "Z", "-"};
+constexpr const char* kLetters[] = {
+    "|", "E", "T", "A", "O", "N", "I", "H", "S", "R", "D", "L", "U", "M", "W",
+    "C", "F", "G", "Y", "P", "B", "V", "K", "'", "X", "J", "Q", "Z", "-"};
 
 // How a tensor's deterministic values are drawn.
 enum class Init { kUniform, kGain, kBias };
@@ -32,16 +33,24 @@ uint64_t SplitMix(uint64_t& state) {
   return z ^ (z >> 31);
 }
 
-float Uniform(uint64_t& state) { return static_cast<float>((SplitMix(state) >> 40) * (2.0 / (1ull << 24)) - 1.0); }
+float Uniform(uint64_t& state) {
+  return static_cast<float>((SplitMix(state) >> 40) * (2.0 / (1ull << 24)) -
+                            1.0);
+}
 
-std::vector<Param> EncoderParams(const SyntheticSpec& s, const std::vector<ConvLayer>& conv) {
+std::vector<Param> EncoderParams(const SyntheticSpec& s,
+                                 const std::vector<ConvLayer>& conv) {
   std::vector<Param> p;
   const int64_t c = s.embed;
   p.push_back({"mask_emb", {c}, Init::kUniform, 1});
   for (size_t i = 0; i < conv.size(); ++i) {
     const int64_t in = i == 0 ? 1 : conv[i - 1].dim;
-    const std::string l = absl::StrCat("feature_extractor.conv_layers.", i, ".");
-    p.push_back({l + "0.weight", {conv[i].dim, in, conv[i].kernel}, Init::kUniform, in * conv[i].kernel});
+    const std::string l =
+        absl::StrCat("feature_extractor.conv_layers.", i, ".");
+    p.push_back({l + "0.weight",
+                 {conv[i].dim, in, conv[i].kernel},
+                 Init::kUniform,
+                 in * conv[i].kernel});
     if (s.conv_bias) p.push_back({l + "0.bias", {conv[i].dim}, Init::kBias, 1});
     p.push_back({l + "2.1.weight", {conv[i].dim}, Init::kGain, 1});
     p.push_back({l + "2.1.bias", {conv[i].dim}, Init::kBias, 1});
@@ -52,14 +61,21 @@ std::vector<Param> EncoderParams(const SyntheticSpec& s, const std::vector<ConvL
   const int64_t k = std::max<int64_t>(3, s.conv_pos / s.pos_conv_depth);
   for (int64_t j = 0; j < s.pos_conv_depth; ++j) {
     const std::string l = absl::StrCat("encoder.pos_conv.", j, ".0.");
-    p.push_back({l + "weight", {c, c / s.conv_pos_groups, k}, Init::kUniform, c / s.conv_pos_groups * k});
+    p.push_back({l + "weight",
+                 {c, c / s.conv_pos_groups, k},
+                 Init::kUniform,
+                 c / s.conv_pos_groups * k});
     p.push_back({l + "bias", {c}, Init::kBias, 1});
   }
   for (int64_t l = 0; l < s.layers; ++l) {
     const std::string e = absl::StrCat("encoder.layers.", l, ".");
     for (const char* proj : {"k_proj", "v_proj", "q_proj", "out_proj"}) {
-      p.push_back({absl::StrCat(e, "self_attn.", proj, ".weight"), {c, c}, Init::kUniform, c});
-      p.push_back({absl::StrCat(e, "self_attn.", proj, ".bias"), {c}, Init::kBias, 1});
+      p.push_back({absl::StrCat(e, "self_attn.", proj, ".weight"),
+                   {c, c},
+                   Init::kUniform,
+                   c});
+      p.push_back(
+          {absl::StrCat(e, "self_attn.", proj, ".bias"), {c}, Init::kBias, 1});
     }
     p.push_back({e + "self_attn_layer_norm.weight", {c}, Init::kGain, 1});
     p.push_back({e + "self_attn_layer_norm.bias", {c}, Init::kBias, 1});
@@ -118,53 +134,63 @@ nlohmann::ordered_json EncoderModelConfig(const SyntheticSpec& s) {
 }
 
 nlohmann::ordered_json TaskConfig(const SyntheticSpec& s, bool finetuning) {
-  nlohmann::ordered_json task = {{"_name", finetuning ? "audio_finetuning" : "audio_pretraining"},
-                                 {"data", "/data/librispeech"},
-                                 {"sample_rate", 16000},
-                                 {"normalize", true},
-                                 {"enable_padding", false},
-                                 {"max_sample_size", 320000},
-                                 {"min_sample_size", 32000}};
+  nlohmann::ordered_json task = {
+      {"_name", finetuning ? "audio_finetuning" : "audio_pretraining"},
+      {"data", "/data/librispeech"},
+      {"sample_rate", 16000},
+      {"normalize", true},
+      {"enable_padding", false},
+      {"max_sample_size", 320000},
+      {"min_sample_size", 32000}};
   if (finetuning) task["labels"] = "ltr";
   return task;
 }
 
 nlohmann::ordered_json Config(const SyntheticSpec& s) {
-  nlohmann::ordered_json common = {{"_name", nullptr}, {"seed", static_cast<int>(s.seed)},
-                                   {"fp16", s.dtype == DType::kF16}, {"user_dir", "examples/data2vec"},
-                                   {"log_format", "json"}, {"log_interval", 200}};
-  nlohmann::ordered_json optimizer = {{"_name", "adam"}, {"adam_betas", "(0.9,0.98)"}, {"adam_eps", 1e-06},
-                                      {"weight_decay", 0.01}, {"lr", {0.0005}}};
-  nlohmann::ordered_json pretraining = {{"_name", nullptr},
-                                        {"common", common},
-                                        {"model", EncoderModelConfig(s)},
-                                        {"task", TaskConfig(s, false)},
-                                        {"criterion", {{"_name", "model"}, {"log_keys", {"ema_decay"}}}},
-                                        {"optimizer", optimizer},
-                                        {"eval_lm", {{"_name", nullptr}, {"softmax_batch", INT64_MAX}}}};
+  nlohmann::ordered_json common = {{"_name", nullptr},
+                                   {"seed", static_cast<int>(s.seed)},
+                                   {"fp16", s.dtype == DType::kF16},
+                                   {"user_dir", "examples/data2vec"},
+                                   {"log_format", "json"},
+                                   {"log_interval", 200}};
+  nlohmann::ordered_json optimizer = {{"_name", "adam"},
+                                      {"adam_betas", "(0.9,0.98)"},
+                                      {"adam_eps", 1e-06},
+                                      {"weight_decay", 0.01},
+                                      {"lr", {0.0005}}};
+  nlohmann::ordered_json pretraining = {
+      {"_name", nullptr},
+      {"common", common},
+      {"model", EncoderModelConfig(s)},
+      {"task", TaskConfig(s, false)},
+      {"criterion", {{"_name", "model"}, {"log_keys", {"ema_decay"}}}},
+      {"optimizer", optimizer},
+      {"eval_lm", {{"_name", nullptr}, {"softmax_batch", INT64_MAX}}}};
   if (!s.ctc) return pretraining;
-  nlohmann::ordered_json model = {{"_name", "wav2vec_ctc"},
-                                  {"w2v_path", "/checkpoints/data2vec/checkpoint_best.pt"},
-                                  {"no_pretrained_weights", false},
-                                  {"dropout_input", 0.0},
-                                  {"final_dropout", 0.0},
-                                  {"dropout", 0.0},
-                                  {"activation_dropout", 0.1},
-                                  {"attention_dropout", 0.0},
-                                  {"apply_mask", true},
-                                  {"mask_length", 10},
-                                  {"mask_prob", 0.65},
-                                  {"mask_channel_length", 64},
-                                  {"mask_channel_prob", 0.25},
-                                  {"layerdrop", 0.1},
-                                  {"freeze_finetune_updates", 10000},
-                                  {"normalize", true},
-                                  {"data", "/data/librispeech"},
-                                  {"w2v_args", pretraining}};
+  nlohmann::ordered_json model = {
+      {"_name", "wav2vec_ctc"},
+      {"w2v_path", "/checkpoints/data2vec/checkpoint_best.pt"},
+      {"no_pretrained_weights", false},
+      {"dropout_input", 0.0},
+      {"final_dropout", 0.0},
+      {"dropout", 0.0},
+      {"activation_dropout", 0.1},
+      {"attention_dropout", 0.0},
+      {"apply_mask", true},
+      {"mask_length", 10},
+      {"mask_prob", 0.65},
+      {"mask_channel_length", 64},
+      {"mask_channel_prob", 0.25},
+      {"layerdrop", 0.1},
+      {"freeze_finetune_updates", 10000},
+      {"normalize", true},
+      {"data", "/data/librispeech"},
+      {"w2v_args", pretraining}};
   nlohmann::ordered_json cfg = pretraining;
   cfg["model"] = model;
   cfg["task"] = TaskConfig(s, true);
-  cfg["criterion"] = {{"_name", "ctc"}, {"zero_infinity", true}, {"post_process", "letter"}};
+  cfg["criterion"] = {
+      {"_name", "ctc"}, {"zero_infinity", true}, {"post_process", "letter"}};
   return cfg;
 }
 
@@ -205,16 +231,24 @@ std::string LetterDictionary() {
   return out;
 }
 
-absl::Status WriteSyntheticCheckpoint(const SyntheticSpec& spec, const std::string& path) {
-  ASSIGN_OR_RETURN(std::vector<ConvLayer> conv, ParseConvFeatureLayers(spec.conv_feature_layers));
+absl::Status WriteSyntheticCheckpoint(const SyntheticSpec& spec,
+                                      const std::string& path) {
+  ASSIGN_OR_RETURN(std::vector<ConvLayer> conv,
+                   ParseConvFeatureLayers(spec.conv_feature_layers));
   std::vector<Param> params = EncoderParams(spec, conv);
   if (spec.ctc) {
     for (Param& p : params) p.name = "w2v_encoder.w2v_model." + p.name;
     const int64_t vocab = 4 + static_cast<int64_t>(std::size(kLetters));
-    params.push_back({"w2v_encoder.proj.weight", {vocab, spec.embed}, Init::kUniform, spec.embed});
+    params.push_back({"w2v_encoder.proj.weight",
+                      {vocab, spec.embed},
+                      Init::kUniform,
+                      spec.embed});
     params.push_back({"w2v_encoder.proj.bias", {vocab}, Init::kBias, 1});
   } else {
-    params.push_back({"final_proj.weight", {spec.embed, spec.embed}, Init::kUniform, spec.embed});
+    params.push_back({"final_proj.weight",
+                      {spec.embed, spec.embed},
+                      Init::kUniform,
+                      spec.embed});
     params.push_back({"final_proj.bias", {spec.embed}, Init::kBias, 1});
   }
 
@@ -239,17 +273,19 @@ absl::Status WriteSyntheticCheckpoint(const SyntheticSpec& spec, const std::stri
   p.String("criterion");
   p.None();
   p.String("optimizer_history");
-  p.Json(nlohmann::ordered_json::array({{{"criterion_name", spec.ctc ? "CtcCriterion" : "ModelCriterion"},
-                                          {"optimizer_name", "FairseqAdam"},
-                                          {"lr_scheduler_state", {{"best", 0.5}}},
-                                          {"num_updates", 400000}}}));
+  p.Json(nlohmann::ordered_json::array(
+      {{{"criterion_name", spec.ctc ? "CtcCriterion" : "ModelCriterion"},
+        {"optimizer_name", "FairseqAdam"},
+        {"lr_scheduler_state", {{"best", 0.5}}},
+        {"num_updates", 400000}}}));
   p.String("task_state");
   p.EmptyDict();
   p.String("extra_state");
   p.Json({{"previous_training_time", 3600.5}, {"val_loss", 0.5}});
   const size_t model_storages = params.size();
   if (spec.adam_state) {
-    // Adam keeps two fp32 moments per parameter: {state: {i: {step, exp_avg, exp_avg_sq}}}.
+    // Adam keeps two fp32 moments per parameter: {state: {i: {step, exp_avg,
+    // exp_avg_sq}}}.
     p.String("last_optimizer_state");
     p.EmptyDict();
     p.Mark();
@@ -270,7 +306,8 @@ absl::Status WriteSyntheticCheckpoint(const SyntheticSpec& spec, const std::stri
     }
     p.SetItems();
     p.String("param_groups");
-    p.Json(nlohmann::ordered_json::array({{{"lr", 0.0005}, {"betas", {0.9, 0.98}}, {"eps", 1e-06}}}));
+    p.Json(nlohmann::ordered_json::array(
+        {{{"lr", 0.0005}, {"betas", {0.9, 0.98}}, {"eps", 1e-06}}}));
     p.SetItems();
   }
   p.SetItems();
@@ -278,7 +315,8 @@ absl::Status WriteSyntheticCheckpoint(const SyntheticSpec& spec, const std::stri
   std::string buffer;
   return writer.Finish(path, [&](size_t index, ZipWriter& zip) -> absl::Status {
     const bool is_model = index < model_storages;
-    const Param& param = params[is_model ? index : (index - model_storages) / 2];
+    const Param& param =
+        params[is_model ? index : (index - model_storages) / 2];
     const DType dtype = is_model ? spec.dtype : DType::kF32;
     int64_t numel = 1;
     for (int64_t d : param.shape) numel *= d;

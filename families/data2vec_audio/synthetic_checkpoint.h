@@ -19,7 +19,8 @@ struct SyntheticSpec {
   int64_t embed = 768;
   int64_t ffn = 3072;
   int64_t heads = 12;
-  std::string conv_feature_layers = "[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512,2,2)] * 2";
+  std::string conv_feature_layers =
+      "[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512,2,2)] * 2";
   int64_t conv_pos = 95;
   int64_t pos_conv_depth = 5;
   int64_t conv_pos_groups = 16;
@@ -38,7 +39,8 @@ struct SyntheticSpec {
 // "<token> <count>" format of dict.ltr.txt.
 std::string LetterDictionary();
 
-absl::Status WriteSyntheticCheckpoint(const SyntheticSpec& spec, const std::string& path);
+absl::Status WriteSyntheticCheckpoint(const SyntheticSpec& spec,
+                                      const std::string& path);
 
 }  // namespace fairport::data2vec_audio
 

@@ -22,7 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         fairport::TorchArchive::Open("/proc/self/fd/" + std::to_string(fd));
     if (archive.ok()) {
       (void)archive->zip().VerifyAllCrcs();
-      for (const fairport::ZipEntry& entry : archive->zip().entries()) (void)archive->zip().Contents(entry);
+      for (const fairport::ZipEntry& entry : archive->zip().entries())
+        (void)archive->zip().Contents(entry);
     }
   }
   ::close(fd);
