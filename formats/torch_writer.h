@@ -35,8 +35,6 @@ class PickleWriter {
   void Appends();   // from the mark, into the list below it
   void Global(absl::string_view module, absl::string_view name);
   void Reduce();
-  void NewObj();
-  void Build();
   void BinPersId();
   // A JSON value as the equivalent Python value (dicts keep their order).
   void Json(const nlohmann::ordered_json& value);
