@@ -26,6 +26,7 @@
 #include "families/data2vec_audio/synthetic_checkpoint.h"
 #include "hf/staged_directory.h"
 #include "nlohmann/json.hpp"
+#include "ops/openmp.h"
 #include "verify/model_io.h"
 
 ABSL_FLAG(std::string, json, "", "also write the results here (JSON)");
@@ -141,8 +142,7 @@ absl::Status Run() {
   const double flops =
       ValidFrameFlops(converted.arch, samples, converted.arch.vocab_size);
 
-  d2v::FairseqData2VecAudio fairseq(original.arch, original.weights,
-                                    original.required_seq_len_multiple);
+  d2v::FairseqData2VecAudio fairseq(original.arch, original.weights);
   d2v::HfData2VecAudio hf(converted.arch, converted.weights);
   nlohmann::json results = nlohmann::json::array();
   std::printf("BLAS: libblas.so.3 -> %s\n", BlasLibrary().c_str());
@@ -163,9 +163,9 @@ absl::Status Run() {
       for (int i = 0; i < absl::GetFlag(FLAGS_repeats); ++i) {
         auto t0 = Clock::now();
         if (reference) {
-          fairseq.Forward(values, mask == 0);
+          fairseq.Forward(values, mask == 0, /*with_layers=*/false);
         } else {
-          hf.Forward(values, mask);
+          hf.Forward(values, mask, /*with_layers=*/false);
         }
         runs.push_back(Seconds(t0, Clock::now()));
       }
@@ -196,6 +196,7 @@ absl::Status Run() {
 }  // namespace fairport
 
 int main(int argc, char** argv) {
+  fairport::ops::UsePassiveOpenMpWaits(argv);
   fairport::ParseFlagsOrExit(argc, argv, "bazel run //bench:parity");
   absl::Status status = fairport::Run();
   return status.ok() ? 0 : fairport::ReportError(status);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "fairseq/checkpoint.h"
 #include "formats/dtype.h"
 #include "formats/safetensors.h"
 #include "formats/torch_archive.h"
@@ -195,6 +196,39 @@ TEST(ConverterTest, CtcWithoutDictionaryFailsAndWritesNothing) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("--dict_path"), std::string::npos) << r.err;
   EXPECT_FALSE(Exists(out));
+}
+
+// A bit flipped in the storage of a converted weight, which the converter
+// copies in the kernel without reading it: the CRC pass finds it, whichever
+// format is written. Exit 1, the file and the entry named, nothing written.
+TEST(ConverterTest, DamagedWeightIsFoundInEitherFormat) {
+  const std::string source = FixturePath("finetuned/checkpoint.pt");
+  absl::StatusOr<FairseqCheckpoint> checkpoint =
+      FairseqCheckpoint::Load(source);
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+  const TensorRef* fc1 = checkpoint->FindTensor(
+      "w2v_encoder.w2v_model.encoder.layers.0.fc1.weight");
+  ASSERT_NE(fc1, nullptr);
+  const ZipEntry& entry = checkpoint->archive().StorageEntry(*fc1->storage);
+  std::string bytes = Slurp(source);
+  bytes[entry.data_offset + entry.compressed_size / 2] ^= 0x10;
+  const std::string damaged = TempDir() + "/damaged_fc1.pt";
+  std::ofstream(damaged, std::ios::binary) << bytes;
+  for (const char* format : {"safetensors", "bin"}) {
+    const std::string out = TempDir() + "/damaged_" + format;
+    ToolResult r = RunTool(
+        ToolPath("converter/converter"),
+        {"--checkpoint_path=" + damaged, "--pytorch_dump_folder_path=" + out,
+         "--dict_path=" + FixturePath("finetuned/dict.ltr.txt"),
+         std::string("--format=") + format});
+    EXPECT_EQ(r.exit_code, 1) << format << ": " << r.err;
+    EXPECT_EQ(r.err.find("converter: error: " + damaged + ": "), 0u)
+        << format << ": " << r.err;
+    EXPECT_NE(r.err.find(entry.name + ": CRC-32 mismatch"), std::string::npos)
+        << format << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(Exists(out)) << format;
+  }
 }
 
 TEST(ConverterTest, NotFinetunedFlagOnCtcCheckpointIsAnError) {

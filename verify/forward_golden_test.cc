@@ -1,6 +1,7 @@
 // Both forward passes against the golden outputs of the real fairseq
 // forward pass (../shared/fixtures/golden), and against each other on the
-// converted fixtures.
+// converted fixtures. The passes compute valid frames only: those are
+// compared, and padded frames must be zero.
 #include <cstdio>
 
 #include "converter/conversion.h"
@@ -34,6 +35,26 @@ double MaxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
       .item<double>();
 }
 
+// The valid frames of a (B, T, C) batch, utterance after utterance.
+torch::Tensor ValidFrames(const torch::Tensor& batch,
+                          const torch::Tensor& valid_frames) {
+  std::vector<torch::Tensor> valid;
+  for (int64_t b = 0; b < batch.size(0); ++b)
+    valid.push_back(batch[b].narrow(0, 0, valid_frames[b].item<int64_t>()));
+  return torch::cat(valid);
+}
+
+void ExpectPaddedFramesZero(const torch::Tensor& batch,
+                            const torch::Tensor& valid_frames) {
+  for (int64_t b = 0; b < batch.size(0); ++b) {
+    const int64_t n = valid_frames[b].item<int64_t>();
+    EXPECT_EQ(
+        batch[b].narrow(0, n, batch.size(1) - n).abs().sum().item<float>(),
+        0.0f)
+        << "utterance " << b;
+  }
+}
+
 struct Inputs {
   torch::Tensor batch = FromNpy("inputs/batch_input_values.npy");
   torch::Tensor attention_mask =
@@ -52,30 +73,35 @@ TEST_P(ForwardGoldenTest,
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
   absl::StatusOr<FairseqModel> original = LoadFairseqModel(*checkpoint);
   ASSERT_TRUE(original.ok()) << original.status();
-  d2v::FairseqData2VecAudio fairseq(original->arch, original->weights,
-                                    original->required_seq_len_multiple);
+  d2v::FairseqData2VecAudio fairseq(original->arch, original->weights);
   const bool ctc = original->kind == d2v::ModelKind::kCtc;
   const std::string output = ctc ? "logits" : "last_hidden_state";
 
   d2v::ForwardOutput batch = fairseq.Forward(in.batch, in.attention_mask == 0);
   d2v::ForwardOutput single = fairseq.Forward(in.single, torch::Tensor());
+  torch::Tensor golden_mask =
+      FromNpy("golden/" + variant + "/batch_frame_padding_mask.npy");
+  torch::Tensor frames = (1 - golden_mask).sum(-1).to(torch::kLong);
+  ASSERT_TRUE(torch::equal(batch.valid_frames, frames));
+  ASSERT_LT(frames.min().item<int64_t>(), batch.output.size(1))
+      << "the batch should have padding";
   const double golden_batch = MaxAbsDiff(
-      batch.output, FromNpy("golden/" + variant + "/batch_" + output + ".npy"));
+      ValidFrames(batch.output, frames),
+      ValidFrames(FromNpy("golden/" + variant + "/batch_" + output + ".npy"),
+                  frames));
+  ExpectPaddedFramesZero(batch.output, frames);
   const double golden_single =
       MaxAbsDiff(single.output,
                  FromNpy("golden/" + variant + "/single_" + output + ".npy"));
   EXPECT_LT(golden_batch, kTolerance);
   EXPECT_LT(golden_single, kTolerance);
   if (!ctc) {
-    EXPECT_LT(MaxAbsDiff(batch.layers.back(),
-                         FromNpy("golden/" + variant +
-                                 "/batch_layer_results_last.npy")),
+    EXPECT_LT(MaxAbsDiff(ValidFrames(batch.layers.back(), frames),
+                         ValidFrames(FromNpy("golden/" + variant +
+                                             "/batch_layer_results_last.npy"),
+                                     frames)),
               kTolerance);
   }
-  torch::Tensor golden_mask =
-      FromNpy("golden/" + variant + "/batch_frame_padding_mask.npy");
-  EXPECT_TRUE(torch::equal(batch.valid_frames,
-                           (1 - golden_mask).sum(-1).to(torch::kLong)));
 
   const std::string out_dir =
       ::fairport::testing::TempDir() + "/fwd_" + variant;
@@ -90,6 +116,8 @@ TEST_P(ForwardGoldenTest,
   d2v::HfData2VecAudio hf(converted->arch, converted->weights);
   d2v::ForwardOutput hf_batch = hf.Forward(in.batch, in.attention_mask);
   d2v::ForwardOutput hf_single = hf.Forward(in.single, torch::Tensor());
+  EXPECT_TRUE(torch::equal(hf_batch.valid_frames, frames));
+  ExpectPaddedFramesZero(hf_batch.output, frames);
   const double parity_batch = MaxAbsDiff(hf_batch.output, batch.output);
   const double parity_single = MaxAbsDiff(hf_single.output, single.output);
   EXPECT_LT(parity_batch, kTolerance);

@@ -75,14 +75,6 @@ absl::StatusOr<FairseqModel> LoadFairseqModel(
   ASSIGN_OR_RETURN(model.arch, d2v::Architecture::FromHfConfig(
                                    config.hf_config, checkpoint.path()));
   model.normalize = config.preprocessor_config["do_normalize"].get<bool>();
-  ConfigView encoder = checkpoint.model_config();
-  if (model.kind == d2v::ModelKind::kCtc) {
-    ASSIGN_OR_RETURN(encoder, checkpoint.WrappedEncoderConfig());
-  }
-  model.required_seq_len_multiple =
-      encoder.Has("required_seq_len_multiple")
-          ? *encoder.Int("required_seq_len_multiple")
-          : 1;
   for (const NamedTensor& t : checkpoint.state_dict()) {
     if (!IsFloatingPoint(t.tensor->storage->dtype)) continue;
     ASSIGN_OR_RETURN(EntryBytes bytes,

@@ -17,7 +17,6 @@ struct FairseqModel {
   data2vec_audio::ModelKind kind;
   data2vec_audio::Architecture arch;
   data2vec_audio::Weights weights;  // fairseq names, float32
-  int64_t required_seq_len_multiple = 1;
   bool normalize = false;  // cfg.task.normalize
 };
 

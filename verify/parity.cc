@@ -182,11 +182,10 @@ absl::StatusOr<std::string> WriteReference(const std::string& checkpoint_path,
   ASSIGN_OR_RETURN(BatchTensors inputs,
                    MakeInputs(dataset, original.arch, original.normalize));
   return Guard(checkpoint_path, [&]() -> absl::StatusOr<std::string> {
-    d2v::FairseqData2VecAudio model(original.arch, original.weights,
-                                    original.required_seq_len_multiple);
-    d2v::ForwardOutput out =
-        model.Forward(inputs.values, inputs.attention_mask == 0);
     const bool ctc = original.kind == d2v::ModelKind::kCtc;
+    d2v::FairseqData2VecAudio model(original.arch, original.weights);
+    d2v::ForwardOutput out =
+        model.Forward(inputs.values, inputs.attention_mask == 0, !ctc);
     std::vector<std::pair<std::string, torch::Tensor>> tensors = {
         {"output", out.output}};
     if (!ctc) {
@@ -235,8 +234,8 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
   }
   return Guard(model_dir, [&]() -> absl::StatusOr<ParityReport> {
     d2v::HfData2VecAudio model(converted.arch, converted.weights);
-    d2v::ForwardOutput out =
-        model.Forward(inputs.values, inputs.attention_mask);
+    d2v::ForwardOutput out = model.Forward(inputs.values, inputs.attention_mask,
+                                           !converted.arch.ctc);
     const SafetensorsEntry* ref_out = reference.Find("output");
     const SafetensorsEntry* ref_frames = reference.Find("valid_frames");
     if (ref_out == nullptr || ref_frames == nullptr) {

@@ -10,6 +10,7 @@
 #include "base/cli.h"
 #include "base/user_path.h"
 #include "datasets/dataset.h"
+#include "ops/openmp.h"
 #include "verify/parity.h"
 
 ABSL_FLAG(std::string, model_dir, "", "converted Hugging Face model directory");
@@ -43,6 +44,7 @@ bool WriteAtomically(const std::string& path, const std::string& text) {
 
 int main(int argc, char** argv) {
   using namespace fairport;
+  ops::UsePassiveOpenMpWaits(argv);
   std::vector<std::string> files = ParseFlagsOrExit(
       argc, argv,
       "parity --model_dir=DIR --reference=reference.safetensors "

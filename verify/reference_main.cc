@@ -7,6 +7,7 @@
 #include "base/cli.h"
 #include "base/user_path.h"
 #include "datasets/dataset.h"
+#include "ops/openmp.h"
 #include "verify/parity.h"
 
 ABSL_FLAG(std::string, checkpoint_path, "", "fairseq checkpoint.pt");
@@ -18,6 +19,7 @@ ABSL_FLAG(bool, resample, false,
 
 int main(int argc, char** argv) {
   using namespace fairport;
+  ops::UsePassiveOpenMpWaits(argv);
   std::vector<std::string> files = ParseFlagsOrExit(
       argc, argv,
       "reference --checkpoint_path=checkpoint.pt --dataset=manifest.json "

@@ -7,9 +7,16 @@
 //  - HfData2VecAudio follows transformers' Data2VecAudioModel /
 //    Data2VecAudioForCTC and reads HF names.
 //
-// Where the originals differ (T,B,C versus B,T,C layout, fairseq's padding
-// of the sequence to a multiple of 2, -inf versus finfo.min masking), each
-// follows its own. See ../shared/notes/model-structure.md, section 1.
+// Where the originals differ, each follows its own. See
+// ../shared/notes/model-structure.md, section 1.
+//
+// Both compute only the valid frames of a padded batch, packed (see
+// ops/packed.h): each utterance's convolutions run on its own samples,
+// attention stays within the utterance, and the positional convolution
+// sees exactly the zero-padded batch the originals compute on. So every
+// valid frame gets the value the original computes for it in that batch,
+// at the cost of the valid frames alone; padded frames of the outputs are
+// zero (the originals leave values there that no one reads).
 #ifndef FAIRPORT_FAMILIES_DATA2VEC_AUDIO_FORWARD_H_
 #define FAIRPORT_FAMILIES_DATA2VEC_AUDIO_FORWARD_H_
 
@@ -18,6 +25,7 @@
 #include <vector>
 
 #include "families/data2vec_audio/config.h"
+#include "ops/packed.h"
 #include "torch/torch.h"
 
 namespace fairport::data2vec_audio {
@@ -27,7 +35,7 @@ using Weights = std::map<std::string, torch::Tensor>;
 struct ForwardOutput {
   // (B, T, C) final hidden states, or (B, T, V) CTC logits.
   torch::Tensor output;
-  // (B, T, C) output of every encoder layer.
+  // (B, T, C) output of every encoder layer, if asked for.
   std::vector<torch::Tensor> layers;
   // (B, T) number of valid frames per utterance.
   torch::Tensor valid_frames;
@@ -40,22 +48,23 @@ class FairseqData2VecAudio {
  public:
   // `weights` under fairseq names (with the w2v_encoder.w2v_model. prefix
   // for CTC models), float32. Throws c10::Error on a missing weight.
-  FairseqData2VecAudio(Architecture arch, Weights weights,
-                       int64_t required_seq_len_multiple = 2);
+  FairseqData2VecAudio(Architecture arch, Weights weights);
   // `source` (B, L) float; `padding_mask` (B, L) bool, true = pad, or
   // undefined for an unpadded batch.
   ForwardOutput Forward(const torch::Tensor& source,
-                        const torch::Tensor& padding_mask) const;
+                        const torch::Tensor& padding_mask,
+                        bool with_layers = true) const;
 
  private:
   const torch::Tensor& W(const std::string& name) const;
+  // One encoder layer on packed (N, C) frames.
   torch::Tensor Layer(int64_t l, const torch::Tensor& x,
-                      const torch::Tensor& key_padding_mask) const;
+                      const ops::Packing& packing) const;
 
   Architecture arch_;
   Weights weights_;
   std::string prefix_;
-  int64_t required_seq_len_multiple_;
+  std::vector<ops::ChannelsLastConv1d> feature_convs_;
 };
 
 class HfData2VecAudio {
@@ -65,18 +74,19 @@ class HfData2VecAudio {
   // `input_values` (B, L); `attention_mask` (B, L) long, 1 = valid, or
   // undefined.
   ForwardOutput Forward(const torch::Tensor& input_values,
-                        const torch::Tensor& attention_mask) const;
-
-  Weights& weights() { return weights_; }
+                        const torch::Tensor& attention_mask,
+                        bool with_layers = true) const;
 
  private:
   const torch::Tensor& W(const std::string& name) const;
+  // One encoder layer on packed (N, C) frames.
   torch::Tensor Layer(int64_t l, const torch::Tensor& h,
-                      const torch::Tensor& additive_mask) const;
+                      const ops::Packing& packing) const;
 
   Architecture arch_;
   Weights weights_;
   std::string prefix_;
+  std::vector<ops::ChannelsLastConv1d> feature_convs_;
 };
 
 }  // namespace fairport::data2vec_audio

@@ -1,15 +1,23 @@
-// transformers' Data2VecAudioModel / Data2VecAudioForCTC forward pass.
-#include <limits>
-
+// transformers' Data2VecAudioModel / Data2VecAudioForCTC forward pass, on
+// the valid frames of each utterance only (see forward.h).
 #include "absl/strings/str_cat.h"
 #include "families/data2vec_audio/forward.h"
+#include "ops/packed.h"
 
 namespace fairport::data2vec_audio {
 
 HfData2VecAudio::HfData2VecAudio(Architecture arch, Weights weights)
     : arch_(std::move(arch)),
       weights_(std::move(weights)),
-      prefix_(arch_.ctc ? "data2vec_audio." : "") {}
+      prefix_(arch_.ctc ? "data2vec_audio." : "") {
+  for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
+    const std::string l =
+        absl::StrCat(prefix_, "feature_extractor.conv_layers.", i, ".conv.");
+    feature_convs_.emplace_back(
+        W(l + "weight"), arch_.conv_bias ? W(l + "bias") : torch::Tensor(),
+        arch_.conv_stride[i]);
+  }
+}
 
 const torch::Tensor& HfData2VecAudio::W(const std::string& name) const {
   auto it = weights_.find(name);
@@ -17,34 +25,22 @@ const torch::Tensor& HfData2VecAudio::W(const std::string& name) const {
   return it->second;
 }
 
-// Data2VecAudioEncoderLayer (the Wav2Vec2EncoderLayer, post-LN) on (B, T, C).
+// Data2VecAudioEncoderLayer (the Wav2Vec2EncoderLayer, post-LN); the
+// additive attention mask becomes attention within each utterance.
 torch::Tensor HfData2VecAudio::Layer(int64_t l, const torch::Tensor& h,
-                                     const torch::Tensor& additive_mask) const {
+                                     const ops::Packing& packing) const {
   const std::string p = absl::StrCat(prefix_, "encoder.layers.", l, ".");
-  const int64_t B = h.size(0), T = h.size(1), C = h.size(2);
-  const int64_t H = arch_.num_attention_heads, hd = C / H;
-  const double scaling = std::pow(static_cast<double>(hd), -0.5);
-  auto shape = [&](const torch::Tensor& t) {
-    return t.view({B, T, H, hd})
-        .transpose(1, 2)
-        .contiguous()
-        .view({B * H, T, hd});
-  };
-  torch::Tensor q = shape(torch::linear(h, W(p + "attention.q_proj.weight"),
-                                        W(p + "attention.q_proj.bias")) *
-                          scaling);
-  torch::Tensor k = shape(torch::linear(h, W(p + "attention.k_proj.weight"),
-                                        W(p + "attention.k_proj.bias")));
-  torch::Tensor v = shape(torch::linear(h, W(p + "attention.v_proj.weight"),
-                                        W(p + "attention.v_proj.bias")));
-  torch::Tensor weights = torch::bmm(q, k.transpose(1, 2));
-  if (additive_mask.defined())
-    weights = (weights.view({B, H, T, T}) + additive_mask).view({B * H, T, T});
-  weights = torch::softmax(weights, -1);
-  torch::Tensor attn = torch::bmm(weights, v)
-                           .view({B, H, T, hd})
-                           .transpose(1, 2)
-                           .reshape({B, T, C});
+  const int64_t C = h.size(1), H = arch_.num_attention_heads;
+  const double scaling = std::pow(static_cast<double>(C / H), -0.5);
+  torch::Tensor attn =
+      ops::SegmentAttention(torch::linear(h, W(p + "attention.q_proj.weight"),
+                                          W(p + "attention.q_proj.bias"))
+                                .mul_(scaling),
+                            torch::linear(h, W(p + "attention.k_proj.weight"),
+                                          W(p + "attention.k_proj.bias")),
+                            torch::linear(h, W(p + "attention.v_proj.weight"),
+                                          W(p + "attention.v_proj.bias")),
+                            packing, H);
   attn = torch::linear(attn, W(p + "attention.out_proj.weight"),
                        W(p + "attention.out_proj.bias"));
   torch::Tensor x =
@@ -60,79 +56,98 @@ torch::Tensor HfData2VecAudio::Layer(int64_t l, const torch::Tensor& h,
                            arch_.layer_norm_eps);
 }
 
-ForwardOutput HfData2VecAudio::Forward(
-    const torch::Tensor& input_values,
-    const torch::Tensor& attention_mask) const {
+ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
+                                       const torch::Tensor& attention_mask,
+                                       bool with_layers) const {
   torch::NoGradGuard no_grad;
   const std::string& p = prefix_;
   const double eps = arch_.layer_norm_eps;
-  // Data2VecAudioFeatureEncoder: conv -> LayerNorm over channels -> GELU.
-  torch::Tensor h = input_values.unsqueeze(1);
-  for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
-    const std::string l =
-        absl::StrCat(p, "feature_extractor.conv_layers.", i, ".");
-    torch::Tensor bias = arch_.conv_bias ? W(l + "conv.bias") : torch::Tensor();
-    h = torch::conv1d(h, W(l + "conv.weight"), bias, arch_.conv_stride[i]);
-    h = torch::layer_norm(h.transpose(-2, -1), {h.size(1)},
-                          W(l + "layer_norm.weight"), W(l + "layer_norm.bias"),
-                          eps)
-            .transpose(-2, -1);
-    h = torch::gelu(h);
-  }
-  h = h.transpose(1, 2);
-  const int64_t B = h.size(0), T = h.size(1);
+  const int64_t B = input_values.size(0);
 
-  // _get_feature_vector_attention_mask.
-  torch::Tensor mask;
-  torch::Tensor lengths = torch::full({B}, T, torch::kLong);
-  if (attention_mask.defined()) {
-    lengths = attention_mask.sum(-1).to(torch::kLong);
+  // _get_feat_extract_output_lengths on the attention mask's sums; the
+  // padded batch's own length gives the frames of the outputs.
+  torch::Tensor samples =
+      attention_mask.defined()
+          ? attention_mask.sum(-1).to(torch::kLong)
+          : torch::full({B}, input_values.size(1), torch::kLong);
+  auto output_lengths = [&](torch::Tensor lengths) {
     for (size_t i = 0; i < arch_.conv_kernel.size(); ++i) {
-      lengths = torch::div(lengths - arch_.conv_kernel[i], arch_.conv_stride[i],
-                           "floor") +
-                1;
+      lengths = (torch::div(lengths - arch_.conv_kernel[i],
+                            arch_.conv_stride[i], "floor") +
+                 1)
+                    .clamp_min(0);
     }
-    mask = torch::zeros({B, T}, h.options());
-    mask.index_put_({torch::arange(B), lengths - 1}, 1);
-    mask = mask.flip({-1}).cumsum(-1).flip({-1}).to(torch::kBool);
+    return lengths;
+  };
+  const torch::Tensor lengths = output_lengths(samples);
+  const int64_t T =
+      output_lengths(torch::full({1}, input_values.size(1), torch::kLong))
+          .item<int64_t>();
+  ops::Packing packing(std::vector<int64_t>(lengths.data_ptr<int64_t>(),
+                                            lengths.data_ptr<int64_t>() + B));
+
+  // Data2VecAudioFeatureEncoder: Data2VecAudioConvLayer = conv -> LayerNorm
+  // over channels -> GELU, each utterance on its own samples.
+  std::vector<torch::Tensor> features;
+  for (int64_t b = 0; b < B; ++b) {
+    torch::Tensor h =
+        input_values[b].narrow(0, 0, samples[b].item<int64_t>()).unsqueeze(1);
+    for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
+      const std::string l =
+          absl::StrCat(p, "feature_extractor.conv_layers.", i, ".");
+      const torch::Tensor& norm_w = W(l + "layer_norm.weight");
+      const torch::Tensor& norm_b = W(l + "layer_norm.bias");
+      h = feature_convs_[i](h, [&](torch::Tensor& chunk) {
+        torch::gelu_out(chunk, torch::layer_norm(chunk, {chunk.size(1)}, norm_w,
+                                                 norm_b, eps));
+      });
+    }
+    features.push_back(h);
   }
 
   // Data2VecAudioFeatureProjection: LayerNorm -> projection.
-  h = torch::layer_norm(h, {h.size(-1)},
+  torch::Tensor h =
+      torch::layer_norm(packing.Pack(features), {features[0].size(1)},
                         W(p + "feature_projection.layer_norm.weight"),
                         W(p + "feature_projection.layer_norm.bias"), eps);
   h = torch::linear(h, W(p + "feature_projection.projection.weight"),
                     W(p + "feature_projection.projection.bias"));
 
-  // Data2VecAudioEncoder.
-  torch::Tensor additive_mask;
-  if (mask.defined()) {
-    h = h.masked_fill(~mask.unsqueeze(-1), 0);
-    additive_mask = (1.0 - mask.to(h.dtype()).unsqueeze(1).unsqueeze(2)) *
-                    std::numeric_limits<float>::lowest();
-  }
-  torch::Tensor pos = h.transpose(1, 2);
+  // Data2VecAudioEncoder: padded states zeroed, then
+  // Data2VecAudioPositionalConvEmbedding over the padded batch, whose
+  // layers (conv -> pad layer -> LayerNorm -> GELU) reach K/2 frames each
+  // into the padding, which is no longer zero after the first.
   const int64_t K = arch_.conv_pos_kernel_size;
-  for (int64_t j = 0; j < arch_.num_conv_pos_embeddings; ++j) {
-    const std::string l =
-        absl::StrCat(p, "encoder.pos_conv_embed.layers.", j, ".conv.");
-    pos = torch::conv1d(pos, W(l + "weight"), W(l + "bias"), 1, K / 2, 1,
-                        arch_.num_conv_pos_embedding_groups);
-    if (K % 2 == 0) pos = pos.slice(2, 0, -1);  // Data2VecAudioPadLayer
-    pos = torch::layer_norm(pos.transpose(1, 2), {pos.size(1)}, {}, {}, eps)
-              .transpose(1, 2);
-    pos = torch::gelu(pos);
+  auto pos_conv_embed = [&](const torch::Tensor& states) {
+    torch::Tensor pos = states.t().unsqueeze(0);
+    for (int64_t j = 0; j < arch_.num_conv_pos_embeddings; ++j) {
+      const std::string l =
+          absl::StrCat(p, "encoder.pos_conv_embed.layers.", j, ".conv.");
+      pos = torch::conv1d(pos, W(l + "weight"), W(l + "bias"), 1, K / 2, 1,
+                          arch_.num_conv_pos_embedding_groups);
+      if (K % 2 == 0) pos = pos.slice(2, 0, -1);  // Data2VecAudioPadLayer
+      pos = torch::layer_norm(pos.transpose(1, 2), {pos.size(1)}, {}, {}, eps)
+                .transpose(1, 2);
+      pos = torch::gelu(pos);
+    }
+    return pos[0].t();
+  };
+  std::vector<torch::Tensor> pos;
+  for (size_t b = 0; b < packing.size(); ++b) {
+    pos.push_back(ops::AsInPaddedBatch(
+        packing.Rows(h, b), T, (arch_.num_conv_pos_embeddings - 1) * (K / 2),
+        pos_conv_embed));
   }
-  h = h + pos.transpose(1, 2);
+  h = h + packing.Pack(pos);
   h = torch::layer_norm(h, {h.size(-1)}, W(p + "encoder.layer_norm.weight"),
                         W(p + "encoder.layer_norm.bias"), eps);
   ForwardOutput out;
   for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
-    h = Layer(l, h, additive_mask);
-    out.layers.push_back(h);
+    h = Layer(l, h, packing);
+    if (with_layers) out.layers.push_back(packing.Pad(h, T));
   }
   if (arch_.ctc) h = torch::linear(h, W("lm_head.weight"), W("lm_head.bias"));
-  out.output = h;
+  out.output = packing.Pad(h, T);
   out.valid_frames = lengths;
   return out;
 }

@@ -1,0 +1,136 @@
+#include "ops/packed.h"
+
+#include <algorithm>
+
+namespace fairport::ops {
+namespace {
+
+// Output rows per chunk: a 512-channel chunk is 1 MB, so the epilogue finds
+// it in cache, and the window matrix product stays large enough to run at
+// full speed (measured: 1024 rows within 5% of one whole-tensor product).
+constexpr int64_t kChunkRows = 512;
+
+}  // namespace
+
+Packing::Packing(std::vector<int64_t> lengths) : lengths_(std::move(lengths)) {
+  offsets_.reserve(lengths_.size());
+  for (int64_t n : lengths_) {
+    TORCH_CHECK(n >= 0, "negative length ", n);
+    offsets_.push_back(total_);
+    total_ += n;
+  }
+}
+
+torch::Tensor Packing::Rows(const torch::Tensor& packed, size_t i) const {
+  return packed.narrow(0, offsets_[i], lengths_[i]);
+}
+
+torch::Tensor Packing::Pack(const std::vector<torch::Tensor>& rows) const {
+  TORCH_CHECK(rows.size() == lengths_.size(), "packing ", rows.size(),
+              " utterances as ", lengths_.size());
+  for (size_t i = 0; i < rows.size(); ++i)
+    TORCH_CHECK(rows[i].size(0) == lengths_[i], "utterance ", i, " has ",
+                rows[i].size(0), " frames, expected ", lengths_[i]);
+  return torch::cat(rows);
+}
+
+torch::Tensor Packing::Pad(const torch::Tensor& packed,
+                           int64_t max_length) const {
+  torch::Tensor out =
+      torch::zeros({static_cast<int64_t>(size()), max_length, packed.size(1)},
+                   packed.options());
+  for (size_t i = 0; i < size(); ++i) {
+    TORCH_CHECK(lengths_[i] <= max_length, "utterance ", i, " has ",
+                lengths_[i], " frames, more than ", max_length);
+    out[i].narrow(0, 0, lengths_[i]).copy_(Rows(packed, i));
+  }
+  return out;
+}
+
+torch::Tensor Packing::Lengths() const {
+  return torch::tensor(lengths_, torch::kLong);
+}
+
+ChannelsLastConv1d::ChannelsLastConv1d(const torch::Tensor& weight,
+                                       const torch::Tensor& bias,
+                                       int64_t stride)
+    : bias_(bias),
+      in_channels_(weight.size(1)),
+      kernel_(weight.size(2)),
+      stride_(stride) {
+  TORCH_CHECK(weight.dim() == 3 && stride > 0, "conv1d: weight ",
+              weight.sizes(), ", stride ", stride);
+  // Element (j, c) of a window row multiplies weight[:, c, j].
+  weight_ = weight.permute({2, 1, 0})
+                .reshape({kernel_ * in_channels_, weight.size(0)})
+                .contiguous();
+}
+
+torch::Tensor ChannelsLastConv1d::operator()(
+    const torch::Tensor& x, const ChunkEpilogue& epilogue) const {
+  TORCH_CHECK(x.dim() == 2 && x.size(1) == in_channels_, "conv1d: input ",
+              x.sizes(), " for ", in_channels_, " channels");
+  const int64_t cin = in_channels_, k = kernel_, stride = stride_;
+  const int64_t frames = x.size(0) < k ? 0 : (x.size(0) - k) / stride + 1;
+  torch::Tensor out = torch::empty({frames, weight_.size(1)}, x.options());
+  if (frames == 0) return out;
+  // Row t of the window matrix is x[t*stride .. t*stride+K) flattened.
+  const torch::Tensor input = x.contiguous();
+  torch::Tensor windows =
+      torch::empty({std::min(frames, kChunkRows), k * cin}, x.options());
+  for (int64_t t0 = 0; t0 < frames; t0 += kChunkRows) {
+    const int64_t rows = std::min(kChunkRows, frames - t0);
+    torch::Tensor window = windows.narrow(0, 0, rows);
+    window.copy_(input.as_strided({rows, k * cin}, {stride * cin, 1},
+                                  input.storage_offset() + t0 * stride * cin));
+    torch::Tensor chunk = out.narrow(0, t0, rows);
+    if (bias_.defined()) {
+      torch::addmm_out(chunk, bias_, window, weight_);
+    } else {
+      torch::mm_out(chunk, window, weight_);
+    }
+    if (epilogue) epilogue(chunk);
+  }
+  return out;
+}
+
+torch::Tensor AsInPaddedBatch(
+    const torch::Tensor& rows, int64_t padded_length, int64_t context,
+    const std::function<torch::Tensor(const torch::Tensor&)>& stack) {
+  const int64_t t = rows.size(0);
+  TORCH_CHECK(t <= padded_length, t, " frames in a batch of ", padded_length);
+  const int64_t frames = std::min(t + context, padded_length);
+  torch::Tensor input = rows;
+  if (frames > t) {
+    input = torch::zeros({frames, rows.size(1)}, rows.options());
+    input.narrow(0, 0, t).copy_(rows);
+  }
+  return stack(input).narrow(0, 0, t);
+}
+
+torch::Tensor SegmentAttention(const torch::Tensor& q, const torch::Tensor& k,
+                               const torch::Tensor& v, const Packing& packing,
+                               int64_t heads) {
+  TORCH_CHECK(q.sizes() == k.sizes() && q.sizes() == v.sizes() &&
+                  q.size(0) == packing.total() && q.size(1) % heads == 0,
+              "attention: q ", q.sizes(), ", k ", k.sizes(), ", v ", v.sizes(),
+              " for ", packing.total(), " frames and ", heads, " heads");
+  const int64_t c = q.size(1), d = c / heads;
+  torch::Tensor out = torch::empty_like(q);
+  for (size_t i = 0; i < packing.size(); ++i) {
+    const int64_t t = packing.length(i);
+    if (t == 0) continue;
+    // (T, C) -> (H, T, d)
+    auto split = [&](const torch::Tensor& x) {
+      return packing.Rows(x, i).view({t, heads, d}).transpose(0, 1);
+    };
+    torch::Tensor weights =
+        torch::softmax(torch::bmm(split(q), split(k).transpose(1, 2)), -1);
+    packing.Rows(out, i)
+        .view({t, heads, d})
+        .copy_(torch::bmm(weights, split(v)).transpose(0, 1));
+  }
+  return out;
+}
+
+}  // namespace fairport::ops

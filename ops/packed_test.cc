@@ -1,0 +1,143 @@
+// The packed operations against LibTorch's own padded-batch equivalents.
+#include "ops/packed.h"
+
+#include <limits>
+
+#include "gtest/gtest.h"
+
+namespace fairport::ops {
+namespace {
+
+double MaxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
+  EXPECT_EQ(a.sizes(), b.sizes());
+  return (a - b).abs().max().item<double>();
+}
+
+struct ConvCase {
+  int64_t cin, cout, kernel, stride, length;
+  bool bias;
+};
+
+class ConvTest : public ::testing::TestWithParam<ConvCase> {};
+
+TEST_P(ConvTest, MatchesTorchConv1d) {
+  const ConvCase c = GetParam();
+  torch::manual_seed(7);
+  torch::Tensor x = torch::randn({c.length, c.cin});
+  torch::Tensor w = torch::randn({c.cout, c.cin, c.kernel});
+  torch::Tensor b = c.bias ? torch::randn({c.cout}) : torch::Tensor();
+  torch::Tensor expected =
+      torch::conv1d(x.t().unsqueeze(0), w, b, c.stride)[0].t();
+  int chunks = 0;
+  torch::Tensor got =
+      ChannelsLastConv1d(w, b, c.stride)(x, [&](torch::Tensor& chunk) {
+        ++chunks;
+        chunk.mul_(2);  // the epilogue's work lands in the output
+      });
+  EXPECT_LT(MaxAbsDiff(got, 2 * expected), 1e-4);
+  EXPECT_EQ(chunks, (expected.size(0) + 511) / 512);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, ConvTest,
+    ::testing::Values(ConvCase{1, 16, 10, 5, 8000, false},  // > 3 chunks
+                      ConvCase{8, 12, 3, 2, 101, true},
+                      ConvCase{8, 12, 2, 2, 1027, false},
+                      ConvCase{4, 6, 5, 1, 5, true}));  // one frame
+
+TEST(ConvTest, ShorterThanKernelGivesNoFrames) {
+  torch::Tensor out =
+      ChannelsLastConv1d(torch::randn({4, 3, 3}), {}, 1)(torch::randn({2, 3}));
+  EXPECT_EQ(out.sizes(), (std::vector<int64_t>{0, 4}));
+}
+
+TEST(ConvTest, RejectsChannelMismatch) {
+  EXPECT_THROW(
+      ChannelsLastConv1d(torch::randn({4, 2, 3}), {}, 1)(torch::randn({9, 3})),
+      c10::Error);
+}
+
+TEST(PackingTest, PadPlacesRowsAndZeros) {
+  Packing packing({2, 0, 3});
+  EXPECT_EQ(packing.total(), 5);
+  EXPECT_EQ(packing.offset(2), 2);
+  torch::Tensor packed = torch::arange(10, torch::kFloat).view({5, 2}) + 1;
+  torch::Tensor padded = packing.Pad(packed, 4);
+  torch::Tensor expected = torch::tensor({1, 2, 3, 4, 0, 0, 0, 0, 0, 0,  0, 0,
+                                          0, 0, 0, 0, 5, 6, 7, 8, 9, 10, 0, 0},
+                                         torch::kFloat)
+                               .view({3, 4, 2});
+  EXPECT_TRUE(torch::equal(padded, expected));
+  EXPECT_TRUE(torch::equal(packing.Lengths(), torch::tensor({2, 0, 3})));
+  EXPECT_THROW(packing.Pad(packed, 2), c10::Error);
+  EXPECT_THROW(packing.Pack({packed, packed, packed}), c10::Error);
+}
+
+// Three "same" convolutions of half-width 2 with bias, norm and GELU, so
+// that frames past the utterance stop being zero after the first.
+torch::Tensor ConvStack(const torch::Tensor& x, const torch::Tensor& w,
+                        const torch::Tensor& b) {
+  torch::Tensor h = x.t().unsqueeze(0);  // (1, C, T)
+  for (int i = 0; i < 3; ++i) {
+    h = torch::conv1d(h, w, b, 1, 2);
+    h = torch::gelu(torch::layer_norm(h.transpose(1, 2), {h.size(1)}))
+            .transpose(1, 2);
+  }
+  return h[0].t();
+}
+
+TEST(AsInPaddedBatchTest, ExactWithEnoughContextAndOnlyThen) {
+  torch::manual_seed(5);
+  const int64_t t = 20, padded = 40, c = 4;
+  torch::Tensor w = torch::randn({c, c, 5}), b = torch::randn({c});
+  torch::Tensor rows = torch::randn({t, c});
+  torch::Tensor batch = torch::zeros({padded, c});
+  batch.narrow(0, 0, t).copy_(rows);
+  torch::Tensor expected = ConvStack(batch, w, b).narrow(0, 0, t);
+  auto stack = [&](const torch::Tensor& x) { return ConvStack(x, w, b); };
+  // context (L - 1) * r = 4 is exact, and so is a cut at the batch's end.
+  EXPECT_TRUE(torch::equal(AsInPaddedBatch(rows, padded, 4, stack), expected));
+  EXPECT_TRUE(
+      torch::equal(AsInPaddedBatch(rows, t + 2, 100, stack),
+                   ConvStack(batch.narrow(0, 0, t + 2), w, b).narrow(0, 0, t)));
+  // One frame less and the last frame sees the cut.
+  EXPECT_GT(MaxAbsDiff(AsInPaddedBatch(rows, padded, 3, stack), expected),
+            1e-4);
+  EXPECT_THROW(AsInPaddedBatch(rows, t - 1, 4, stack), c10::Error);
+}
+
+TEST(SegmentAttentionTest, MatchesMaskedPaddedAttention) {
+  torch::manual_seed(3);
+  const std::vector<int64_t> lengths = {7, 3, 5};
+  const int64_t heads = 4, d = 6, c = heads * d, max_t = 7;
+  Packing packing(lengths);
+  torch::Tensor q = torch::randn({packing.total(), c});
+  torch::Tensor k = torch::randn({packing.total(), c});
+  torch::Tensor v = torch::randn({packing.total(), c});
+  torch::Tensor got = SegmentAttention(q, k, v, packing, heads);
+
+  // The padded batch with a key-padding mask, as fairseq computes it.
+  auto heads_first = [&](const torch::Tensor& x) {
+    return packing.Pad(x, max_t)
+        .view({3, max_t, heads, d})
+        .transpose(1, 2);  // (B, H, T, d)
+  };
+  torch::Tensor scores =
+      torch::matmul(heads_first(q), heads_first(k).transpose(-1, -2));
+  torch::Tensor pad =
+      torch::arange(max_t).unsqueeze(0) >= torch::tensor(lengths).unsqueeze(1);
+  scores = scores.masked_fill(pad.view({3, 1, 1, max_t}),
+                              -std::numeric_limits<float>::infinity());
+  torch::Tensor padded =
+      torch::matmul(torch::softmax(scores, -1), heads_first(v))
+          .transpose(1, 2)
+          .reshape({3, max_t, c});
+  for (size_t i = 0; i < lengths.size(); ++i) {
+    EXPECT_LT(
+        MaxAbsDiff(packing.Rows(got, i), padded[i].narrow(0, 0, lengths[i])),
+        1e-5);
+  }
+}
+
+}  // namespace
+}  // namespace fairport::ops
