@@ -47,6 +47,10 @@ PY
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 measure() {  # measure COMMAND... -> "seconds peak_kb" per run
+  # Every command starts from the same state: no earlier output on disk and
+  # no write-back pending.
+  rm -rf "${dir}/hf" "${dir}/copy.pt" "${dir}/baseline.pt"
+  sync
   /usr/bin/time -f "%e %M" -o "${work}/time" "$@" >/dev/null 2>"${work}/stderr" || { cat "${work}/stderr" >&2; exit 1; }
   cat "${work}/time"
 }
@@ -75,7 +79,6 @@ for entry in "${cases[@]}"; do
   cat "${dir}/checkpoint.pt" >/dev/null  # warm page cache
   conv_t=() conv_m=() cp_t=() base_t=() base_m=()
   for ((i = 0; i < runs; i++)); do
-    rm -rf "${dir}/hf" "${dir}/copy.pt" "${dir}/baseline.pt"
     read -r t m < <(measure "${converter}" --checkpoint_path="${dir}/checkpoint.pt" "${dict[@]}" --pytorch_dump_folder_path="${dir}/hf")
     conv_t+=("${t}") conv_m+=("${m}")
     read -r t m < <(measure cp --reflink=never "${dir}/checkpoint.pt" "${dir}/copy.pt")
