@@ -68,6 +68,11 @@ hf_conversion = rule(
     },
 )
 
+# The forward passes' OpenMP wait policy, set here so that the tools need not
+# re-execute themselves to get it (see ops/openmp.h): that would load
+# LibTorch twice per action.
+_LIBTORCH_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
+
 def _reference_outputs_impl(ctx):
     out = ctx.actions.declare_file(ctx.label.name + ".safetensors")
     manifest = _dataset_manifest(ctx.files.dataset)
@@ -80,6 +85,7 @@ def _reference_outputs_impl(ctx):
         ],
         inputs = [ctx.file.checkpoint] + ctx.files.dataset,
         outputs = [out],
+        env = _LIBTORCH_ENV,
         mnemonic = "Data2VecAudioReference",
         progress_message = "Running the original model of %s" % ctx.file.checkpoint.short_path,
     )
@@ -113,6 +119,7 @@ def _parity_report_impl(ctx):
         ],
         inputs = [model, ctx.file.reference] + ctx.files.dataset,
         outputs = [json, markdown],
+        env = _LIBTORCH_ENV,
         mnemonic = "Data2VecAudioParity",
         progress_message = "Checking parity of %s" % model.short_path,
     )
