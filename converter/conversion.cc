@@ -8,15 +8,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <future>
-#include <sstream>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "base/files.h"
 #include "base/status_macros.h"
 #include "fairseq/checkpoint.h"
 #include "fairseq/dictionary.h"
@@ -248,14 +247,6 @@ absl::Status WriteTorchBin(const FairseqCheckpoint& checkpoint,
   });
 }
 
-absl::StatusOr<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::string DictionaryFile(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
@@ -267,7 +258,7 @@ std::string DictionaryFile(const std::string& path) {
 absl::Status ApplyConfigOverrides(const std::string& path,
                                   nlohmann::json& config,
                                   std::vector<std::string>& notes) {
-  ASSIGN_OR_RETURN(std::string text, ReadText(path));
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   nlohmann::json overrides =
       nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!overrides.is_object())

@@ -1,8 +1,5 @@
 #include "fairseq/dictionary.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -11,21 +8,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "base/files.h"
+#include "base/status_macros.h"
 
 namespace fairport {
 
 absl::StatusOr<FairseqDictionary> FairseqDictionary::Load(
     const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return absl::NotFoundError(
-        absl::StrCat(path, ": cannot open the dictionary"));
-  std::stringstream text;
-  text << in.rdbuf();
-  if (in.bad())
-    return absl::DataLossError(
-        absl::StrCat(path, ": cannot read the dictionary"));
-  return Parse(text.str(), path);
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  return Parse(text, path);
 }
 
 absl::StatusOr<FairseqDictionary> FairseqDictionary::Parse(

@@ -7,9 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
@@ -19,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "base/cli.h"
+#include "base/files.h"
 #include "base/status_macros.h"
 #include "base/user_path.h"
 #include "datasets/dataset.h"
@@ -41,14 +40,6 @@ ABSL_FLAG(std::string, output, "", ".tar.gz to write");
 
 namespace fairport {
 namespace {
-
-absl::StatusOr<std::string> Read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string ModelCard(const std::string& name, const std::string& license,
                       const ParityReport& report,
@@ -87,19 +78,20 @@ absl::Status Package() {
   if (absl::EndsWith(md_path, ".json")) md_path.resize(md_path.size() - 5);
   md_path += ".md";
 
-  ASSIGN_OR_RETURN(std::string report_json, Read(report_path));
+  ASSIGN_OR_RETURN(std::string report_json, ReadFile(report_path));
   ParityReport report;
   if (!google::protobuf::util::JsonStringToMessage(report_json, &report).ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(report_path, ": not a parity report"));
   }
-  ASSIGN_OR_RETURN(std::string parity_markdown, Read(md_path));
-  ASSIGN_OR_RETURN(std::string version,
-                   Read(ResolveUserPath(absl::GetFlag(FLAGS_version_file))));
+  ASSIGN_OR_RETURN(std::string parity_markdown, ReadFile(md_path));
+  ASSIGN_OR_RETURN(
+      std::string version,
+      ReadFile(ResolveUserPath(absl::GetFlag(FLAGS_version_file))));
   version = std::string(absl::StripAsciiWhitespace(version));
   ASSIGN_OR_RETURN(
       std::string versions_text,
-      Read(ResolveUserPath(absl::GetFlag(FLAGS_toolchain_versions))));
+      ReadFile(ResolveUserPath(absl::GetFlag(FLAGS_toolchain_versions))));
   nlohmann::json versions =
       nlohmann::json::parse(versions_text, nullptr, false);
 

@@ -1,11 +1,10 @@
 #include "verify/model_io.h"
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/files.h"
 #include "base/status_macros.h"
 #include "formats/safetensors.h"
 #include "nlohmann/json.hpp"
@@ -41,12 +40,9 @@ absl::StatusOr<torch::Tensor> ToFloat(absl::string_view bytes, DType dtype,
 }
 
 absl::StatusOr<nlohmann::json> ReadJson(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
-  std::stringstream text;
-  text << in.rdbuf();
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   nlohmann::json j =
-      nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+      nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object())
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": not a JSON object"));

@@ -3,16 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/files.h"
 #include "base/status_macros.h"
 #include "formats/safetensors.h"
 #include "google/protobuf/util/json_util.h"
@@ -86,20 +84,13 @@ absl::Status WriteSafetensors(
                t.scalar_type() == torch::kLong ? DType::kI64 : DType::kF32,
                t.sizes().vec());
   }
-  const std::string tmp = path + ".partial";
-  std::ofstream out(tmp, std::ios::binary);
-  out << layout.Header();
+  std::string bytes = layout.Header();
   for (const auto& [name, t] : tensors) {
     torch::Tensor c = t.contiguous();
-    out.write(static_cast<const char*>(c.data_ptr()),
-              c.numel() * c.element_size());
+    bytes.append(static_cast<const char*>(c.data_ptr()),
+                 c.numel() * c.element_size());
   }
-  out.close();
-  if (!out || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return absl::InternalError(absl::StrCat(path, ": cannot write"));
-  }
-  return absl::OkStatus();
+  return WriteFileAtomically(path, bytes);
 }
 
 torch::Tensor Load(const SafetensorsFile& file, const SafetensorsEntry& e) {
@@ -131,12 +122,10 @@ std::string GreedyText(const torch::Tensor& logits, int64_t frames,
     const int64_t id = ids[t].item<int64_t>();
     if (id != previous && id != 0 &&
         id < static_cast<int64_t>(id_to_token.size())) {
+      // Specials other than the blank carry no text.
       const std::string& token = id_to_token[id];
-      if (token == "<s>" || token == "</s>" || token == "<unk>") {
-        // specials other than the blank carry no text
-      } else {
+      if (token != "<s>" && token != "</s>" && token != "<unk>")
         text += token == "|" ? " " : token;
-      }
     }
     previous = id;
   }
@@ -147,13 +136,9 @@ std::string GreedyText(const torch::Tensor& logits, int64_t frames,
 
 absl::StatusOr<std::vector<std::string>> Vocabulary(
     const std::string& model_dir) {
-  std::ifstream in(model_dir + "/vocab.json");
-  if (!in)
-    return absl::NotFoundError(absl::StrCat(
-        model_dir, "/vocab.json: cannot open (a CTC model needs it)"));
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json vocab = nlohmann::json::parse(text.str(), nullptr, false);
+  // A CTC model's directory needs it.
+  ASSIGN_OR_RETURN(std::string text, ReadFile(model_dir + "/vocab.json"));
+  nlohmann::json vocab = nlohmann::json::parse(text, nullptr, false);
   if (!vocab.is_object())
     return absl::InvalidArgumentError(
         absl::StrCat(model_dir, "/vocab.json: not an object"));

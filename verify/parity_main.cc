@@ -2,12 +2,12 @@
 // config.json + model.safetensors) on the same dataset as a reference file
 // and reports how far apart they are. Exit status 3 when parity fails.
 #include <cstdio>
-#include <fstream>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/cli.h"
+#include "base/files.h"
 #include "base/user_path.h"
 #include "datasets/dataset.h"
 #include "ops/openmp.h"
@@ -31,14 +31,6 @@ ABSL_FLAG(bool, resample, false,
 namespace {
 
 constexpr int kExitParityFailed = 3;
-
-bool WriteAtomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".partial";
-  std::ofstream out(tmp, std::ios::binary);
-  out << text;
-  out.close();
-  return out && std::rename(tmp.c_str(), path.c_str()) == 0;
-}
 
 }  // namespace
 
@@ -69,10 +61,10 @@ int main(int argc, char** argv) {
   std::string md_path = output;
   if (absl::EndsWith(md_path, ".json")) md_path.resize(md_path.size() - 5);
   md_path += ".md";
-  if (!WriteAtomically(output, ReportJson(*report)) ||
-      !WriteAtomically(md_path, markdown)) {
-    return ReportError(
-        absl::InternalError(absl::StrCat(output, ": cannot write the report")));
+  for (const auto& [path, text] :
+       {std::pair{output, ReportJson(*report)}, std::pair{md_path, markdown}}) {
+    if (absl::Status written = WriteFileAtomically(path, text); !written.ok())
+      return ReportError(written);
   }
   std::fputs(markdown.c_str(), stdout);
   if (!report->passed() && absl::GetFlag(FLAGS_fail_on_mismatch)) {
