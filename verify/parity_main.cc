@@ -9,15 +9,13 @@
 #include "base/cli.h"
 #include "base/files.h"
 #include "base/user_path.h"
-#include "datasets/dataset.h"
 #include "ops/openmp.h"
+#include "verify/dataset_flags.h"
 #include "verify/parity.h"
 
 ABSL_FLAG(std::string, model_dir, "", "converted Hugging Face model directory");
 ABSL_FLAG(std::string, reference, "",
           "reference outputs written by `reference`");
-ABSL_FLAG(std::string, dataset, "",
-          "dataset manifest (JSON); or give audio files as arguments");
 ABSL_FLAG(
     std::string, output, "",
     "parity report to write (JSON; a Markdown table is written beside it)");
@@ -25,8 +23,6 @@ ABSL_FLAG(double, atol, 1e-4, "largest absolute difference that passes");
 ABSL_FLAG(bool, fail_on_mismatch, true,
           "exit 3 when parity fails (pipelines turn this off and gate on the "
           "report instead)");
-ABSL_FLAG(bool, resample, false,
-          "resample audio that is not 16 kHz instead of refusing it");
 
 namespace {
 
@@ -48,11 +44,7 @@ int main(int argc, char** argv) {
     ExitBadUsage("--model_dir, --reference and --output are required");
   }
   if (!(absl::GetFlag(FLAGS_atol) > 0)) ExitBadUsage("--atol must be positive");
-  for (std::string& f : files) f = ResolveUserPath(f);
-  AudioReadOptions options;
-  options.resample = absl::GetFlag(FLAGS_resample);
-  absl::StatusOr<Dataset> dataset = LoadDataset(
-      ResolveUserPath(absl::GetFlag(FLAGS_dataset)), files, options);
+  absl::StatusOr<Dataset> dataset = DatasetFromFlags(files);
   if (!dataset.ok()) return ReportError(dataset.status());
   absl::StatusOr<ParityReport> report =
       CheckParity(model_dir, *dataset, reference, absl::GetFlag(FLAGS_atol));

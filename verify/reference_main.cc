@@ -6,16 +6,12 @@
 #include "absl/flags/flag.h"
 #include "base/cli.h"
 #include "base/user_path.h"
-#include "datasets/dataset.h"
 #include "ops/openmp.h"
+#include "verify/dataset_flags.h"
 #include "verify/parity.h"
 
 ABSL_FLAG(std::string, checkpoint_path, "", "fairseq checkpoint.pt");
-ABSL_FLAG(std::string, dataset, "",
-          "dataset manifest (JSON); or give audio files as arguments");
 ABSL_FLAG(std::string, output, "", "reference outputs to write (safetensors)");
-ABSL_FLAG(bool, resample, false,
-          "resample audio that is not 16 kHz instead of refusing it");
 
 int main(int argc, char** argv) {
   using namespace fairport;
@@ -29,11 +25,7 @@ int main(int argc, char** argv) {
   const std::string output = ResolveUserPath(absl::GetFlag(FLAGS_output));
   if (checkpoint.empty()) ExitBadUsage("--checkpoint_path is required");
   if (output.empty()) ExitBadUsage("--output is required");
-  for (std::string& f : files) f = ResolveUserPath(f);
-  AudioReadOptions options;
-  options.resample = absl::GetFlag(FLAGS_resample);
-  absl::StatusOr<Dataset> dataset = LoadDataset(
-      ResolveUserPath(absl::GetFlag(FLAGS_dataset)), files, options);
+  absl::StatusOr<Dataset> dataset = DatasetFromFlags(files);
   if (!dataset.ok()) return ReportError(dataset.status());
   absl::StatusOr<std::string> summary =
       WriteReference(checkpoint, *dataset, output);
