@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "base/status_macros.h"
+#include "formats/little_endian.h"
 #include "formats/mapped_file.h"
 
 namespace fairport {
@@ -23,19 +24,11 @@ absl::StatusOr<NpyArray> ReadNpy(const std::string& path) {
   if (bytes.size() < 10 || bytes.substr(0, 6) != "\x93NUMPY")
     return error("not a .npy file");
   const int major = static_cast<uint8_t>(bytes[6]);
-  size_t header_len;
-  size_t offset;
-  if (major == 1) {
-    header_len = static_cast<uint8_t>(bytes[8]) | static_cast<uint8_t>(bytes[9])
-                                                      << 8;
-    offset = 10;
-  } else {
-    if (bytes.size() < 12) return error("truncated header");
-    header_len = 0;
-    for (int i = 3; i >= 0; --i)
-      header_len = header_len << 8 | static_cast<uint8_t>(bytes[8 + i]);
-    offset = 12;
-  }
+  // Version 1 has a 2-byte header length, later versions 4 bytes.
+  const size_t width = major == 1 ? 2 : 4;
+  const size_t offset = 8 + width;
+  if (bytes.size() < offset) return error("truncated header");
+  const size_t header_len = LittleEndian(bytes.substr(8, width));
   if (header_len > bytes.size() - offset) return error("truncated header");
   absl::string_view header = bytes.substr(offset, header_len);
   auto field = [&](absl::string_view key) -> absl::string_view {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
+#include "formats/little_endian.h"
 
 namespace fairport {
 
@@ -112,10 +113,7 @@ class PickleParser {
   }
   absl::StatusOr<uint64_t> TakeUint(int width, absl::string_view what) {
     ASSIGN_OR_RETURN(absl::string_view b, Take(width, what));
-    uint64_t v = 0;
-    for (int i = width - 1; i >= 0; --i)
-      v = v << 8 | static_cast<uint8_t>(b[i]);
-    return v;
+    return LittleEndian(b);
   }
   absl::StatusOr<absl::string_view> TakeLine(absl::string_view what) {
     size_t nl = bytes_.find('\n', pos_);
@@ -263,9 +261,8 @@ absl::StatusOr<PickleValue*> PickleParser::LongFromBytes(absl::string_view b) {
       return Err("integer does not fit in 64 bits");
     }
   }
-  uint64_t v = negative ? ~uint64_t{0} : 0;
-  size_t n = std::min<size_t>(b.size(), 8);
-  for (size_t i = n; i-- > 0;) v = v << 8 | static_cast<uint8_t>(b[i]);
+  const size_t n = std::min<size_t>(b.size(), 8);
+  uint64_t v = LittleEndian(b.substr(0, n));
   if (n < 8 && negative) v |= ~uint64_t{0} << (8 * n);
   if (b.size() > 8 && ((v >> 63) != 0) != negative)
     return Err("integer does not fit in 64 bits");

@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "formats/little_endian.h"
 #include "nlohmann/json.hpp"
 
 namespace fairport {
@@ -34,9 +35,7 @@ absl::Status SafetensorsFile::Parse() {
   };
   absl::string_view bytes = file_->bytes();
   if (bytes.size() < 8) return error("too short for a safetensors file");
-  uint64_t header_size = 0;
-  for (int i = 7; i >= 0; --i)
-    header_size = header_size << 8 | static_cast<uint8_t>(bytes[i]);
+  const uint64_t header_size = LittleEndian(bytes.substr(0, 8));
   if (header_size > kMaxHeaderSize || header_size > bytes.size() - 8) {
     return error(absl::StrCat("header length ", header_size,
                               " exceeds the file or 100 MB"));

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "formats/little_endian.h"
 
 namespace fairport {
 namespace {
@@ -28,15 +29,12 @@ constexpr uint16_t kZip64ExtraId = 0x0001;
 
 // Little-endian field reads; callers check bounds first.
 uint16_t U16(const char* p) {
-  return static_cast<uint16_t>(static_cast<uint8_t>(p[0]) |
-                               static_cast<uint8_t>(p[1]) << 8);
+  return static_cast<uint16_t>(LittleEndian(absl::string_view(p, 2)));
 }
 uint32_t U32(const char* p) {
-  return U16(p) | static_cast<uint32_t>(U16(p + 2)) << 16;
+  return static_cast<uint32_t>(LittleEndian(absl::string_view(p, 4)));
 }
-uint64_t U64(const char* p) {
-  return U32(p) | static_cast<uint64_t>(U32(p + 4)) << 32;
-}
+uint64_t U64(const char* p) { return LittleEndian(absl::string_view(p, 8)); }
 
 }  // namespace
 
