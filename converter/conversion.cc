@@ -153,22 +153,24 @@ absl::Status StreamTensor(const FairseqCheckpoint& checkpoint,
   const uint64_t out_item = ItemSize(to);
   const uint64_t window_elements =
       std::max<uint64_t>(1, kWindowBytes / std::max(in_item, out_item));
+  // Where offsets into the file mean anything: `bytes` views the mapping.
+  auto file_offset = [&](absl::string_view part) {
+    return static_cast<uint64_t>(part.data() - file.bytes().data());
+  };
+  if (from == to && bytes.mapped() && sink.fd >= 0) {
+    ASSIGN_OR_RETURN(bool copied, CopyFileRange(file, file_offset(src),
+                                                src.size(), sink.fd));
+    if (copied) {
+      progress.Advance(src.size());
+      return absl::OkStatus();
+    }
+  }
   std::string buffer;
   for (uint64_t first = 0; first * in_item < src.size();
        first += window_elements) {
     uint64_t count =
         std::min<uint64_t>(window_elements, src.size() / in_item - first);
     absl::string_view chunk = src.substr(first * in_item, count * in_item);
-    const uint64_t file_offset =
-        static_cast<uint64_t>(chunk.data() - file.bytes().data());
-    if (from == to && bytes.mapped() && sink.fd >= 0 && first == 0) {
-      ASSIGN_OR_RETURN(bool copied,
-                       CopyFileRange(file, file_offset, src.size(), sink.fd));
-      if (copied) {
-        progress.Advance(src.size());
-        break;
-      }
-    }
     if (from == to) {
       RETURN_IF_ERROR(sink.write(chunk));
     } else {
@@ -180,7 +182,8 @@ absl::Status StreamTensor(const FairseqCheckpoint& checkpoint,
       }
       RETURN_IF_ERROR(sink.write(buffer));
     }
-    if (bytes.mapped()) file.Release(file_offset, file_offset + chunk.size());
+    if (bytes.mapped())
+      file.Release(file_offset(chunk), file_offset(chunk) + chunk.size());
     progress.Advance(count * out_item);
   }
   return absl::OkStatus();
