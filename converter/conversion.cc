@@ -320,18 +320,14 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
     }
     ASSIGN_OR_RETURN(
         dictionary, FairseqDictionary::Load(DictionaryFile(options.dict_path)));
-    const TensorRef* head = checkpoint.FindTensor("w2v_encoder.proj.weight");
-    if (head == nullptr || head->shape.size() != 2) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          checkpoint.path(),
-          ": CTC checkpoint without a 2-D w2v_encoder.proj.weight"));
-    }
-    if (static_cast<int64_t>(dictionary->size()) != head->shape[0]) {
+    ASSIGN_OR_RETURN(const int64_t head_rows,
+                     d2v::CtcVocabularySize(checkpoint));
+    if (static_cast<int64_t>(dictionary->size()) != head_rows) {
       return absl::InvalidArgumentError(absl::StrCat(
           DictionaryFile(options.dict_path), ": ", dictionary->size(),
           " symbols (4 specials + ", dictionary->size() - 4,
           " lines), but w2v_encoder.proj.weight in ", checkpoint.path(),
-          " has ", head->shape[0], " rows: not this model's dictionary"));
+          " has ", head_rows, " rows: not this model's dictionary"));
     }
     vocab_size = static_cast<int64_t>(dictionary->size());
   } else if (!options.dict_path.empty()) {

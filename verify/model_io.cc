@@ -58,13 +58,7 @@ absl::StatusOr<FairseqModel> LoadFairseqModel(
   RETURN_IF_ERROR(d2v::CheckRepresentable(checkpoint, model.kind));
   std::optional<int64_t> vocab;
   if (model.kind == d2v::ModelKind::kCtc) {
-    const TensorRef* head = checkpoint.FindTensor("w2v_encoder.proj.weight");
-    if (head == nullptr || head->shape.size() != 2) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(checkpoint.path(),
-                       ": CTC checkpoint without w2v_encoder.proj.weight"));
-    }
-    vocab = head->shape[0];
+    ASSIGN_OR_RETURN(vocab, d2v::CtcVocabularySize(checkpoint));
   }
   ASSIGN_OR_RETURN(d2v::InferredConfig config,
                    d2v::InferConfig(checkpoint, model.kind, vocab));

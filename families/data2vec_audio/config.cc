@@ -127,6 +127,16 @@ absl::StatusOr<ModelKind> DetectKind(const FairseqCheckpoint& checkpoint) {
                    "Fairport converts data2vec-audio models only"));
 }
 
+absl::StatusOr<int64_t> CtcVocabularySize(const FairseqCheckpoint& checkpoint) {
+  const TensorRef* head = checkpoint.FindTensor("w2v_encoder.proj.weight");
+  if (head == nullptr || head->shape.size() != 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(checkpoint.path(),
+                     ": CTC checkpoint without a 2-D w2v_encoder.proj.weight"));
+  }
+  return head->shape[0];
+}
+
 absl::Status CheckRepresentable(const FairseqCheckpoint& checkpoint,
                                 ModelKind kind) {
   ASSIGN_OR_RETURN(ConfigView enc, EncoderConfig(checkpoint, kind));
