@@ -3,11 +3,10 @@
 #include <openssl/evp.h>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/files.h"
 #include "base/status_macros.h"
 #include "nlohmann/json.hpp"
 
@@ -78,14 +77,9 @@ absl::StatusOr<std::string> FileSha256(const std::string& path) {
 
 absl::StatusOr<Dataset> LoadDatasetManifest(const std::string& manifest_path,
                                             const AudioReadOptions& options) {
-  std::ifstream in(manifest_path);
-  if (!in)
-    return absl::NotFoundError(
-        absl::StrCat(manifest_path, ": cannot open the dataset manifest"));
-  std::stringstream text;
-  text << in.rdbuf();
+  ASSIGN_OR_RETURN(std::string text, ReadFile(manifest_path));
   nlohmann::json manifest =
-      nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+      nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!manifest.is_object() || !manifest.contains("utterances") ||
       !manifest["utterances"].is_array()) {
     return absl::InvalidArgumentError(

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "fairseq/checkpoint.h"
 #include "formats/dtype.h"
@@ -25,16 +24,10 @@ namespace {
 using ::fairport::testing::FixturePath;
 using ::fairport::testing::kVariants;
 using ::fairport::testing::RunTool;
+using ::fairport::testing::Slurp;
 using ::fairport::testing::TempDir;
 using ::fairport::testing::ToolPath;
 using ::fairport::testing::ToolResult;
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 nlohmann::json Json(const std::string& path) {
   return nlohmann::json::parse(Slurp(path));

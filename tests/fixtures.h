@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "base/files.h"
+
 namespace fairport::testing {
 
 inline std::string RunfilesRoot() {
@@ -21,6 +23,13 @@ inline std::string FixturePath(const std::string& relative) {
 // A target of this workspace, e.g. "converter/converter".
 inline std::string ToolPath(const std::string& relative) {
   return RunfilesRoot() + "/fairport/" + relative;
+}
+
+// A file's bytes, or "" when it cannot be read (so that the assertions on
+// them fail).
+inline std::string Slurp(const std::string& path) {
+  absl::StatusOr<std::string> bytes = ReadFile(path);
+  return bytes.ok() ? *std::move(bytes) : std::string();
 }
 
 inline std::string TempDir() {

@@ -5,24 +5,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "tests/fixtures.h"
 
 extern char** environ;
 
 namespace fairport::testing {
-namespace {
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 ToolResult RunTool(const std::string& binary,
                    const std::vector<std::string>& args) {

@@ -8,7 +8,6 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
-#include <sstream>
 
 #include "converter/conversion.h"
 #include "datasets/synthetic.h"
@@ -20,6 +19,7 @@ namespace fairport {
 namespace {
 
 using ::fairport::testing::FixturePath;
+using ::fairport::testing::Slurp;
 using ::fairport::testing::TempDir;
 
 std::string WriteWav(const std::string& name, int rate,
@@ -33,13 +33,6 @@ std::string WriteWav(const std::string& name, int rate,
   sf_writef_float(f, samples.data(), samples.size());
   sf_close(f);
   return path;
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 class ParityTest : public ::testing::Test {
