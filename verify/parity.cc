@@ -1,15 +1,11 @@
 #include "verify/parity.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstring>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "base/files.h"
 #include "base/status_macros.h"
 #include "formats/safetensors.h"
@@ -236,6 +232,14 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
                        absl::StrJoin(out.output.sizes().vec(), ", "), "]"));
     }
     torch::Tensor frames = Load(reference, *ref_frames);
+    // The reference's layers (pretrained models), each loaded once.
+    std::vector<std::pair<size_t, torch::Tensor>> expected_layers;
+    for (size_t l = 0; l < out.layers.size(); ++l) {
+      if (const SafetensorsEntry* layer =
+              reference.Find(absl::StrCat("layers.", l))) {
+        expected_layers.emplace_back(l, Load(reference, *layer));
+      }
+    }
     ParityReport report;
     report.set_model_kind(meta("model_kind"));
     report.set_checkpoint_sha256(meta("checkpoint_sha256"));
@@ -246,12 +250,9 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
       u->set_id(dataset.utterances[b].id);
       u->set_valid_frames(frames[b].item<int64_t>());
       *u->mutable_output() = Diff(meta("output"), out.output[b], expected[b]);
-      for (size_t l = 0; l < out.layers.size(); ++l) {
-        const SafetensorsEntry* layer =
-            reference.Find(absl::StrCat("layers.", l));
-        if (layer == nullptr) continue;
-        *u->add_layers() = Diff(absl::StrCat("layer ", l), out.layers[l][b],
-                                Load(reference, *layer)[b]);
+      for (const auto& [l, layer] : expected_layers) {
+        *u->add_layers() =
+            Diff(absl::StrCat("layer ", l), out.layers[l][b], layer[b]);
       }
       if (converted.arch.ctc) {
         u->set_reference_text(
