@@ -10,9 +10,9 @@ json_out="${1:-}"
 source_root="${BUILD_WORKSPACE_DIRECTORY:?run me with bazel run //bench:incremental}"
 cache="${HOME}/.cache/fairport/incremental-bench"
 workspace="${cache}/workspace"
-rm -rf "${workspace}" && mkdir -p "${workspace}"
-(cd "${source_root}" && tar --exclude='./bazel-*' --exclude='./.git' -cf - .) | tar -xf - -C "${workspace}"
-rm -f "${workspace}/user.bazelrc"
+source "${source_root}/tests/scratch_workspace.sh"
+rm -rf "${workspace}"
+copy_workspace "${workspace}" "${source_root}"
 cd "${workspace}"
 bz() { command bazel --output_user_root="${cache}/output_user_root" "$@"; }
 build() {
