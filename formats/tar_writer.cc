@@ -101,12 +101,17 @@ absl::Status TarGzWriter::Header(absl::string_view name, uint64_t size) {
   return Deflate(absl::string_view(h, kBlock), Z_NO_FLUSH);
 }
 
+absl::Status TarGzWriter::PadBlock(uint64_t size) {
+  // Zeros up to the next 512-byte boundary after `size` bytes of content.
+  const std::string padding((kBlock - size % kBlock) % kBlock, '\0');
+  return Deflate(padding, Z_NO_FLUSH);
+}
+
 absl::Status TarGzWriter::AddBytes(absl::string_view name,
                                    absl::string_view bytes) {
   RETURN_IF_ERROR(Header(name, bytes.size()));
   RETURN_IF_ERROR(Deflate(bytes, Z_NO_FLUSH));
-  const std::string padding((kBlock - bytes.size() % kBlock) % kBlock, '\0');
-  return Deflate(padding, Z_NO_FLUSH);
+  return PadBlock(bytes.size());
 }
 
 absl::Status TarGzWriter::AddFile(absl::string_view name,
@@ -131,8 +136,7 @@ absl::Status TarGzWriter::AddFile(absl::string_view name,
   if (done != size)
     return absl::DataLossError(
         absl::StrCat(source, ": changed while being packaged"));
-  const std::string padding((kBlock - size % kBlock) % kBlock, '\0');
-  return Deflate(padding, Z_NO_FLUSH);
+  return PadBlock(size);
 }
 
 absl::Status TarGzWriter::Finish() {

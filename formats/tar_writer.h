@@ -30,6 +30,7 @@ class TarGzWriter {
  private:
   TarGzWriter(std::string path, std::FILE* file);
   absl::Status Header(absl::string_view name, uint64_t size);
+  absl::Status PadBlock(uint64_t size);
   absl::Status Deflate(absl::string_view bytes, int flush);
 
   std::string path_;
