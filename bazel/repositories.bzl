@@ -1,6 +1,6 @@
 """Binds the build to Debian 12 packages: no download ever happens here.
 
-The recipe and the reasons behind each rule are in ../shared/notes/bazel-offline.md.
+Each rule says beside it why it is needed; bazel/README.md has the overview.
 """
 
 _SETUP_HINT = "run `bash tools/setup.sh` to install Fairport's Debian packages"
@@ -214,15 +214,4 @@ def fairport_dependencies():
     toolchain_versions(
         name = "fairport_toolchain_versions",
         packages = ["libtorch-dev", "libprotobuf-dev", "libabsl-dev"],
-    )
-    native.new_local_repository(
-        name = "shared_fixtures",
-        path = "../shared/fixtures",
-        build_file_content = """
-filegroup(
-    name = "fixtures",
-    srcs = glob(["**"]),
-    visibility = ["//visibility:public"],
-)
-""",
     )

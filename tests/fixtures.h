@@ -1,5 +1,5 @@
-// Locates ../shared/fixtures (the @shared_fixtures repository) and the
-// project's own tools inside a test's runfiles.
+// Locates the repository's fixtures (//testdata:fixtures) and the project's
+// own tools inside a test's runfiles.
 #ifndef FAIRPORT_TESTS_FIXTURES_H_
 #define FAIRPORT_TESTS_FIXTURES_H_
 
@@ -15,9 +15,9 @@ inline std::string RunfilesRoot() {
   return dir == nullptr ? "." : dir;
 }
 
-// `relative` under shared/fixtures, e.g. "finetuned/checkpoint.pt".
+// `relative` under testdata/, e.g. "finetuned/checkpoint.pt".
 inline std::string FixturePath(const std::string& relative) {
-  return RunfilesRoot() + "/shared_fixtures/" + relative;
+  return RunfilesRoot() + "/fairport/testdata/" + relative;
 }
 
 // A target of this workspace, e.g. "converter/converter".

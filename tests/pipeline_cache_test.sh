@@ -18,7 +18,6 @@ flock 9  # one run at a time per machine
 
 rm -rf "${workspace}"
 copy_workspace "${workspace}"
-ln -sfn "$(readlink -f "${source_root}/../shared")" "${cache}/shared" 2>/dev/null || true
 
 bazel() {
   command bazel --output_user_root="${cache}/output_user_root" "$@"

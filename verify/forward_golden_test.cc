@@ -1,5 +1,5 @@
 // Both forward passes against the golden outputs of the real fairseq
-// forward pass (../shared/fixtures/golden), and against each other on the
+// forward pass (testdata/golden), and against each other on the
 // converted fixtures. The passes compute valid frames only: those are
 // compared, and padded frames must be zero.
 #include <cstdio>

@@ -7,8 +7,8 @@
 //  - HfData2VecAudio follows transformers' Data2VecAudioModel /
 //    Data2VecAudioForCTC and reads HF names.
 //
-// Where the originals differ, each follows its own. See
-// ../shared/notes/model-structure.md, section 1.
+// Where the originals differ (e.g. fairseq's SamePad against transformers'
+// Data2VecAudioPadLayer for even kernels), each follows its own.
 //
 // Both compute only the valid frames of a padded batch, packed (see
 // ops/packed.h): each utterance's convolutions run on its own samples,

@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # Builds the reader's libFuzzer target with clang (Bazel's toolchain is gcc)
-# and runs it for a bounded time, seeded with the shared fixtures. A finding
+# and runs it for a bounded time, seeded with every fixture checkpoint. A finding
 # fails the test and leaves the crashing input in the test's outputs.
 set -euo pipefail
 seconds="${FUZZ_SECONDS:-20}"
 root="${TEST_SRCDIR}/fairport"
 work="${TEST_TMPDIR}/fuzz"
 mkdir -p "${work}/corpus"
-cp "${TEST_SRCDIR}"/shared_fixtures/*/checkpoint.pt "${work}/corpus/" 2>/dev/null || true
 i=0
-for seed in "${TEST_SRCDIR}"/shared_fixtures/*/checkpoint.pt "${TEST_SRCDIR}"/shared_fixtures/bad/*/checkpoint.pt; do
+for seed in "${root}"/testdata/*/checkpoint.pt "${root}"/testdata/bad/*/checkpoint.pt; do
   cp "${seed}" "${work}/corpus/seed$((i++)).pt"
 done
 clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
