@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -12,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "base/interrupts.h"
 
 namespace fairport {
 namespace {
@@ -21,7 +23,43 @@ std::string& ToolName() {
   return name;
 }
 
+void SetToolName(const char* argv0) {
+  std::string tool = argv0 == nullptr ? "fairport" : argv0;
+  ToolName() = tool.substr(tool.find_last_of('/') + 1);
+}
+
+[[noreturn]] void ExitOnException(const char* what) {
+  std::string message = absl::StrReplaceAll(what, {{"\n", " "}});
+  std::fprintf(stderr, "%s: error: internal error: %s\n", ToolName().c_str(),
+               message.c_str());
+  std::fflush(stderr);
+  RemoveStagedOutputsAndExit(kExitBadInput);
+}
+
 }  // namespace
+
+int RunTool(int argc, char** argv, int (*main)(int, char**)) {
+  SetToolName(argc > 0 ? argv[0] : nullptr);
+  // An exception escaping another thread ends in std::terminate.
+  std::set_terminate([] {
+    std::exception_ptr current = std::current_exception();
+    try {
+      if (current) std::rethrow_exception(current);
+    } catch (const std::exception& e) {
+      ExitOnException(e.what());
+    } catch (...) {
+    }
+    ExitOnException("terminated by an unexpected exception");
+  });
+  HandleInterrupts();
+  try {
+    return main(argc, argv);
+  } catch (const std::exception& e) {
+    ExitOnException(e.what());
+  } catch (...) {
+    ExitOnException("an exception of unknown type");
+  }
+}
 
 void ExitBadUsage(absl::string_view problem) {
   std::fprintf(stderr, "%s: usage: %s\n", ToolName().c_str(),
@@ -31,8 +69,7 @@ void ExitBadUsage(absl::string_view problem) {
 
 std::vector<std::string> ParseFlagsOrExit(int argc, char** argv,
                                           absl::string_view usage) {
-  std::string tool = argv[0];
-  ToolName() = tool.substr(tool.find_last_of('/') + 1);
+  SetToolName(argv[0]);
   absl::SetProgramUsageMessage(usage);
   // absl exits 1 on a bad flag; check names and bool values first so that
   // bad usage exits 2 as the house rules say.

@@ -25,6 +25,12 @@ std::vector<std::string> ParseFlagsOrExit(int argc, char** argv,
 // Prints the status message as one line on stderr; returns the exit code.
 int ReportError(const absl::Status& status);
 
+// Runs a tool's `main` so that nothing escapes it: an exception (from
+// nlohmann-json, LibTorch or the standard library, on any thread) becomes
+// one line on stderr and exit 1, and SIGINT, SIGTERM or SIGHUP remove the
+// tool's staged outputs and exit 128 + signal (base/interrupts.h).
+int RunTool(int argc, char** argv, int (*main)(int, char**));
+
 }  // namespace fairport
 
 #endif  // FAIRPORT_BASE_CLI_H_

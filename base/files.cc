@@ -1,5 +1,9 @@
 #include "base/files.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -7,6 +11,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "base/interrupts.h"
 
 namespace fairport {
 
@@ -25,17 +30,42 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view contents) {
   const std::string partial = path + ".partial";
+  RemoveOnInterrupt staged(partial);
   std::ofstream out(partial, std::ios::binary | std::ios::trunc);
   if (out)
     out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
   out.close();
-  if (!out || std::rename(partial.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    std::remove(partial.c_str());
-    return absl::InternalError(
-        absl::StrCat(path, ": cannot write: ", std::strerror(err)));
+  return staged.Publish([&] {
+    if (!out || std::rename(partial.c_str(), path.c_str()) != 0) {
+      const int err = errno;
+      std::remove(partial.c_str());
+      return absl::InternalError(
+          absl::StrCat(path, ": cannot write: ", std::strerror(err)));
+    }
+    return absl::OkStatus();
+  });
+}
+
+bool PathExists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+void RemoveTree(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return;
+  if (S_ISDIR(st.st_mode)) {
+    if (DIR* dir = ::opendir(path.c_str())) {
+      while (dirent* e = ::readdir(dir)) {
+        const std::string name = e->d_name;
+        if (name != "." && name != "..") RemoveTree(path + "/" + name);
+      }
+      ::closedir(dir);
+    }
+    ::rmdir(path.c_str());
+  } else {
+    ::unlink(path.c_str());
   }
-  return absl::OkStatus();
 }
 
 }  // namespace fairport

@@ -16,10 +16,16 @@ namespace fairport {
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 // Writes `contents` to `path`.partial and renames that over `path`, so
-// `path` holds either its old contents or all of the new ones. On failure
-// the partial file is removed.
+// `path` holds either its old contents or all of the new ones. On failure,
+// or an interrupt (base/interrupts.h), the partial file is removed.
 absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view contents);
+
+// Whether anything (a file, a directory, a dangling symlink) is at `path`.
+bool PathExists(const std::string& path);
+
+// Removes a file or a directory tree, without following symlinks.
+void RemoveTree(const std::string& path);
 
 }  // namespace fairport
 

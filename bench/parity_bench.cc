@@ -17,6 +17,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_format.h"
 #include "base/cli.h"
+#include "base/files.h"
 #include "base/status_macros.h"
 #include "base/user_path.h"
 #include "converter/conversion.h"
@@ -195,9 +196,15 @@ absl::Status Run() {
 }  // namespace
 }  // namespace fairport
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   fairport::ops::UsePassiveOpenMpWaits(argv);
   fairport::ParseFlagsOrExit(argc, argv, "bazel run //bench:parity");
   absl::Status status = fairport::Run();
   return status.ok() ? 0 : fairport::ReportError(status);
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return fairport::RunTool(argc, argv, Main); }

@@ -29,7 +29,9 @@ ABSL_FLAG(std::string, format, "safetensors", "safetensors|bin|both");
 ABSL_FLAG(bool, strict, true,
           "fail on fairseq tensors that have no place in the HF model");
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   using namespace fairport;
   std::vector<std::string> rest = ParseFlagsOrExit(
       argc, argv,
@@ -77,3 +79,7 @@ int main(int argc, char** argv) {
   std::fputs(summary->ToText().c_str(), stdout);
   return 0;
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return fairport::RunTool(argc, argv, Main); }

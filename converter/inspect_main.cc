@@ -71,7 +71,9 @@ absl::Status Inspect(const std::string& path) {
 }  // namespace
 }  // namespace fairport
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   using namespace fairport;
   std::vector<std::string> files =
       ParseFlagsOrExit(argc, argv, "inspect CHECKPOINT.pt");
@@ -80,3 +82,7 @@ int main(int argc, char** argv) {
   absl::Status status = Inspect(ResolveUserPath(files[0]));
   return status.ok() ? 0 : ReportError(status);
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return fairport::RunTool(argc, argv, Main); }

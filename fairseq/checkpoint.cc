@@ -1,7 +1,9 @@
 #include "fairseq/checkpoint.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "base/status_macros.h"
 
 namespace fairport {
@@ -12,12 +14,23 @@ using Kind = PickleValue::Kind;
 // The state dict nests at most one level (`_ema`); allow a little more.
 constexpr int kMaxStateDictDepth = 8;
 
+// Each dict is walked once: a pickle can hold one dict under many keys
+// through its memo (cheap to store, exponential to walk), which a state dict
+// written by torch.save never does. So the walk is linear in the pickle.
 absl::Status Flatten(const std::string& path, const PickleValue& dict,
                      const std::string& prefix, int depth,
+                     absl::flat_hash_set<const PickleValue*>& walked,
                      std::vector<NamedTensor>& out) {
   if (depth > kMaxStateDictDepth) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": model['", prefix, "'] nests too deeply"));
+        absl::StrCat(path, ": model['", absl::StripSuffix(prefix, "."),
+                     "'] nests too deeply"));
+  }
+  if (!walked.insert(&dict).second) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": model['", absl::StripSuffix(prefix, "."),
+        "'] is a dict that already appears under another name; a state dict "
+        "holds each sub-dict once"));
   }
   for (const auto& [key, value] : dict.entries()) {
     if (!key->is(Kind::kString)) {
@@ -29,7 +42,8 @@ absl::Status Flatten(const std::string& path, const PickleValue& dict,
     if (value->is(Kind::kTensor)) {
       out.push_back({name, &value->tensor()});
     } else if (value->is(Kind::kDict)) {
-      RETURN_IF_ERROR(Flatten(path, *value, name + ".", depth + 1, out));
+      RETURN_IF_ERROR(
+          Flatten(path, *value, name + ".", depth + 1, walked, out));
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat(path, ": model['", name, "'] is a ", value->TypeName(),
@@ -65,7 +79,8 @@ absl::Status FairseqCheckpoint::Index() {
     return invalid(
         absl::StrCat("'model' is a ", model->TypeName(), ", not a state dict"));
   }
-  RETURN_IF_ERROR(Flatten(path(), *model, "", 0, state_dict_));
+  absl::flat_hash_set<const PickleValue*> walked;
+  RETURN_IF_ERROR(Flatten(path(), *model, "", 0, walked, state_dict_));
   for (size_t i = 0; i < state_dict_.size(); ++i)
     by_name_[state_dict_[i].name] = i;
 

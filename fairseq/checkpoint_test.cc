@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/fixtures.h"
+#include "tests/hostile_inputs.h"
 
 namespace fairport {
 namespace {
@@ -91,6 +92,18 @@ TEST(CheckpointTest, MissingModelKeyIsAClearError) {
       FairseqCheckpoint::Load(FixturePath("bad/model_missing/checkpoint.pt"));
   ASSERT_FALSE(checkpoint.ok());
   EXPECT_NE(checkpoint.status().message().find("no 'model' entry"),
+            std::string::npos)
+      << checkpoint.status();
+}
+
+TEST(CheckpointTest, SharedSubDictIsRefusedInsteadOfWalkedAgain) {
+  const std::string path = testing::TempDir() + "/shared_dicts.pt";
+  std::ofstream(path, std::ios::binary) << testing::SharedDictCheckpoint();
+  absl::StatusOr<FairseqCheckpoint> checkpoint = FairseqCheckpoint::Load(path);
+  ASSERT_FALSE(checkpoint.ok());
+  EXPECT_NE(checkpoint.status().message().find(
+                "model['a0.a0.a0.a0.a0.a0.a0.a1'] is a dict that already "
+                "appears under another name"),
             std::string::npos)
       << checkpoint.status();
 }

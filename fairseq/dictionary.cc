@@ -1,5 +1,7 @@
 #include "fairseq/dictionary.h"
 
+#include <optional>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -10,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "base/files.h"
 #include "base/status_macros.h"
+#include "base/utf8.h"
 
 namespace fairport {
 
@@ -56,6 +59,10 @@ absl::StatusOr<FairseqDictionary> FairseqDictionary::Parse(
     int64_t count;
     if (!absl::SimpleAtoi(field, &count)) {
       return error(absl::StrCat("count '", field, "' is not an integer"));
+    }
+    if (std::optional<size_t> bad = FirstInvalidUtf8Byte(rest)) {
+      return error(absl::StrCat("symbol is not valid UTF-8 (byte ", *bad + 1,
+                                " of the line)"));
     }
     std::string symbol(rest);
     if (index.contains(symbol)) {

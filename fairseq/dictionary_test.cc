@@ -44,6 +44,15 @@ TEST(DictionaryTest, RejectsNonIntegerCount) {
   EXPECT_FALSE(FairseqDictionary::Parse("A x\n", "d").ok());
 }
 
+TEST(DictionaryTest, RejectsSymbolThatIsNotUtf8NamingTheLine) {
+  absl::StatusOr<FairseqDictionary> dict =
+      FairseqDictionary::Parse("A 5\n\xff 3\n", "dict.ltr.txt");
+  ASSERT_FALSE(dict.ok());
+  EXPECT_EQ(dict.status().message(),
+            "dict.ltr.txt: line 2: symbol is not valid UTF-8 (byte 1 of the "
+            "line)");
+}
+
 TEST(DictionaryTest, FixtureDuplicateSymbolIsRejected) {
   auto dict = FairseqDictionary::Load(
       testing::FixturePath("bad/dict_duplicate_symbol/dict.ltr.txt"));

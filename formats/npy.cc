@@ -62,12 +62,17 @@ absl::StatusOr<NpyArray> ReadNpy(const std::string& path) {
     if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(d), &v) || v < 0)
       return error("malformed shape");
     array.shape.push_back(v);
-    numel *= v;
+    if (__builtin_mul_overflow(numel, v, &numel))
+      return error("shape overflows 64 bits");
   }
   absl::string_view data = bytes.substr(offset + header_len);
-  if (data.size() != static_cast<size_t>(numel) * item) {
+  uint64_t needed;
+  if (__builtin_mul_overflow(static_cast<uint64_t>(numel),
+                             static_cast<uint64_t>(item), &needed) ||
+      data.size() != needed) {
     return error(absl::StrCat("holds ", data.size(),
-                              " data bytes, the shape needs ", numel * item));
+                              " data bytes, the shape needs ", numel, " x ",
+                              item));
   }
   array.values.resize(numel);
   for (int64_t i = 0; i < numel; ++i) {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -10,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
+#include "base/utf8.h"
 #include "formats/little_endian.h"
 
 namespace fairport {
@@ -136,13 +138,37 @@ class PickleParser {
     n->text_ = std::string(text);
     return n;
   }
-  absl::Status Adopt(PickleValue* parent, const PickleValue* child) {
+  // Text is UTF-8 (torch.load decodes it so and fails otherwise), which
+  // keeps what reaches config.json and error messages valid.
+  absl::StatusOr<PickleValue*> NewString(absl::string_view text) {
+    if (std::optional<size_t> bad = FirstInvalidUtf8Byte(text)) {
+      return Err(absl::StrCat("string holds invalid UTF-8 (byte ", *bad, " of ",
+                              text.size(), ")"));
+    }
+    return NewText(Kind::kString, text);
+  }
+  // Keeps every node's depth_ equal to the height of the tree below it, so
+  // the depth bound holds as the tree is built. Python's pickler fills a
+  // container before anything holds it; a held container that grows taller
+  // (reached again through the memo) would leave its holders' heights stale
+  // or close a cycle, so it is refused.
+  absl::Status Adopt(PickleValue* parent, PickleValue* child) {
+    if (child == parent) return Err("a value contains itself");
     uint32_t depth = child->depth_ + 1;
     if (depth > limits_.max_depth) {
       return Err(absl::StrCat("values nested deeper than ", limits_.max_depth,
                               " levels"));
     }
-    if (depth > parent->depth_) parent->depth_ = depth;
+    if (depth > parent->depth_) {
+      if (parent->nested_) {
+        return Err(absl::StrCat(
+            "a ", parent->TypeName(),
+            " grows deeper after another value took it in (a recursive or "
+            "memo-extended structure)"));
+      }
+      parent->depth_ = depth;
+    }
+    child->nested_ = true;
     return absl::OkStatus();
   }
   absl::StatusOr<PickleValue*> NewSequence(Kind kind,
@@ -480,6 +506,7 @@ absl::StatusOr<PickleValue*> PickleParser::NewObject(PickleValue* callable,
                                                      PickleValue* args) {
   // Inert: records what would have been called, calls nothing.
   PickleValue* obj = New(Kind::kObject);
+  RETURN_IF_ERROR(Adopt(obj, callable));
   RETURN_IF_ERROR(Adopt(obj, args));
   obj->callable_ = callable;
   obj->args_ = args;
@@ -595,7 +622,12 @@ absl::Status PickleParser::Step(uint8_t op) {
       ASSIGN_OR_RETURN(uint64_t n, TakeUint(width, "string length"));
       ASSIGN_OR_RETURN(absl::string_view s, Take(n, "string"));
       bool is_bytes = op == 'B' || op == 'C' || op == 0x8e || op == 0x96;
-      stack_.push_back(NewText(is_bytes ? Kind::kBytes : Kind::kString, s));
+      if (is_bytes) {
+        stack_.push_back(NewText(Kind::kBytes, s));
+        return absl::OkStatus();
+      }
+      ASSIGN_OR_RETURN(PickleValue * text, NewString(s));
+      stack_.push_back(text);
       return absl::OkStatus();
     }
     case 'S':
@@ -610,7 +642,8 @@ absl::Status PickleParser::Step(uint8_t op) {
       }
       if (line.find('\\') != absl::string_view::npos)
         return Err("escaped text strings are not supported");
-      stack_.push_back(NewText(Kind::kString, line));
+      ASSIGN_OR_RETURN(PickleValue * text, NewString(line));
+      stack_.push_back(text);
       return absl::OkStatus();
     }
     case ')':

@@ -10,7 +10,11 @@
 // scalars, builtins set/frozenset. Everything else stays an inert object.
 //
 // All nodes live in the PickleTree's arena, so the tree is freed without
-// recursion however deep it is; nesting is bounded all the same.
+// recursion however deep it is. Nesting is bounded as the tree is built
+// (PickleLimits::max_depth levels below the root, shared values counted
+// where they sit), and a pickle that grows a value after another value took
+// it in, which only recursive structures need, is refused: the tree is a
+// DAG of bounded height, so walking it never loops.
 #ifndef FAIRPORT_FORMATS_PICKLE_H_
 #define FAIRPORT_FORMATS_PICKLE_H_
 
@@ -101,7 +105,8 @@ class PickleValue {
   Kind kind_;
   int64_t int_ = 0;
   double float_ = 0;
-  uint32_t depth_ = 0;
+  uint32_t depth_ = 0;   // height of the tree below this node
+  bool nested_ = false;  // some other node holds this one
   std::string text_;
   std::vector<PickleValue*> items_;
   std::vector<std::pair<PickleValue*, PickleValue*>> entries_;

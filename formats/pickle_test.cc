@@ -109,6 +109,72 @@ TEST(PickleTest, BoundsNestingAndFreesDeepTreesWithoutRecursion) {
   ASSERT_TRUE(tree.ok()) << tree.status();
 }
 
+// LONG_BINPUT / LONG_BINGET of memo slot `i`.
+std::string Put(uint32_t i) {
+  return P({'r', int(i & 0xff), int(i >> 8 & 0xff), int(i >> 16 & 0xff),
+            int(i >> 24)});
+}
+std::string Get(uint32_t i) {
+  return P({'j', int(i & 0xff), int(i >> 8 & 0xff), int(i >> 16 & 0xff),
+            int(i >> 24)});
+}
+
+TEST(PickleTest, RefusesGrowingAListAfterItWasNestedThroughTheMemo) {
+  // root = []; then 5000 times: fetch the last list from the memo, append a
+  // new empty list to it. Nests 5000 deep top-down, while each list's own
+  // depth was recorded when it was first nested.
+  std::string s = P({0x80, 2, ']'}) + Put(0);
+  for (uint32_t i = 1; i <= 5000; ++i)
+    s += Get(i - 1) + P({']'}) + Put(i) + P({'a', '0'});
+  s += ".";
+  ExpectError(s, "grows deeper after another value took it in");
+}
+
+TEST(PickleTest, RefusesAListThatContainsItself) {
+  // a = []; a.append(a): what pickle writes for a recursive list.
+  ExpectError(P({0x80, 2, ']', 'q', 0, 'h', 0, 'a', '.'}),
+              "a value contains itself");
+}
+
+TEST(PickleTest, AcceptsAValueSharedThroughTheMemoOnceComplete) {
+  // l = [1]; (l, l): the memo shares a finished list, as torch.save does
+  // for a storage or a tensor saved twice.
+  auto tree = Parse(P(
+      {0x80, 2, ']', 'q', 0, 'K', 1, 'a', '0', '(', 'h', 0, 'h', 0, 't', '.'}));
+  ASSERT_TRUE(tree.ok()) << tree.status();
+  const PickleValue& root = (*tree)->root();
+  ASSERT_EQ(root.items().size(), 2u);
+  EXPECT_EQ(root.items()[0], root.items()[1]);
+  EXPECT_EQ(root.items()[0]->items()[0]->int_value(), 1);
+}
+
+TEST(PickleTest, DepthBoundHoldsExactlyAtTheLimit) {
+  // n empty lists, then n - 1 APPENDs: the outermost list is n - 1 levels
+  // above the innermost.
+  auto nested = [](int n) {
+    std::string s = P({0x80, 2});
+    for (int i = 0; i < n; ++i) s += "]";
+    for (int i = 1; i < n; ++i) s += "a";
+    return s + ".";
+  };
+  PickleLimits limits;
+  limits.max_depth = 50;
+  EXPECT_TRUE(ParsePickle(nested(51), limits).ok());
+  auto deeper = ParsePickle(nested(52), limits);
+  ASSERT_FALSE(deeper.ok());
+  EXPECT_NE(deeper.status().message().find("nested deeper than 50"),
+            std::string::npos)
+      << deeper.status();
+}
+
+TEST(PickleTest, RejectsTextThatIsNotUtf8) {
+  // SHORT_BINUNICODE of the single byte 0xFF: torch.load cannot decode it.
+  ExpectError(P({0x80, 2, 0x8c, 1, 0xff, '.'}), "invalid UTF-8");
+  auto ok = Parse(P({0x80, 2, 0x8c, 2, 0xc3, 0xa9, '.'}));  // U+00E9
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ((*ok)->root().text(), "\xc3\xa9");
+}
+
 TEST(PickleTest, NeverCallsGlobalsAndKeepsThemInert) {
   // GLOBAL 'posix system' + REDUCE(('touch /tmp/x',)): what os.system pickles
   // to.

@@ -1,6 +1,7 @@
 #include "formats/safetensors.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -71,7 +72,9 @@ absl::Status SafetensorsFile::Parse() {
     entry.dtype = *dtype;
     uint64_t bytes_needed = ItemSize(entry.dtype);
     for (const auto& d : value["shape"]) {
-      if (!d.is_number_unsigned())
+      if (!d.is_number_unsigned() ||
+          d.get<uint64_t>() >
+              static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
         return error(
             absl::StrCat(name, ": shape entries must be non-negative ints"));
       entry.shape.push_back(d.get<int64_t>());

@@ -59,8 +59,13 @@ absl::StatusOr<TorchArchive> TorchArchive::Open(const std::string& path) {
           absl::StrCat(path, ": storage entry ", name,
                        " is missing (data.pkl refers to it)"));
     }
-    uint64_t expected =
-        static_cast<uint64_t>(storage.numel) * ItemSize(storage.dtype);
+    uint64_t expected;
+    if (__builtin_mul_overflow(static_cast<uint64_t>(storage.numel),
+                               ItemSize(storage.dtype), &expected)) {
+      return absl::DataLossError(absl::StrCat(
+          path, ": storage ", name, " claims ", storage.numel, " elements of ",
+          TorchName(storage.dtype), ", more bytes than 64 bits can count"));
+    }
     if (entry->uncompressed_size != expected) {
       return absl::DataLossError(absl::StrCat(
           path, ": offset ", entry->data_offset, ": storage entry ", name,

@@ -32,6 +32,33 @@ std::string Floats(std::initializer_list<float> values) {
   return s;
 }
 
+// _rebuild_tensor_v2(('storage', FloatStorage, '0', 'cpu', 2**62 + 10), 0,
+// (10,), (1,), False, ()): 10 floats of a storage whose byte size,
+// (2**62 + 10) * 4, wraps to 40 in 64 bits.
+std::string WrappingStoragePickle() {
+  return P({0x80, 2, 'c'}) + "torch._utils\n_rebuild_tensor_v2\n" +
+         P({'(', '(', 'X', 7, 0, 0, 0}) + "storage" + P({'c'}) +
+         "torch\nFloatStorage\n" + P({'X', 1, 0, 0, 0, '0', 'X', 3, 0, 0, 0}) +
+         "cpu" +
+         P({0x8a, 8,   10, 0,    0,   0, 0,    0,    0,   0x40, 't', 'Q', 'K',
+            0,    'K', 10, 0x85, 'K', 1, 0x85, 0x89, ')', 't',  'R', '.'});
+}
+
+TEST(TorchArchiveTest, RejectsStorageWhoseByteSizeOverflows) {
+  std::string path = testing::TempDir() + "/wrapping.pt";
+  std::ofstream(path, std::ios::binary)
+      << testing::BuildZip({{"arc/data.pkl", WrappingStoragePickle()},
+                            {"arc/data/0", std::string(40, '\0')},
+                            {"arc/version", "3\n"}});
+  absl::StatusOr<TorchArchive> archive = TorchArchive::Open(path);
+  ASSERT_FALSE(archive.ok());
+  EXPECT_NE(archive.status().message().find(
+                "claims 4611686018427387914 elements of float32, more bytes "
+                "than 64 bits can count"),
+            std::string::npos)
+      << archive.status();
+}
+
 TEST(TorchArchiveTest, MaterialisesNonContiguousViewsInRowMajorOrder) {
   std::string path = testing::TempDir() + "/transposed.pt";
   std::ofstream(path, std::ios::binary)

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,9 +10,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/files.h"
+#include "base/status_macros.h"
 
 namespace fairport {
 namespace {
@@ -47,26 +52,31 @@ std::string Trimmed(std::string path) {
   return path;
 }
 
-}  // namespace
-
-void RemoveTree(const std::string& path) {
-  struct stat st;
-  if (::lstat(path.c_str(), &st) != 0) return;
-  if (S_ISDIR(st.st_mode)) {
-    if (DIR* dir = ::opendir(path.c_str())) {
-      while (dirent* e = ::readdir(dir)) {
-        if (std::strcmp(e->d_name, ".") == 0 ||
-            std::strcmp(e->d_name, "..") == 0)
-          continue;
-        RemoveTree(absl::StrCat(path, "/", e->d_name));
-      }
-      ::closedir(dir);
+// Removes staging directories `prefix`* in `parent` left by runs that are
+// gone: their lock file exists and nobody holds its flock. A directory with
+// no lock file is being created or committed by a live run, or is not ours.
+void ReclaimStaleStaging(const std::string& parent, const std::string& prefix) {
+  DIR* dir = ::opendir(parent.c_str());
+  if (dir == nullptr) return;
+  std::vector<std::string> stale;
+  while (dirent* e = ::readdir(dir)) {
+    const std::string name = e->d_name;
+    if (!absl::StartsWith(name, prefix) ||
+        name.size() != prefix.size() + 6) {  // mkdtemp's XXXXXX
+      continue;
     }
-    ::rmdir(path.c_str());
-  } else {
-    ::unlink(path.c_str());
+    const std::string path = absl::StrCat(parent, "/", name);
+    int fd = ::open(absl::StrCat(path, "/", kStagingLockName).c_str(),
+                    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) continue;
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) stale.push_back(path);
+    ::close(fd);
   }
+  ::closedir(dir);
+  for (const std::string& path : stale) RemoveTree(path);
 }
+
+}  // namespace
 
 absl::Status StagedDirectory::CheckTarget(const std::string& target,
                                           bool overwrite) {
@@ -96,26 +106,47 @@ absl::StatusOr<StagedDirectory> StagedDirectory::Create(
     return absl::NotFoundError(
         absl::StrCat(target, ": parent directory ", parent, " does not exist"));
   }
-  std::string pattern =
-      absl::StrCat(parent, "/.", Base(target), ".partial-XXXXXX");
-  if (::mkdtemp(pattern.data()) == nullptr) {
+  const std::string prefix = absl::StrCat(".", Base(target), ".partial-");
+  ReclaimStaleStaging(parent, prefix);
+  std::string staging = absl::StrCat(parent, "/", prefix, "XXXXXX");
+  if (::mkdtemp(staging.data()) == nullptr) {
     return absl::PermissionDeniedError(
         absl::StrCat(target, ": cannot create a staging directory in ", parent,
                      ": ", std::strerror(errno)));
   }
-  ::chmod(pattern.c_str(), 0755);
-  return StagedDirectory(target, pattern, overwrite);
+  StagedDirectory staged(target, staging, overwrite, -1);
+  ::chmod(staging.c_str(), 0755);
+  const std::string lock = absl::StrCat(staging, "/", kStagingLockName);
+  staged.lock_fd_ =
+      ::open(lock.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (staged.lock_fd_ < 0 || ::flock(staged.lock_fd_, LOCK_EX) != 0) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        target, ": cannot lock the staging directory: ", std::strerror(errno)));
+  }
+  return staged;
 }
+
+StagedDirectory::StagedDirectory(std::string target, std::string staging,
+                                 bool overwrite, int lock_fd)
+    : target_(std::move(target)),
+      staging_(std::move(staging)),
+      overwrite_(overwrite),
+      lock_fd_(lock_fd),
+      on_interrupt_(std::make_unique<RemoveOnInterrupt>(staging_)) {}
 
 StagedDirectory::StagedDirectory(StagedDirectory&& other) noexcept
     : target_(std::move(other.target_)),
       staging_(std::move(other.staging_)),
-      overwrite_(other.overwrite_) {
+      overwrite_(other.overwrite_),
+      lock_fd_(other.lock_fd_),
+      on_interrupt_(std::move(other.on_interrupt_)) {
   other.staging_.clear();
+  other.lock_fd_ = -1;
 }
 
 StagedDirectory::~StagedDirectory() {
   if (!staging_.empty()) RemoveTree(staging_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 std::string StagedDirectory::PathOf(absl::string_view name) const {
@@ -148,26 +179,35 @@ absl::Status StagedDirectory::WriteFile(absl::string_view name,
 }
 
 absl::Status StagedDirectory::Commit() {
+  // The lock file goes first (the flock stays with the open file); a
+  // reclaimer that finds no lock file leaves the directory alone.
+  ::unlink(absl::StrCat(staging_, "/", kStagingLockName).c_str());
   std::string old;
-  struct stat st;
-  if (::stat(target_.c_str(), &st) == 0) {
-    if (!overwrite_ && !IsEmptyDirectory(target_)) {
-      return absl::AlreadyExistsError(
-          absl::StrCat(target_, ": appeared while converting; not replaced"));
+  // An interrupt lands before the old directory is moved aside or after the
+  // new one is in place, never between.
+  RETURN_IF_ERROR(on_interrupt_->Publish([&]() -> absl::Status {
+    struct stat st;
+    if (::stat(target_.c_str(), &st) == 0) {
+      if (!overwrite_ && !IsEmptyDirectory(target_)) {
+        return absl::AlreadyExistsError(
+            absl::StrCat(target_, ": appeared while converting; not replaced"));
+      }
+      old = absl::StrCat(staging_, ".old");
+      if (::rename(target_.c_str(), old.c_str()) != 0) {
+        return absl::InternalError(absl::StrCat(
+            target_,
+            ": cannot move the old directory aside: ", std::strerror(errno)));
+      }
     }
-    old = absl::StrCat(staging_, ".old");
-    if (::rename(target_.c_str(), old.c_str()) != 0) {
+    if (::rename(staging_.c_str(), target_.c_str()) != 0) {
+      int err = errno;
+      if (!old.empty()) ::rename(old.c_str(), target_.c_str());
       return absl::InternalError(absl::StrCat(
           target_,
-          ": cannot move the old directory aside: ", std::strerror(errno)));
+          ": cannot move the result into place: ", std::strerror(err)));
     }
-  }
-  if (::rename(staging_.c_str(), target_.c_str()) != 0) {
-    int err = errno;
-    if (!old.empty()) ::rename(old.c_str(), target_.c_str());
-    return absl::InternalError(absl::StrCat(
-        target_, ": cannot move the result into place: ", std::strerror(err)));
-  }
+    return absl::OkStatus();
+  }));
   staging_.clear();
   if (!old.empty()) RemoveTree(old);
   return absl::OkStatus();

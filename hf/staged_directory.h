@@ -1,14 +1,22 @@
 // An output directory that appears atomically: files are written into a
-// temporary directory beside the target, which is renamed into place by
-// Commit. If Commit is never reached the temporary directory is removed, so
-// a failed run leaves nothing behind.
+// staging directory beside the target (.NAME.partial-XXXXXX), which Commit
+// renames into place. If Commit is never reached, or the process gets
+// SIGINT, SIGTERM or SIGHUP (base/interrupts.h), the staging directory is
+// removed, so a failed run leaves nothing behind.
+//
+// A SIGKILLed run cannot clean up, so each staging directory holds a lock
+// file, flock()ed by its owner for as long as the owner runs. Create
+// removes the staging directories of the same target whose lock nobody
+// holds, and never touches one whose owner still runs.
 #ifndef FAIRPORT_HF_STAGED_DIRECTORY_H_
 #define FAIRPORT_HF_STAGED_DIRECTORY_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "base/interrupts.h"
 
 namespace fairport {
 
@@ -31,18 +39,18 @@ class StagedDirectory {
   absl::Status Commit();
 
  private:
-  StagedDirectory(std::string target, std::string staging, bool overwrite)
-      : target_(std::move(target)),
-        staging_(std::move(staging)),
-        overwrite_(overwrite) {}
+  StagedDirectory(std::string target, std::string staging, bool overwrite,
+                  int lock_fd);
 
   std::string target_;
   std::string staging_;  // empty once committed or moved from
   bool overwrite_;
+  int lock_fd_;  // flock()ed while this process owns the staging directory
+  std::unique_ptr<RemoveOnInterrupt> on_interrupt_;
 };
 
-// Removes a directory tree without following symlinks.
-void RemoveTree(const std::string& path);
+// The name of the lock file inside a staging directory.
+inline constexpr char kStagingLockName[] = ".fairport-staging.lock";
 
 }  // namespace fairport
 

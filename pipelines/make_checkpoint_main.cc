@@ -18,7 +18,9 @@ ABSL_FLAG(bool, adam, false, "include Adam optimizer state");
 ABSL_FLAG(std::string, output, "", "checkpoint path to write");
 ABSL_FLAG(uint64_t, seed, 1, "seed of the deterministic weights");
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   using namespace fairport;
   using data2vec_audio::SyntheticSpec;
   std::vector<std::string> rest = ParseFlagsOrExit(
@@ -57,3 +59,7 @@ int main(int argc, char** argv) {
   std::printf("wrote %s\n", output.c_str());
   return 0;
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return fairport::RunTool(argc, argv, Main); }

@@ -18,6 +18,7 @@
 #include "absl/strings/strip.h"
 #include "base/cli.h"
 #include "base/files.h"
+#include "base/interrupts.h"
 #include "base/status_macros.h"
 #include "base/user_path.h"
 #include "datasets/dataset.h"
@@ -85,6 +86,15 @@ absl::Status Package() {
         absl::StrCat(report_path, ": not a parity report"));
   }
   ASSIGN_OR_RETURN(std::string parity_markdown, ReadFile(md_path));
+  if (!report.passed()) {
+    // The model card says the model was checked: only a passed report
+    // gets a package. The failed report stays in <name>_parity.
+    std::fputs(parity_markdown.c_str(), stdout);
+    return absl::FailedPreconditionError(absl::StrCat(
+        report_path, ": parity FAILED (max abs diff ",
+        report.overall().max_abs_diff(), ", tolerance ", report.atol(),
+        "); a model that failed its parity check is not packaged"));
+  }
   ASSIGN_OR_RETURN(
       std::string version,
       ReadFile(ResolveUserPath(absl::GetFlag(FLAGS_version_file))));
@@ -155,27 +165,38 @@ absl::Status Package() {
 
   const std::string output = ResolveUserPath(absl::GetFlag(FLAGS_output));
   const std::string partial = output + ".partial";
-  ASSIGN_OR_RETURN(TarGzWriter tar, TarGzWriter::Create(partial));
-  for (const auto& [entry, source] : files) {
-    const std::string path = absl::StrCat(name, "/", entry);
-    RETURN_IF_ERROR(source.first.empty() ? tar.AddBytes(path, source.second)
-                                         : tar.AddFile(path, source.first));
+  RemoveOnInterrupt staged(partial);
+  absl::Status written = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(TarGzWriter tar, TarGzWriter::Create(partial));
+    for (const auto& [entry, source] : files) {
+      const std::string path = absl::StrCat(name, "/", entry);
+      RETURN_IF_ERROR(source.first.empty() ? tar.AddBytes(path, source.second)
+                                           : tar.AddFile(path, source.first));
+    }
+    RETURN_IF_ERROR(tar.Finish());
+    return staged.Publish([&] {
+      if (std::rename(partial.c_str(), output.c_str()) != 0) {
+        return absl::InternalError(
+            absl::StrCat(output, ": cannot move into place"));
+      }
+      return absl::OkStatus();
+    });
+  }();
+  if (!written.ok()) {
+    std::remove(partial.c_str());
+    return written;
   }
-  RETURN_IF_ERROR(tar.Finish());
-  if (std::rename(partial.c_str(), output.c_str()) != 0) {
-    return absl::InternalError(
-        absl::StrCat(output, ": cannot move into place"));
-  }
-  std::printf("package: %s (%d files, parity %s)\n", output.c_str(),
-              static_cast<int>(files.size()),
-              report.passed() ? "passed" : "FAILED");
+  std::printf("package: %s (%d files, parity passed)\n", output.c_str(),
+              static_cast<int>(files.size()));
   return absl::OkStatus();
 }
 
 }  // namespace
 }  // namespace fairport
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   using namespace fairport;
   std::vector<std::string> rest =
       ParseFlagsOrExit(argc, argv,
@@ -196,3 +217,7 @@ int main(int argc, char** argv) {
   absl::Status status = Package();
   return status.ok() ? 0 : ReportError(status);
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return fairport::RunTool(argc, argv, Main); }

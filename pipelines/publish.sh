@@ -33,6 +33,10 @@ mkdir -p "${destination}"
 name="$(basename "${package}")"
 staging="$(mktemp -d "${destination}/.${name}.partial-XXXXXX")"
 trap 'rm -rf "${staging}"' EXIT
+for signal in INT TERM HUP; do
+  # shellcheck disable=SC2064
+  trap "rm -rf '${staging}'; trap - EXIT; exit $((128 + $(kill -l "${signal}")))" "${signal}"
+done
 cp "${package}" "${staging}/${name}"
 mkdir "${staging}/check"
 tar -xzf "${staging}/${name}" -C "${staging}/check"

@@ -30,7 +30,9 @@ constexpr int kExitParityFailed = 3;
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   using namespace fairport;
   ops::UsePassiveOpenMpWaits(argv);
   std::vector<std::string> files = ParseFlagsOrExit(
@@ -67,3 +69,7 @@ int main(int argc, char** argv) {
   }
   return 0;
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return fairport::RunTool(argc, argv, Main); }

@@ -13,7 +13,9 @@
 ABSL_FLAG(std::string, checkpoint_path, "", "fairseq checkpoint.pt");
 ABSL_FLAG(std::string, output, "", "reference outputs to write (safetensors)");
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   using namespace fairport;
   ops::UsePassiveOpenMpWaits(argv);
   std::vector<std::string> files = ParseFlagsOrExit(
@@ -33,3 +35,7 @@ int main(int argc, char** argv) {
   std::printf("%s\n", summary->c_str());
   return 0;
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return fairport::RunTool(argc, argv, Main); }

@@ -1,0 +1,37 @@
+// Small hand-built hostile checkpoints, for tests of the reader and of the
+// tools that must refuse them quickly.
+#ifndef FAIRPORT_TESTS_HOSTILE_INPUTS_H_
+#define FAIRPORT_TESTS_HOSTILE_INPUTS_H_
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "tests/zip_builder.h"
+
+namespace fairport::testing {
+
+// A torch.save archive whose data.pkl is {'model': d8}, d0 = {} and each
+// d_k holding d_(k-1) under 20 keys through the memo: 2 KB that torch.load
+// builds at once, and 20**8 paths for a walk that does not notice sharing.
+inline std::string SharedDictCheckpoint() {
+  auto p = [](std::initializer_list<int> bytes) {
+    std::string s;
+    for (int b : bytes) s.push_back(static_cast<char>(b));
+    return s;
+  };
+  std::string pickle = p({0x80, 2, '}', 'q', 0, '0'});
+  for (int k = 1; k <= 8; ++k) {
+    pickle += p({'}', 'q', k, '('});
+    for (int j = 0; j < 20; ++j) {
+      const std::string key = absl::StrCat("a", j);
+      pickle += p({0x8c, static_cast<int>(key.size())}) + key + p({'h', k - 1});
+    }
+    pickle += p({'u', '0'});
+  }
+  pickle += p({'}', 0x8c, 5}) + "model" + p({'h', 8, 's', '.'});
+  return BuildZip({{"arc/data.pkl", pickle}, {"arc/version", "3\n"}});
+}
+
+}  // namespace fairport::testing
+
+#endif  // FAIRPORT_TESTS_HOSTILE_INPUTS_H_
