@@ -1,5 +1,6 @@
 // bazel run //bench:parity -- reference and parity forward passes of a
-// base-size fine-tuned data2vec-audio model (12 layers, width 768) on a
+// base-size fine-tuned model (12 layers, width 768; --family, default the
+// first registered) on a
 // batch of 4 utterances of 5, 4, 3 and 2 seconds: wall time per forward
 // pass, GFLOP/s on the valid (unpadded) frames' matrix products and
 // convolutions, the LibTorch matmul peak measured in the same run, peak
@@ -24,20 +25,20 @@
 #include "datasets/audio.h"
 #include "datasets/synthetic.h"
 #include "fairseq/checkpoint.h"
-#include "families/data2vec_audio/synthetic_checkpoint.h"
-#include "hf/staged_directory.h"
+#include "families/forward_family.h"
+#include "families/registry.h"
 #include "nlohmann/json.hpp"
 #include "ops/openmp.h"
-#include "verify/model_io.h"
 
 ABSL_FLAG(std::string, json, "", "also write the results here (JSON)");
+ABSL_FLAG(std::string, family, "",
+          "model family to measure (default: the first registered)");
 ABSL_FLAG(int, repeats, 3,
           "forward passes timed per setting (the median is reported)");
 
 namespace fairport {
 namespace {
 
-namespace d2v = data2vec_audio;
 using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
@@ -53,31 +54,6 @@ double PeakRssMb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return usage.ru_maxrss / 1024.0;
-}
-
-// 2*M*N*K for every matrix product and convolution on valid frames.
-double ValidFrameFlops(const d2v::Architecture& a,
-                       const std::vector<int64_t>& samples, int64_t vocab) {
-  double flops = 0;
-  const double c = a.hidden_size, f = a.intermediate_size;
-  for (int64_t n : samples) {
-    double length = static_cast<double>(n);
-    int64_t in = 1;
-    for (size_t i = 0; i < a.conv_dim.size(); ++i) {
-      length = std::floor((length - a.conv_kernel[i]) / a.conv_stride[i]) + 1;
-      flops += 2.0 * length * a.conv_dim[i] * in * a.conv_kernel[i];
-      in = a.conv_dim[i];
-    }
-    const double t = length;
-    flops += 2.0 * t * a.conv_dim.back() * c;  // projection
-    flops += a.num_conv_pos_embeddings * 2.0 * t * c *
-             (c / a.num_conv_pos_embedding_groups) *  // pos conv
-             a.conv_pos_kernel_size;
-    flops += a.num_hidden_layers *
-             (4 * 2.0 * t * c * c + 2 * 2.0 * t * t * c + 2 * 2.0 * t * c * f);
-    flops += 2.0 * t * c * vocab;  // CTC head
-  }
-  return flops;
 }
 
 double MatmulPeakGflops() {
@@ -104,11 +80,19 @@ absl::Status Run() {
   std::string dir = "/tmp/fairport-parity-bench-XXXXXX";
   if (::mkdtemp(dir.data()) == nullptr)
     return absl::InternalError("cannot create a temporary directory");
-  d2v::SyntheticSpec spec = d2v::SyntheticSpec::Base();
+  std::string family_name = absl::GetFlag(FLAGS_family);
+  if (family_name.empty()) family_name = FamilyNames().front();
+  const ModelFamily* family = FamilyByName(family_name);
+  if (family == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--family=", family_name, ": no such family"));
+  }
+  SyntheticOptions spec;
+  spec.size = "base";
   spec.ctc = true;
   const std::string checkpoint_path = dir + "/checkpoint.pt";
-  RETURN_IF_ERROR(d2v::WriteSyntheticCheckpoint(spec, checkpoint_path));
-  std::ofstream(dir + "/dict.ltr.txt") << d2v::LetterDictionary();
+  RETURN_IF_ERROR(family->WriteSyntheticCheckpoint(spec, checkpoint_path));
+  std::ofstream(dir + "/dict.ltr.txt") << family->SyntheticDictionary();
   ConversionOptions options;
   options.checkpoint_path = checkpoint_path;
   options.dict_path = dir + "/dict.ltr.txt";
@@ -117,8 +101,8 @@ absl::Status Run() {
   RETURN_IF_ERROR(Convert(options).status());
   ASSIGN_OR_RETURN(FairseqCheckpoint checkpoint,
                    FairseqCheckpoint::Load(checkpoint_path));
-  ASSIGN_OR_RETURN(FairseqModel original, LoadFairseqModel(checkpoint));
-  ASSIGN_OR_RETURN(HfModel converted, LoadHfModel(options.output_dir));
+  ASSIGN_OR_RETURN(LoadedModel original, LoadFairseqModel(checkpoint));
+  ASSIGN_OR_RETURN(LoadedModel converted, LoadHfModel(options.output_dir));
   RemoveTree(dir);
 
   // 5, 4, 3 and 2 seconds cut from the synthetic noise and chirp.
@@ -140,17 +124,15 @@ absl::Status Run() {
       torch::from_blob(batch.attention_mask.data(),
                        {batch.batch, batch.max_length}, torch::kLong)
           .clone();
-  const double flops =
-      ValidFrameFlops(converted.arch, samples, converted.arch.vocab_size);
-
-  d2v::FairseqData2VecAudio fairseq(original.arch, original.weights);
-  d2v::HfData2VecAudio hf(converted.arch, converted.weights);
+  const double flops = converted.pass->ValidFrameFlops(samples);
+  const ForwardPass& fairseq = *original.pass;
+  const ForwardPass& hf = *converted.pass;
   nlohmann::json results = nlohmann::json::array();
   std::printf("BLAS: libblas.so.3 -> %s\n", BlasLibrary().c_str());
   std::printf(
-      "model: base fine-tuned (12 layers, width 768, FFN 3072), batch 4 x (5, "
-      "4, 3, 2) s, %.1f GFLOP on valid frames\n\n",
-      flops / 1e9);
+      "model: %s base fine-tuned (12 layers, width 768, FFN 3072), batch 4 x "
+      "(5, 4, 3, 2) s, %.1f GFLOP on valid frames\n\n",
+      family_name.c_str(), flops / 1e9);
   std::printf(
       "| threads | pass | seconds per forward | GFLOP/s (valid frames) | "
       "matmul peak GFLOP/s | of peak |\n");
@@ -164,7 +146,7 @@ absl::Status Run() {
       for (int i = 0; i < absl::GetFlag(FLAGS_repeats); ++i) {
         auto t0 = Clock::now();
         if (reference) {
-          fairseq.Forward(values, mask == 0, /*with_layers=*/false);
+          fairseq.Forward(values, mask, /*with_layers=*/false);
         } else {
           hf.Forward(values, mask, /*with_layers=*/false);
         }

@@ -19,8 +19,8 @@
 #include "base/status_macros.h"
 #include "fairseq/checkpoint.h"
 #include "fairseq/dictionary.h"
-#include "families/data2vec_audio/config.h"
-#include "families/data2vec_audio/mapping.h"
+#include "families/family.h"
+#include "families/registry.h"
 #include "formats/safetensors.h"
 #include "formats/torch_writer.h"
 #include "hf/ctc_tokenizer.h"
@@ -29,8 +29,6 @@
 
 namespace fairport {
 namespace {
-
-namespace d2v = data2vec_audio;
 
 // Bytes copied (and cast) per write: bounds resident memory however large
 // the checkpoint is.
@@ -142,7 +140,7 @@ absl::StatusOr<bool> CopyFileRange(const MappedFile& from, uint64_t offset,
 // window, casting only when asked to, and releases the checkpoint's pages
 // as they are consumed.
 absl::Status StreamTensor(const FairseqCheckpoint& checkpoint,
-                          const d2v::MappedTensor& t, DType to,
+                          const MappedTensor& t, DType to,
                           const TensorSink& sink, Progress& progress) {
   ASSIGN_OR_RETURN(EntryBytes bytes,
                    checkpoint.archive().TensorBytes(*t.tensor));
@@ -189,10 +187,10 @@ absl::Status StreamTensor(const FairseqCheckpoint& checkpoint,
   return absl::OkStatus();
 }
 
-uint64_t OutputBytes(const d2v::WeightMapping& mapping,
+uint64_t OutputBytes(const WeightMapping& mapping,
                      const ConversionOptions& options) {
   uint64_t total = 0;
-  for (const d2v::MappedTensor& t : mapping.tensors) {
+  for (const MappedTensor& t : mapping.tensors) {
     total += static_cast<uint64_t>(t.tensor->numel()) *
              ItemSize(OutputDType(options, *t.tensor));
   }
@@ -200,12 +198,12 @@ uint64_t OutputBytes(const d2v::WeightMapping& mapping,
 }
 
 absl::Status WriteSafetensors(const FairseqCheckpoint& checkpoint,
-                              const d2v::WeightMapping& mapping,
+                              const WeightMapping& mapping,
                               const ConversionOptions& options,
                               const std::string& path) {
   SafetensorsLayout layout;
   layout.SetMetadata("format", "pt");
-  for (const d2v::MappedTensor& t : mapping.tensors) {
+  for (const MappedTensor& t : mapping.tensors) {
     layout.Add(t.hf_name, OutputDType(options, *t.tensor), t.tensor->shape);
   }
   ASSIGN_OR_RETURN(OutputFile out, OutputFile::Create(path));
@@ -213,7 +211,7 @@ absl::Status WriteSafetensors(const FairseqCheckpoint& checkpoint,
   Progress progress(options.progress, "model.safetensors", layout.data_size());
   const TensorSink sink{
       [&out](absl::string_view bytes) { return out.Write(bytes); }, out.fd()};
-  for (const d2v::MappedTensor& t : mapping.tensors) {
+  for (const MappedTensor& t : mapping.tensors) {
     RETURN_IF_ERROR(StreamTensor(checkpoint, t, OutputDType(options, *t.tensor),
                                  sink, progress));
   }
@@ -223,7 +221,7 @@ absl::Status WriteSafetensors(const FairseqCheckpoint& checkpoint,
 // pytorch_model.bin: torch.save of an OrderedDict name -> tensor, which
 // torch.load(path, weights_only=True) accepts.
 absl::Status WriteTorchBin(const FairseqCheckpoint& checkpoint,
-                           const d2v::WeightMapping& mapping,
+                           const WeightMapping& mapping,
                            const ConversionOptions& options,
                            const std::string& path) {
   TorchSaveWriter writer("pytorch_model");
@@ -232,7 +230,7 @@ absl::Status WriteTorchBin(const FairseqCheckpoint& checkpoint,
   p.EmptyTuple();
   p.Reduce();
   p.Mark();
-  for (const d2v::MappedTensor& t : mapping.tensors) {
+  for (const MappedTensor& t : mapping.tensors) {
     p.String(t.hf_name);
     writer.Tensor(OutputDType(options, *t.tensor), t.tensor->shape);
   }
@@ -240,7 +238,7 @@ absl::Status WriteTorchBin(const FairseqCheckpoint& checkpoint,
   Progress progress(options.progress, "pytorch_model.bin",
                     OutputBytes(mapping, options));
   return writer.Finish(path, [&](size_t index, ZipWriter& zip) {
-    const d2v::MappedTensor& t = mapping.tensors[index];
+    const MappedTensor& t = mapping.tensors[index];
     // The zip writer computes each entry's CRC-32, so the bytes pass through
     // it.
     const TensorSink sink{
@@ -259,6 +257,7 @@ std::string DictionaryFile(const std::string& path) {
 
 // Fields of a user's config.json replace the inferred ones one by one.
 absl::Status ApplyConfigOverrides(const std::string& path,
+                                  const ModelFamily& family,
                                   nlohmann::json& config,
                                   std::vector<std::string>& notes) {
   ASSIGN_OR_RETURN(std::string text, ReadFile(path));
@@ -268,10 +267,10 @@ absl::Status ApplyConfigOverrides(const std::string& path,
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": not a JSON object"));
   if (overrides.contains("model_type") &&
-      overrides["model_type"] != "data2vec-audio") {
+      overrides["model_type"] != std::string(family.model_type())) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": model_type is ", overrides["model_type"].dump(),
-                     ", not \"data2vec-audio\""));
+                     ", not \"", family.model_type(), "\""));
   }
   for (auto& [key, value] : overrides.items()) {
     if (config.contains(key) && config[key] != value) {
@@ -299,19 +298,20 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
   std::future<absl::Status> crc = std::async(std::launch::async, [&checkpoint] {
     return checkpoint.archive().zip().VerifyAllCrcs();
   });
-  ASSIGN_OR_RETURN(d2v::ModelKind kind, d2v::DetectKind(checkpoint));
-  summary.model_kind = d2v::KindName(kind);
-  if (options.not_finetuned && kind != d2v::ModelKind::kPretrained) {
+  ASSIGN_OR_RETURN(const ModelFamily* family, FamilyOf(checkpoint));
+  ASSIGN_OR_RETURN(ModelKind kind, family->DetectKind(checkpoint));
+  summary.model_kind = family->KindName(kind);
+  if (options.not_finetuned && kind != ModelKind::kPretrained) {
     return absl::InvalidArgumentError(
         absl::StrCat(checkpoint.path(),
-                     ": --not_finetuned was given, but this is a fine-tuned "
-                     "(wav2vec_ctc) checkpoint"));
+                     ": --not_finetuned was given, but this is a fine-tuned (",
+                     summary.model_kind, ") checkpoint"));
   }
-  RETURN_IF_ERROR(d2v::CheckRepresentable(checkpoint, kind));
+  RETURN_IF_ERROR(family->CheckRepresentable(checkpoint, kind));
 
   std::optional<FairseqDictionary> dictionary;
   std::optional<int64_t> vocab_size;
-  if (kind == d2v::ModelKind::kCtc) {
+  if (kind == ModelKind::kCtc) {
     if (options.dict_path.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat(checkpoint.path(),
@@ -321,7 +321,7 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
     ASSIGN_OR_RETURN(
         dictionary, FairseqDictionary::Load(DictionaryFile(options.dict_path)));
     ASSIGN_OR_RETURN(const int64_t head_rows,
-                     d2v::CtcVocabularySize(checkpoint));
+                     family->CtcVocabularySize(checkpoint));
     if (static_cast<int64_t>(dictionary->size()) != head_rows) {
       return absl::InvalidArgumentError(absl::StrCat(
           DictionaryFile(options.dict_path), ": ", dictionary->size(),
@@ -335,39 +335,30 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
         "--dict_path ignored: a pretrained model has no CTC head");
   }
 
-  ASSIGN_OR_RETURN(d2v::InferredConfig inferred,
-                   d2v::InferConfig(checkpoint, kind, vocab_size));
+  ASSIGN_OR_RETURN(InferredConfig inferred,
+                   family->InferConfig(checkpoint, kind, vocab_size));
   summary.defaulted = inferred.defaulted;
   if (!options.config_path.empty()) {
-    RETURN_IF_ERROR(ApplyConfigOverrides(options.config_path,
+    RETURN_IF_ERROR(ApplyConfigOverrides(options.config_path, *family,
                                          inferred.hf_config, summary.notes));
   }
   const std::string config_source =
       options.config_path.empty() ? checkpoint.path() : options.config_path;
-  ASSIGN_OR_RETURN(
-      d2v::Architecture arch,
-      d2v::Architecture::FromHfConfig(inferred.hf_config, config_source));
-  if (arch.ctc != (kind == d2v::ModelKind::kCtc)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(config_source, ": architectures ",
-                     inferred.hf_config["architectures"].dump(),
-                     " do not fit a ", d2v::KindName(kind), " checkpoint"));
-  }
-  absl::StatusOr<d2v::WeightMapping> mapped =
-      d2v::MapWeights(checkpoint, kind, arch, options.strict);
+  absl::StatusOr<WeightMapping> mapped = family->MapWeights(
+      checkpoint, kind, inferred.hf_config, config_source, options.strict);
   if (!mapped.ok() && !options.config_path.empty()) {
     return absl::Status(
         mapped.status().code(),
         absl::StrCat(mapped.status().message(), " (config from ",
                      options.config_path, ")"));
   }
-  ASSIGN_OR_RETURN(d2v::WeightMapping mapping, std::move(mapped));
+  ASSIGN_OR_RETURN(WeightMapping mapping, std::move(mapped));
   summary.skipped = mapping.skipped;
   summary.unmapped = mapping.unmapped;
 
   // torch_dtype says what the weights are stored as.
   std::optional<DType> stored;
-  for (const d2v::MappedTensor& t : mapping.tensors) {
+  for (const MappedTensor& t : mapping.tensors) {
     DType d = OutputDType(options, *t.tensor);
     if (!stored) stored = d;
     if (*stored != d)

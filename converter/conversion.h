@@ -1,4 +1,5 @@
-// fairseq data2vec-audio checkpoint -> Hugging Face model directory.
+// fairseq checkpoint -> Hugging Face model directory, through the family
+// that claims the checkpoint (families/registry.h).
 // Reads the checkpoint only; writes the directory atomically.
 #ifndef FAIRPORT_CONVERTER_CONVERSION_H_
 #define FAIRPORT_CONVERTER_CONVERSION_H_

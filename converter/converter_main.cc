@@ -1,6 +1,7 @@
-// converter: a fairseq data2vec-audio checkpoint to a Hugging Face model
-// directory. Accepts the flags of transformers'
-// convert_data2vec_audio_original_pytorch_checkpoint_to_pytorch.py.
+// converter: a fairseq checkpoint of any family Fairport knows to a Hugging
+// Face model directory. Accepts the flags of transformers' conversion
+// scripts (convert_data2vec_audio_original_pytorch_checkpoint_to_pytorch.py
+// and its siblings).
 #include <unistd.h>
 
 #include <cstdio>

@@ -10,7 +10,8 @@
 #include "base/status_macros.h"
 #include "base/user_path.h"
 #include "fairseq/checkpoint.h"
-#include "families/data2vec_audio/config.h"
+#include "families/family.h"
+#include "families/registry.h"
 
 namespace fairport {
 namespace {
@@ -28,13 +29,14 @@ absl::Status Inspect(const std::string& path) {
                                            : "cfg (hydra)",
                   "\n");
   absl::StrAppend(&out, "architecture: ", checkpoint.architecture(), "\n");
-  absl::StatusOr<data2vec_audio::ModelKind> kind =
-      data2vec_audio::DetectKind(checkpoint);
+  absl::StatusOr<const ModelFamily*> family = FamilyOf(checkpoint);
+  absl::StatusOr<ModelKind> kind =
+      family.ok() ? (*family)->DetectKind(checkpoint) : family.status();
   if (kind.ok()) {
-    absl::StrAppend(&out, "model kind: ", data2vec_audio::KindName(*kind),
-                    "\n");
-    absl::StatusOr<data2vec_audio::InferredConfig> config =
-        data2vec_audio::InferConfig(checkpoint, *kind, std::nullopt);
+    absl::StrAppend(&out, "family: ", (*family)->name(), "\n");
+    absl::StrAppend(&out, "model kind: ", (*family)->KindName(*kind), "\n");
+    absl::StatusOr<InferredConfig> config =
+        (*family)->InferConfig(checkpoint, *kind, std::nullopt);
     if (config.ok()) {
       const auto& c = config->hf_config;
       absl::StrAppend(&out, "config summary: hidden ", c["hidden_size"].dump(),

@@ -125,4 +125,18 @@ absl::StatusOr<ConfigView> FairseqCheckpoint::WrappedEncoderConfig() const {
   return w2v_args.Child("model");
 }
 
+std::string FairseqCheckpoint::ModelDescription() const {
+  std::string text =
+      absl::StrCat("'", architecture_, "' (",
+                   legacy_args_ ? "args.arch" : "cfg.model._name", ")");
+  absl::StatusOr<ConfigView> encoder = WrappedEncoderConfig();
+  if (encoder.ok()) {
+    for (const char* key : {"_name", "arch"}) {
+      absl::StatusOr<std::string> name = encoder->String(key);
+      if (name.ok()) return absl::StrCat(text, " over '", *name, "'");
+    }
+  }
+  return text;
+}
+
 }  // namespace fairport

@@ -43,6 +43,10 @@ class FairseqCheckpoint {
   // model configuration, `cfg.model.w2v_args.model` or `args.w2v_args`.
   absl::StatusOr<ConfigView> WrappedEncoderConfig() const;
 
+  // The model for people: "'wav2vec_ctc' (cfg.model._name) over
+  // 'data2vec_audio'".
+  std::string ModelDescription() const;
+
  private:
   explicit FairseqCheckpoint(TorchArchive archive)
       : archive_(std::move(archive)) {}

@@ -1,8 +1,8 @@
 """Rules that make each step of a release its own cached, hermetic action.
 
-    load("@fairport//pipelines:defs.bzl", "data2vec_audio_release")
+    load("@fairport//pipelines:defs.bzl", "fairseq_release")
 
-    data2vec_audio_release(
+    fairseq_release(
         name = "my_model",
         checkpoint = "@my_checkpoint//:checkpoint.pt",
         dict = "@my_checkpoint//:dict.ltr.txt",
@@ -17,6 +17,7 @@ reference tool), :my_model_parity (the report), :my_model_parity_test,
 _TOOL = {
     "converter": Label("//converter:converter"),
     "package": Label("//pipelines:package"),
+    "parity_gate": Label("//pipelines:parity_gate"),
     "parity": Label("//verify:parity"),
     "reference": Label("//verify:reference"),
 }
@@ -51,14 +52,14 @@ def _hf_conversion_impl(ctx):
         arguments = [args],
         inputs = inputs,
         outputs = [out],
-        mnemonic = "Data2VecAudioConvert",
+        mnemonic = "FairseqConvert",
         progress_message = "Converting %s to a Hugging Face directory" % ctx.file.checkpoint.short_path,
     )
     return [DefaultInfo(files = depset([out]), runfiles = ctx.runfiles(files = [out]))]
 
 hf_conversion = rule(
     implementation = _hf_conversion_impl,
-    doc = "A fairseq data2vec-audio checkpoint converted to a Hugging Face model directory.",
+    doc = "A fairseq checkpoint (any family Fairport knows) converted to a Hugging Face model directory.",
     attrs = {
         "checkpoint": attr.label(allow_single_file = True, mandatory = True),
         "config": attr.label(allow_single_file = [".json"]),
@@ -86,7 +87,7 @@ def _reference_outputs_impl(ctx):
         inputs = [ctx.file.checkpoint] + ctx.files.dataset,
         outputs = [out],
         env = _LIBTORCH_ENV,
-        mnemonic = "Data2VecAudioReference",
+        mnemonic = "FairseqReference",
         progress_message = "Running the original model of %s" % ctx.file.checkpoint.short_path,
     )
     return [DefaultInfo(files = depset([out]))]
@@ -120,7 +121,7 @@ def _parity_report_impl(ctx):
         inputs = [model, ctx.file.reference] + ctx.files.dataset,
         outputs = [json, markdown],
         env = _LIBTORCH_ENV,
-        mnemonic = "Data2VecAudioParity",
+        mnemonic = "FairportParity",
         progress_message = "Checking parity of %s" % model.short_path,
     )
     return [DefaultInfo(files = depset([json, markdown]), runfiles = ctx.runfiles(files = [json, markdown]))]
@@ -178,7 +179,7 @@ release_package = rule(
     },
 )
 
-def data2vec_audio_release(
+def fairseq_release(
         name,
         checkpoint,
         dict = None,
@@ -215,8 +216,8 @@ def data2vec_audio_release(
         name = name + "_parity_test",
         size = "small",
         srcs = [Label("//pipelines:parity_gate.sh")],
-        args = ["$(rootpaths :%s_parity)" % name],
-        data = [":" + name + "_parity"],
+        args = ["$(rootpath %s)" % _TOOL["parity_gate"], "$(rootpaths :%s_parity)" % name],
+        data = [":" + name + "_parity", _TOOL["parity_gate"]],
     )
     release_package(
         name = name + "_package",
@@ -229,6 +230,14 @@ def data2vec_audio_release(
     native.sh_binary(
         name = name + ".publish",
         srcs = [Label("//pipelines:publish.sh")],
-        args = ["$(rootpath :%s_package)" % name, "$(rootpaths :%s_parity)" % name],
-        data = [":" + name + "_package", ":" + name + "_parity"],
+        args = [
+            "$(rootpath %s)" % _TOOL["parity_gate"],
+            "$(rootpath :%s_package)" % name,
+            "$(rootpaths :%s_parity)" % name,
+        ],
+        data = [":" + name + "_package", ":" + name + "_parity", _TOOL["parity_gate"]],
     )
+
+# The name this macro had when Fairport converted data2vec audio only;
+# existing BUILD files keep working.
+data2vec_audio_release = fairseq_release

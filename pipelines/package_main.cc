@@ -46,17 +46,19 @@ std::string ModelCard(const std::string& name, const std::string& license,
                       const ParityReport& report,
                       const std::string& parity_markdown,
                       const std::string& version) {
-  const bool ctc = report.model_kind().find("wav2vec_ctc") != std::string::npos;
+  // What the converted directory holds, as the parity report recorded it
+  // from config.json.
+  const bool ctc = report.ctc();
   std::string card = "---\nlibrary_name: transformers\n";
   if (!license.empty()) absl::StrAppend(&card, "license: ", license, "\n");
   absl::StrAppend(&card, "tags:\n- audio\n- ",
                   ctc ? "automatic-speech-recognition" : "feature-extraction",
-                  "\n- data2vec-audio\n- fairseq\n- fairport\n---\n\n");
-  absl::StrAppend(&card, "# ", name, "\n\n", "A data2vec-audio model (",
-                  report.model_kind(),
+                  "\n- ", report.model_type(),
+                  "\n- fairseq\n- fairport\n---\n\n");
+  absl::StrAppend(&card, "# ", name, "\n\n", "A ", report.model_type(),
+                  " model (", report.model_kind(),
                   ") converted from its fairseq checkpoint to transformers' `",
-                  ctc ? "Data2VecAudioForCTC" : "Data2VecAudioModel",
-                  "` by Fairport ", version,
+                  report.hf_class(), "` by Fairport ", version,
                   ", and checked against the original model's outputs.\n\n");
   absl::string_view table = parity_markdown;
   absl::ConsumePrefix(&table, "# ");

@@ -3,8 +3,9 @@
 # package to DIR, checks every file's sha256 on arrival, and refuses a
 # package whose parity failed. Nothing is left half-copied.
 set -euo pipefail
-package="$1"
-shift
+gate="$1"
+package="$2"
+shift 2
 report=""
 while (($# > 0)) && [[ "$1" != --* ]]; do
   [[ "$1" == *.json ]] && report="$1"
@@ -25,7 +26,8 @@ fi
 if [[ "${destination}" != /* && -n "${BUILD_WORKING_DIRECTORY:-}" ]]; then
   destination="${BUILD_WORKING_DIRECTORY}/${destination}"
 fi
-if ! grep -q '"passed": true' "${report}"; then
+# The gate reads the report's fields (fairport.ParityReport).
+if ! "${gate}" "${report}" >/dev/null; then
   echo "publish: error: ${package}: parity failed (see ${report%.json}.md); refusing to publish" >&2
   exit 1
 fi

@@ -58,7 +58,7 @@ build() {  # prints "convert reference parity package" action counts
   bazel build --disk_cache= --execution_log_json_file="${log}" //cachetest:t_package //cachetest:t_parity \
     >"${TEST_TMPDIR}/build${run}.log" 2>&1 || { cat "${TEST_TMPDIR}/build${run}.log" >&2; exit 1; }
   local counts=""
-  for mnemonic in Data2VecAudioConvert Data2VecAudioReference Data2VecAudioParity FairportPackage; do
+  for mnemonic in FairseqConvert FairseqReference FairportParity FairportPackage; do
     counts+="$(grep -c "\"mnemonic\": \"${mnemonic}\"" "${log}" || true) "
   done
   echo "${counts% }"

@@ -72,7 +72,7 @@ build_in b
 uploaded=$(find "${scratch}/cache" -type f | wc -l)
 hits=$(grep -o '[0-9]* remote cache hit' "${scratch}/b.log" | cut -d' ' -f1 || echo 0)
 # In each spawn record "mnemonic" comes before "remoteCacheHit".
-convert_hit=$(awk '/"mnemonic":/ { m = $0 } /"remoteCacheHit": true/ && m ~ /Data2VecAudioConvert/ { n++ } END { print n + 0 }' \
+convert_hit=$(awk '/"mnemonic":/ { m = $0 } /"remoteCacheHit": true/ && m ~ /FairseqConvert/ { n++ } END { print n + 0 }' \
   "${scratch}/b.json")
 echo "cache entries uploaded by clone a: ${uploaded}"
 echo "clone b: ${hits:-0} remote cache hits; conversion fetched from the cache: ${convert_hit}"

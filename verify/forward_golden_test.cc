@@ -5,17 +5,17 @@
 #include <cstdio>
 
 #include "converter/conversion.h"
+#include "fairseq/checkpoint.h"
+#include "families/forward_family.h"
 #include "formats/npy.h"
 #include "gtest/gtest.h"
 #include "tests/fixtures.h"
-#include "verify/model_io.h"
 
 namespace fairport {
 namespace {
 
 using ::fairport::testing::FixturePath;
 using ::fairport::testing::kVariants;
-namespace d2v = data2vec_audio;
 
 constexpr double kTolerance = 1e-5;
 
@@ -71,14 +71,14 @@ TEST_P(ForwardGoldenTest,
   absl::StatusOr<FairseqCheckpoint> checkpoint =
       FairseqCheckpoint::Load(FixturePath(variant + "/checkpoint.pt"));
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
-  absl::StatusOr<FairseqModel> original = LoadFairseqModel(*checkpoint);
+  absl::StatusOr<LoadedModel> original = LoadFairseqModel(*checkpoint);
   ASSERT_TRUE(original.ok()) << original.status();
-  d2v::FairseqData2VecAudio fairseq(original->arch, original->weights);
-  const bool ctc = original->kind == d2v::ModelKind::kCtc;
+  const ForwardPass& fairseq = *original->pass;
+  const bool ctc = original->ctc;
   const std::string output = ctc ? "logits" : "last_hidden_state";
 
-  d2v::ForwardOutput batch = fairseq.Forward(in.batch, in.attention_mask == 0);
-  d2v::ForwardOutput single = fairseq.Forward(in.single, torch::Tensor());
+  ForwardOutput batch = fairseq.Forward(in.batch, in.attention_mask, true);
+  ForwardOutput single = fairseq.Forward(in.single, torch::Tensor(), true);
   torch::Tensor golden_mask =
       FromNpy("golden/" + variant + "/batch_frame_padding_mask.npy");
   torch::Tensor frames = (1 - golden_mask).sum(-1).to(torch::kLong);
@@ -111,11 +111,11 @@ TEST_P(ForwardGoldenTest,
   options.overwrite = true;
   if (ctc) options.dict_path = FixturePath(variant + "/dict.ltr.txt");
   ASSERT_TRUE(Convert(options).ok());
-  absl::StatusOr<HfModel> converted = LoadHfModel(out_dir);
+  absl::StatusOr<LoadedModel> converted = LoadHfModel(out_dir);
   ASSERT_TRUE(converted.ok()) << converted.status();
-  d2v::HfData2VecAudio hf(converted->arch, converted->weights);
-  d2v::ForwardOutput hf_batch = hf.Forward(in.batch, in.attention_mask);
-  d2v::ForwardOutput hf_single = hf.Forward(in.single, torch::Tensor());
+  const ForwardPass& hf = *converted->pass;
+  ForwardOutput hf_batch = hf.Forward(in.batch, in.attention_mask, true);
+  ForwardOutput hf_single = hf.Forward(in.single, torch::Tensor(), true);
   EXPECT_TRUE(torch::equal(hf_batch.valid_frames, frames));
   ExpectPaddedFramesZero(hf_batch.output, frames);
   const double parity_batch = MaxAbsDiff(hf_batch.output, batch.output);

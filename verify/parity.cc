@@ -8,15 +8,13 @@
 #include "absl/strings/str_join.h"
 #include "base/files.h"
 #include "base/status_macros.h"
+#include "families/forward_family.h"
 #include "formats/safetensors.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
-#include "verify/model_io.h"
 
 namespace fairport {
 namespace {
-
-namespace d2v = data2vec_audio;
 
 // LibTorch reports failures as exceptions; they end here as a Status.
 template <typename F>
@@ -30,23 +28,15 @@ auto Guard(const std::string& what, F&& f) -> decltype(f()) {
   }
 }
 
-int64_t ReceptiveField(const d2v::Architecture& arch) {
-  int64_t r = 1;
-  for (size_t i = arch.conv_kernel.size(); i-- > 0;)
-    r = (r - 1) * arch.conv_stride[i] + arch.conv_kernel[i];
-  return r;
-}
-
 struct BatchTensors {
   torch::Tensor values;
   torch::Tensor attention_mask;
 };
 
 absl::StatusOr<BatchTensors> MakeInputs(const Dataset& dataset,
-                                        const d2v::Architecture& arch,
-                                        bool normalize) {
+                                        const LoadedModel& model) {
   std::vector<std::vector<float>> utterances;
-  const int64_t field = ReceptiveField(arch);
+  const int64_t field = model.receptive_field;
   for (const Utterance& u : dataset.utterances) {
     if (static_cast<int64_t>(u.samples.size()) < field) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -57,7 +47,7 @@ absl::StatusOr<BatchTensors> MakeInputs(const Dataset& dataset,
     }
     utterances.push_back(u.samples);
   }
-  AudioBatch batch = MakeBatch(utterances, normalize);
+  AudioBatch batch = MakeBatch(utterances, model.normalize);
   BatchTensors t;
   t.values = torch::from_blob(batch.values.data(),
                               {batch.batch, batch.max_length}, torch::kFloat)
@@ -159,14 +149,12 @@ absl::StatusOr<std::string> WriteReference(const std::string& checkpoint_path,
                    FairseqCheckpoint::Load(checkpoint_path));
   RETURN_IF_ERROR(checkpoint.archive().zip().VerifyAllCrcs());
   ASSIGN_OR_RETURN(std::string checkpoint_sha256, FileSha256(checkpoint_path));
-  ASSIGN_OR_RETURN(FairseqModel original, LoadFairseqModel(checkpoint));
-  ASSIGN_OR_RETURN(BatchTensors inputs,
-                   MakeInputs(dataset, original.arch, original.normalize));
+  ASSIGN_OR_RETURN(LoadedModel original, LoadFairseqModel(checkpoint));
+  ASSIGN_OR_RETURN(BatchTensors inputs, MakeInputs(dataset, original));
   return Guard(checkpoint_path, [&]() -> absl::StatusOr<std::string> {
-    const bool ctc = original.kind == d2v::ModelKind::kCtc;
-    d2v::FairseqData2VecAudio model(original.arch, original.weights);
-    d2v::ForwardOutput out =
-        model.Forward(inputs.values, inputs.attention_mask == 0, !ctc);
+    const bool ctc = original.ctc;
+    ForwardOutput out =
+        original.pass->Forward(inputs.values, inputs.attention_mask, !ctc);
     std::vector<std::pair<std::string, torch::Tensor>> tensors = {
         {"output", out.output}};
     if (!ctc) {
@@ -180,14 +168,14 @@ absl::StatusOr<std::string> WriteReference(const std::string& checkpoint_path,
         {"format", "pt"},
         {"checkpoint_sha256", checkpoint_sha256},
         {"dataset_sha256", dataset.sha256},
-        {"model_kind", d2v::KindName(original.kind)},
+        {"model_kind", original.description},
         {"output", ctc ? "logits" : "last_hidden_state"},
         {"utterances", absl::StrJoin(ids, ",")},
     };
     RETURN_IF_ERROR(WriteSafetensors(output, tensors, metadata));
     return absl::StrCat("reference: ", dataset.utterances.size(),
                         " utterances through the original ",
-                        d2v::KindName(original.kind), " model -> ", output);
+                        original.description, " model -> ", output);
   });
 }
 
@@ -206,17 +194,15 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
         reference_path, ": computed on dataset ", meta("dataset_sha256"),
         ", not on this one (", dataset.sha256, ")"));
   }
-  ASSIGN_OR_RETURN(HfModel converted, LoadHfModel(model_dir));
-  ASSIGN_OR_RETURN(BatchTensors inputs,
-                   MakeInputs(dataset, converted.arch, converted.do_normalize));
+  ASSIGN_OR_RETURN(LoadedModel converted, LoadHfModel(model_dir));
+  ASSIGN_OR_RETURN(BatchTensors inputs, MakeInputs(dataset, converted));
   std::vector<std::string> vocab;
-  if (converted.arch.ctc) {
+  if (converted.ctc) {
     ASSIGN_OR_RETURN(vocab, Vocabulary(model_dir));
   }
   return Guard(model_dir, [&]() -> absl::StatusOr<ParityReport> {
-    d2v::HfData2VecAudio model(converted.arch, converted.weights);
-    d2v::ForwardOutput out = model.Forward(inputs.values, inputs.attention_mask,
-                                           !converted.arch.ctc);
+    ForwardOutput out = converted.pass->Forward(
+        inputs.values, inputs.attention_mask, !converted.ctc);
     const SafetensorsEntry* ref_out = reference.Find("output");
     const SafetensorsEntry* ref_frames = reference.Find("valid_frames");
     if (ref_out == nullptr || ref_frames == nullptr) {
@@ -242,6 +228,9 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
     }
     ParityReport report;
     report.set_model_kind(meta("model_kind"));
+    report.set_model_type(converted.model_type);
+    report.set_hf_class(converted.description);
+    report.set_ctc(converted.ctc);
     report.set_checkpoint_sha256(meta("checkpoint_sha256"));
     report.set_dataset_sha256(dataset.sha256);
     report.set_atol(atol);
@@ -254,7 +243,7 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
         *u->add_layers() =
             Diff(absl::StrCat("layer ", l), out.layers[l][b], layer[b]);
       }
-      if (converted.arch.ctc) {
+      if (converted.ctc) {
         u->set_reference_text(
             GreedyText(expected[b], u->valid_frames(), vocab));
         u->set_converted_text(GreedyText(

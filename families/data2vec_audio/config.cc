@@ -1,11 +1,12 @@
 #include "families/data2vec_audio/config.h"
 
+#include <map>
 #include <type_traits>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "families/data2vec_audio/conv_layers.h"
+#include "families/common/conv_layers.h"
 
 namespace fairport::data2vec_audio {
 namespace {
@@ -215,8 +216,22 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
   ASSIGN_OR_RETURN(int64_t groups,
                    IntOr(enc, "conv_pos_groups", 16, defaulted));
   ASSIGN_OR_RETURN(bool conv_bias, BoolOr(enc, "conv_bias", false, defaulted));
-  ASSIGN_OR_RETURN(std::string activation,
+  ASSIGN_OR_RETURN(std::string activation_fn,
                    StringOr(enc, "activation_fn", "gelu", defaulted));
+  // fairseq's get_activation_fn names -> transformers' ACT2FN names.
+  static const auto* kHiddenAct = new std::map<std::string, std::string>{
+      {"gelu", "gelu"},          {"gelu_accurate", "gelu_new"},
+      {"gelu_fast", "gelu_new"}, {"relu", "relu"},
+      {"tanh", "tanh"},          {"linear", "linear"},
+      {"swish", "swish"},
+  };
+  auto act = kHiddenAct->find(activation_fn);
+  if (act == kHiddenAct->end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(checkpoint.path(), ": ", enc.path(), ".activation_fn is '",
+                     activation_fn, "', which Fairport does not convert"));
+  }
+  const std::string& activation = act->second;
   if (depth <= 0)
     return absl::InvalidArgumentError(
         absl::StrCat(checkpoint.path(), ": pos_conv_depth ", depth));

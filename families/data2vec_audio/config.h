@@ -11,14 +11,15 @@
 
 #include "absl/status/statusor.h"
 #include "fairseq/checkpoint.h"
+#include "families/family.h"
 #include "nlohmann/json.hpp"
 
 namespace fairport::data2vec_audio {
 
-enum class ModelKind {
-  kPretrained,  // fairseq data2vec_audio -> Data2VecAudioModel
-  kCtc,  // fairseq wav2vec_ctc over data2vec_audio -> Data2VecAudioForCTC
-};
+// kPretrained: fairseq data2vec_audio -> Data2VecAudioModel; kCtc: fairseq
+// wav2vec_ctc over data2vec_audio -> Data2VecAudioForCTC.
+using ::fairport::InferredConfig;
+using ::fairport::ModelKind;
 
 // The kind of a checkpoint; an error for anything that is not data2vec audio.
 absl::StatusOr<ModelKind> DetectKind(const FairseqCheckpoint& checkpoint);
@@ -48,15 +49,6 @@ struct Architecture {
   // From a config.json as transformers reads it.
   static absl::StatusOr<Architecture> FromHfConfig(const nlohmann::json& config,
                                                    const std::string& source);
-};
-
-struct InferredConfig {
-  ModelKind kind;
-  nlohmann::json hf_config;  // config.json
-  nlohmann::json preprocessor_config;
-  // "final_dropout = 0.1 (transformers' default: ...)" for each field that
-  // the checkpoint could not give.
-  std::vector<std::string> defaulted;
 };
 
 // Infers config.json and preprocessor_config.json. `vocab_size` is the

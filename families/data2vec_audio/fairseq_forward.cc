@@ -2,6 +2,7 @@
 // frames of each utterance only (see forward.h).
 #include "absl/strings/str_cat.h"
 #include "families/data2vec_audio/forward.h"
+#include "ops/activation.h"
 #include "ops/packed.h"
 
 namespace fairport::data2vec_audio {
@@ -9,14 +10,11 @@ namespace {
 
 constexpr double kEps = 1e-5;
 
-// fairseq's Fp32LayerNorm and its `gelu`: computed in float32, cast back.
+// fairseq's Fp32LayerNorm: computed in float32, cast back.
 torch::Tensor LayerNorm(const torch::Tensor& x, const torch::Tensor& w,
                         const torch::Tensor& b) {
   return torch::layer_norm(x.to(torch::kFloat), {x.size(-1)}, w, b, kEps)
       .type_as(x);
-}
-torch::Tensor Gelu(const torch::Tensor& x) {
-  return torch::gelu(x.to(torch::kFloat)).type_as(x);
 }
 
 }  // namespace
@@ -29,8 +27,11 @@ int64_t FramesFor(const Architecture& arch, int64_t samples) {
   return samples;
 }
 
-FairseqData2VecAudio::FairseqData2VecAudio(Architecture arch, Weights weights)
+FairseqData2VecAudio::FairseqData2VecAudio(Architecture arch,
+                                           ops::Activation activation_fn,
+                                           Weights weights)
     : arch_(std::move(arch)),
+      activation_fn_(activation_fn),
       weights_(std::move(weights)),
       prefix_(arch_.ctc ? "w2v_encoder.w2v_model." : "") {
   for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
@@ -68,8 +69,8 @@ torch::Tensor FairseqData2VecAudio::Layer(int64_t l, const torch::Tensor& x,
                                     W(p + "self_attn.out_proj.bias"));
   torch::Tensor h = LayerNorm(x + out, W(p + "self_attn_layer_norm.weight"),
                               W(p + "self_attn_layer_norm.bias"));
-  torch::Tensor ff =
-      Gelu(torch::linear(h, W(p + "fc1.weight"), W(p + "fc1.bias")));
+  torch::Tensor ff = ops::Activate(
+      activation_fn_, torch::linear(h, W(p + "fc1.weight"), W(p + "fc1.bias")));
   ff = torch::linear(ff, W(p + "fc2.weight"), W(p + "fc2.bias"));
   return LayerNorm(h + ff, W(p + "final_layer_norm.weight"),
                    W(p + "final_layer_norm.bias"));

@@ -24,22 +24,17 @@
 #include <string>
 #include <vector>
 
+#include "families/common/weights.h"
 #include "families/data2vec_audio/config.h"
+#include "families/forward_family.h"
+#include "ops/activation.h"
 #include "ops/packed.h"
 #include "torch/torch.h"
 
 namespace fairport::data2vec_audio {
 
-using Weights = std::map<std::string, torch::Tensor>;
-
-struct ForwardOutput {
-  // (B, T, C) final hidden states, or (B, T, V) CTC logits.
-  torch::Tensor output;
-  // (B, T, C) output of every encoder layer, if asked for.
-  std::vector<torch::Tensor> layers;
-  // (B, T) number of valid frames per utterance.
-  torch::Tensor valid_frames;
-};
+using ::fairport::ForwardOutput;
+using ::fairport::Weights;
 
 // Frames the conv feature extractor makes of `samples` samples.
 int64_t FramesFor(const Architecture& arch, int64_t samples);
@@ -47,8 +42,11 @@ int64_t FramesFor(const Architecture& arch, int64_t samples);
 class FairseqData2VecAudio {
  public:
   // `weights` under fairseq names (with the w2v_encoder.w2v_model. prefix
-  // for CTC models), float32. Throws c10::Error on a missing weight.
-  FairseqData2VecAudio(Architecture arch, Weights weights);
+  // for CTC models), float32; `activation_fn` the encoder layers' (the
+  // feature extractor and positional convolution always use GELU). Throws
+  // c10::Error on a missing weight.
+  FairseqData2VecAudio(Architecture arch, ops::Activation activation_fn,
+                       Weights weights);
   // `source` (B, L) float; `padding_mask` (B, L) bool, true = pad, or
   // undefined for an unpadded batch.
   ForwardOutput Forward(const torch::Tensor& source,
@@ -62,6 +60,7 @@ class FairseqData2VecAudio {
                       const ops::Packing& packing) const;
 
   Architecture arch_;
+  ops::Activation activation_fn_;
   Weights weights_;
   std::string prefix_;
   std::vector<ops::ChannelsLastConv1d> feature_convs_;
@@ -69,8 +68,12 @@ class FairseqData2VecAudio {
 
 class HfData2VecAudio {
  public:
+  struct Activations {
+    ops::Activation hidden;   // hidden_act: the feed-forward blocks
+    ops::Activation feature;  // feat_extract_activation: convolutions
+  };
   // `weights` under transformers' names, float32.
-  HfData2VecAudio(Architecture arch, Weights weights);
+  HfData2VecAudio(Architecture arch, Activations activations, Weights weights);
   // `input_values` (B, L); `attention_mask` (B, L) long, 1 = valid, or
   // undefined.
   ForwardOutput Forward(const torch::Tensor& input_values,
@@ -84,6 +87,7 @@ class HfData2VecAudio {
                       const ops::Packing& packing) const;
 
   Architecture arch_;
+  Activations activations_;
   Weights weights_;
   std::string prefix_;
   std::vector<ops::ChannelsLastConv1d> feature_convs_;

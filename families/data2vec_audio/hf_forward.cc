@@ -2,12 +2,24 @@
 // the valid frames of each utterance only (see forward.h).
 #include "absl/strings/str_cat.h"
 #include "families/data2vec_audio/forward.h"
+#include "ops/activation.h"
 #include "ops/packed.h"
 
 namespace fairport::data2vec_audio {
 
-HfData2VecAudio::HfData2VecAudio(Architecture arch, Weights weights)
+namespace {
+
+// nn.LayerNorm's default, which Data2VecAudioConvLayer and
+// Data2VecAudioPositionalConvLayer keep; config.layer_norm_eps applies to
+// the feature projection and the encoder only.
+constexpr double kTorchLayerNormEps = 1e-5;
+
+}  // namespace
+
+HfData2VecAudio::HfData2VecAudio(Architecture arch, Activations activations,
+                                 Weights weights)
     : arch_(std::move(arch)),
+      activations_(activations),
       weights_(std::move(weights)),
       prefix_(arch_.ctc ? "data2vec_audio." : "") {
   for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
@@ -46,7 +58,8 @@ torch::Tensor HfData2VecAudio::Layer(int64_t l, const torch::Tensor& h,
   torch::Tensor x =
       torch::layer_norm(h + attn, {C}, W(p + "layer_norm.weight"),
                         W(p + "layer_norm.bias"), arch_.layer_norm_eps);
-  torch::Tensor ff = torch::gelu(
+  torch::Tensor ff = ops::Activate(
+      activations_.hidden,
       torch::linear(x, W(p + "feed_forward.intermediate_dense.weight"),
                     W(p + "feed_forward.intermediate_dense.bias")));
   ff = torch::linear(ff, W(p + "feed_forward.output_dense.weight"),
@@ -98,8 +111,13 @@ ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
       const torch::Tensor& norm_w = W(l + "layer_norm.weight");
       const torch::Tensor& norm_b = W(l + "layer_norm.bias");
       h = feature_convs_[i](h, [&](torch::Tensor& chunk) {
-        torch::gelu_out(chunk, torch::layer_norm(chunk, {chunk.size(1)}, norm_w,
-                                                 norm_b, eps));
+        torch::Tensor normed = torch::layer_norm(chunk, {chunk.size(1)}, norm_w,
+                                                 norm_b, kTorchLayerNormEps);
+        if (activations_.feature == ops::Activation::kGelu) {
+          torch::gelu_out(chunk, normed);
+        } else {
+          chunk.copy_(ops::Activate(activations_.feature, normed));
+        }
       });
     }
     features.push_back(h);
@@ -126,9 +144,10 @@ ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
       pos = torch::conv1d(pos, W(l + "weight"), W(l + "bias"), 1, K / 2, 1,
                           arch_.num_conv_pos_embedding_groups);
       if (K % 2 == 0) pos = pos.slice(2, 0, -1);  // Data2VecAudioPadLayer
-      pos = torch::layer_norm(pos.transpose(1, 2), {pos.size(1)}, {}, {}, eps)
+      pos = torch::layer_norm(pos.transpose(1, 2), {pos.size(1)}, {}, {},
+                              kTorchLayerNormEps)
                 .transpose(1, 2);
-      pos = torch::gelu(pos);
+      pos = ops::Activate(activations_.feature, pos);
     }
     return pos[0].t();
   };

@@ -24,19 +24,8 @@ struct HfParameter {
 // has for `arch`, sorted by name.
 std::vector<HfParameter> ExpectedParameters(const Architecture& arch);
 
-struct MappedTensor {
-  std::string hf_name;
-  std::string fairseq_name;
-  const TensorRef* tensor;
-};
-
-struct WeightMapping {
-  std::vector<MappedTensor> tensors;  // sorted by hf_name
-  // Training-only fairseq weights left out, by category.
-  std::map<std::string, std::vector<std::string>> skipped;
-  // Weights neither mapped nor known to be training-only (non-strict mode).
-  std::vector<std::string> unmapped;
-};
+using ::fairport::MappedTensor;
+using ::fairport::WeightMapping;
 
 // Maps every fairseq tensor: each HF parameter is filled exactly once with
 // the shape the config implies. In strict mode an unknown fairseq tensor is

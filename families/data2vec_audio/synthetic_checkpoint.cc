@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "families/data2vec_audio/conv_layers.h"
+#include "families/common/conv_layers.h"
 #include "formats/torch_writer.h"
 #include "nlohmann/json.hpp"
 

@@ -1,4 +1,4 @@
-#include "families/data2vec_audio/conv_layers.h"
+#include "families/common/conv_layers.h"
 
 #include <cctype>
 
@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 
-namespace fairport::data2vec_audio {
+namespace fairport {
 namespace {
 
 // Far beyond any real model; bounds what a hostile string can allocate.
@@ -127,4 +127,4 @@ absl::StatusOr<std::vector<ConvLayer>> ParseConvFeatureLayers(
   return Parser(text).Expression();
 }
 
-}  // namespace fairport::data2vec_audio
+}  // namespace fairport

@@ -1,4 +1,4 @@
-#include "families/data2vec_audio/conv_layers.h"
+#include "families/common/conv_layers.h"
 
 #include "gtest/gtest.h"
 

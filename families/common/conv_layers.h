@@ -2,8 +2,8 @@
 // expression such as "[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2",
 // without evaluating it. The grammar: list literals of int 3-tuples joined
 // by `+`, each optionally repeated by `* int` (or `int *`).
-#ifndef FAIRPORT_FAMILIES_DATA2VEC_AUDIO_CONV_LAYERS_H_
-#define FAIRPORT_FAMILIES_DATA2VEC_AUDIO_CONV_LAYERS_H_
+#ifndef FAIRPORT_FAMILIES_COMMON_CONV_LAYERS_H_
+#define FAIRPORT_FAMILIES_COMMON_CONV_LAYERS_H_
 
 #include <cstdint>
 #include <vector>
@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace fairport::data2vec_audio {
+namespace fairport {
 
 struct ConvLayer {
   int64_t dim;
@@ -22,6 +22,6 @@ struct ConvLayer {
 absl::StatusOr<std::vector<ConvLayer>> ParseConvFeatureLayers(
     absl::string_view text);
 
-}  // namespace fairport::data2vec_audio
+}  // namespace fairport
 
-#endif  // FAIRPORT_FAMILIES_DATA2VEC_AUDIO_CONV_LAYERS_H_
+#endif  // FAIRPORT_FAMILIES_COMMON_CONV_LAYERS_H_

@@ -1,0 +1,113 @@
+// The seam between Fairport's tools and the model families it converts.
+//
+// A family (one package under families/) knows everything specific to one
+// fairseq model family: which checkpoints are its own, the HF config it
+// implies, the exact weight mapping, what transformers can represent, and
+// (families/forward_family.h, LibTorch) both forward passes. The tools
+// (converter/, verify/, pipelines/, bench/) reach families only through the
+// registry (families/registry.h) and name none.
+#ifndef FAIRPORT_FAMILIES_FAMILY_H_
+#define FAIRPORT_FAMILIES_FAMILY_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "fairseq/checkpoint.h"
+#include "formats/dtype.h"
+#include "nlohmann/json.hpp"
+
+namespace fairport {
+
+enum class ModelKind {
+  kPretrained,  // the encoder alone
+  kCtc,         // a fine-tuned CTC head over the encoder
+};
+
+struct InferredConfig {
+  ModelKind kind;
+  nlohmann::json hf_config;  // config.json
+  nlohmann::json preprocessor_config;
+  // "final_dropout = 0.1 (transformers' default: ...)" for each field that
+  // the checkpoint could not give.
+  std::vector<std::string> defaulted;
+};
+
+struct MappedTensor {
+  std::string hf_name;
+  std::string fairseq_name;
+  const TensorRef* tensor;
+};
+
+struct WeightMapping {
+  std::vector<MappedTensor> tensors;  // sorted by hf_name
+  // Training-only fairseq weights left out, by category.
+  std::map<std::string, std::vector<std::string>> skipped;
+  // Weights neither mapped nor known to be training-only (non-strict mode).
+  std::vector<std::string> unmapped;
+};
+
+// A synthetic checkpoint: the family's real layout and config, random
+// weights (the embedded default, pipeline tests, benchmarks).
+struct SyntheticOptions {
+  std::string size = "base";  // "tiny", "base" or "large"
+  bool ctc = false;
+  DType dtype = DType::kF32;
+  bool adam_state = false;  // last_optimizer_state with Adam moments
+  uint64_t seed = 1;
+};
+
+class ModelFamily {
+ public:
+  virtual ~ModelFamily() = default;
+
+  // The registry's key, e.g. "data2vec_audio".
+  virtual absl::string_view name() const = 0;
+  // config.json's model_type, e.g. "data2vec-audio".
+  virtual absl::string_view model_type() const = 0;
+  // Whether the checkpoint's model (cfg.model._name or args.arch, and for a
+  // fine-tuned wrapper the encoder inside it) belongs to this family.
+  virtual bool Claims(const FairseqCheckpoint& checkpoint) const = 0;
+  // Pretrained or CTC; an error naming the model for a wrapper this family
+  // does not convert.
+  virtual absl::StatusOr<ModelKind> DetectKind(
+      const FairseqCheckpoint& checkpoint) const = 0;
+  // "wav2vec_ctc fine-tuned over data2vec_audio": for people.
+  virtual std::string KindName(ModelKind kind) const = 0;
+  // transformers' class, e.g. "Data2VecAudioForCTC".
+  virtual std::string HfClass(ModelKind kind) const = 0;
+  // Refuses what transformers' model cannot represent.
+  virtual absl::Status CheckRepresentable(const FairseqCheckpoint& checkpoint,
+                                          ModelKind kind) const = 0;
+  // Rows of a CTC checkpoint's output projection: the dictionary size the
+  // model was trained with.
+  virtual absl::StatusOr<int64_t> CtcVocabularySize(
+      const FairseqCheckpoint& checkpoint) const = 0;
+  // config.json and preprocessor_config.json. `vocab_size` is the number of
+  // dictionary symbols (CTC only).
+  virtual absl::StatusOr<InferredConfig> InferConfig(
+      const FairseqCheckpoint& checkpoint, ModelKind kind,
+      std::optional<int64_t> vocab_size) const = 0;
+  // Maps every fairseq tensor onto the parameters `hf_config` (read from
+  // `config_source`) implies: each exactly once, shapes checked. In strict
+  // mode an unknown fairseq tensor is an error; otherwise it is listed.
+  virtual absl::StatusOr<WeightMapping> MapWeights(
+      const FairseqCheckpoint& checkpoint, ModelKind kind,
+      const nlohmann::json& hf_config, const std::string& config_source,
+      bool strict) const = 0;
+
+  // Writes a synthetic checkpoint; an error for a size it does not know.
+  virtual absl::Status WriteSyntheticCheckpoint(
+      const SyntheticOptions& options, const std::string& path) const = 0;
+  // dict.ltr.txt for a synthetic CTC checkpoint.
+  virtual std::string SyntheticDictionary() const = 0;
+};
+
+}  // namespace fairport
+
+#endif  // FAIRPORT_FAMILIES_FAMILY_H_

@@ -1,0 +1,60 @@
+#include "families/forward_family.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/status_macros.h"
+#include "families/common/weights.h"
+
+namespace fairport {
+namespace {
+
+std::map<std::string, std::unique_ptr<ForwardFamily>, std::less<>>&
+ForwardFamilies() {
+  static auto* families =
+      new std::map<std::string, std::unique_ptr<ForwardFamily>, std::less<>>;
+  return *families;
+}
+
+}  // namespace
+
+bool RegisterForwardFamily(std::unique_ptr<ForwardFamily> family) {
+  std::string name(family->name());
+  return ForwardFamilies().emplace(std::move(name), std::move(family)).second;
+}
+
+absl::StatusOr<LoadedModel> LoadFairseqModel(
+    const FairseqCheckpoint& checkpoint) {
+  std::vector<std::string> names;
+  for (const auto& [name, family] : ForwardFamilies()) {
+    if (family->Claims(checkpoint)) return family->LoadFairseq(checkpoint);
+    names.push_back(name);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(checkpoint.path(), ": model ", checkpoint.ModelDescription(),
+                   " belongs to no family Fairport checks (families: ",
+                   absl::StrJoin(names, ", "), ")"));
+}
+
+absl::StatusOr<LoadedModel> LoadHfModel(const std::string& model_dir) {
+  const std::string config_path = absl::StrCat(model_dir, "/config.json");
+  ASSIGN_OR_RETURN(nlohmann::json config, ReadJsonObject(config_path));
+  const nlohmann::json* type =
+      config.contains("model_type") ? &config["model_type"] : nullptr;
+  std::vector<std::string> known;
+  for (const auto& [name, family] : ForwardFamilies()) {
+    if (type != nullptr && type->is_string() &&
+        type->get<std::string>() == family->model_type()) {
+      return family->LoadHf(model_dir);
+    }
+    known.emplace_back(family->model_type());
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(config_path, ": model_type ",
+                   type == nullptr ? "is missing" : type->dump(),
+                   "; Fairport checks ", absl::StrJoin(known, ", ")));
+}
+
+}  // namespace fairport

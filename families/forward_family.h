@@ -1,0 +1,92 @@
+// The forward passes of a family (LibTorch), behind the registry, for
+// verify/ and bench/.
+//
+// The two passes must be able to disagree: LoadFairseq builds its model
+// from the checkpoint's own fairseq config and weights, as fairseq builds
+// it; LoadHf builds its model from the converted directory alone, reading
+// config.json field by field as transformers reads it. Neither uses the
+// converter's config inference. Each refuses a config value it does not
+// implement.
+#ifndef FAIRPORT_FAMILIES_FORWARD_FAMILY_H_
+#define FAIRPORT_FAMILIES_FORWARD_FAMILY_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "fairseq/checkpoint.h"
+#include "torch/torch.h"
+
+namespace fairport {
+
+struct ForwardOutput {
+  // (B, T, C) final hidden states, or (B, T, V) CTC logits.
+  torch::Tensor output;
+  // (B, T, C) output of every encoder layer, if asked for.
+  std::vector<torch::Tensor> layers;
+  // (B) number of valid frames per utterance.
+  torch::Tensor valid_frames;
+};
+
+class ForwardPass {
+ public:
+  virtual ~ForwardPass() = default;
+  // `input` (B, L) float, raw or normalised as the model expects;
+  // `attention_mask` (B, L) long, 1 = valid sample, or undefined for an
+  // unpadded batch. LibTorch errors are thrown as c10::Error.
+  virtual ForwardOutput Forward(const torch::Tensor& input,
+                                const torch::Tensor& attention_mask,
+                                bool with_layers) const = 0;
+  // 2*M*N*K of every matrix product and convolution on the valid frames of
+  // utterances of these lengths (for benchmarks).
+  virtual double ValidFrameFlops(const std::vector<int64_t>& samples) const = 0;
+};
+
+struct LoadedModel {
+  std::unique_ptr<ForwardPass> pass;
+  bool ctc = false;
+  bool normalize = false;       // input normalised per utterance
+  int64_t receptive_field = 0;  // samples the first frame needs
+  // fairseq side: e.g. "pretrained data2vec_audio"; HF side: the
+  // transformers class, e.g. "Data2VecAudioForCTC".
+  std::string description;
+  std::string model_type;  // config.json's, e.g. "data2vec-audio"
+};
+
+class ForwardFamily {
+ public:
+  virtual ~ForwardFamily() = default;
+  // The same name as the family's ModelFamily.
+  virtual absl::string_view name() const = 0;
+  virtual absl::string_view model_type() const = 0;
+  // Whether the checkpoint's model belongs to this family (the same answer
+  // as its ModelFamily's, without linking the conversion side).
+  virtual bool Claims(const FairseqCheckpoint& checkpoint) const = 0;
+  virtual absl::StatusOr<LoadedModel> LoadFairseq(
+      const FairseqCheckpoint& checkpoint) const = 0;
+  virtual absl::StatusOr<LoadedModel> LoadHf(
+      const std::string& model_dir) const = 0;
+};
+
+bool RegisterForwardFamily(std::unique_ptr<ForwardFamily> family);
+
+// The fairseq-structured model of the checkpoint's family. The forward
+// registry is separate from the conversion registry (families/registry.h)
+// so that reference outputs do not depend on the mapping code.
+absl::StatusOr<LoadedModel> LoadFairseqModel(
+    const FairseqCheckpoint& checkpoint);
+
+// The HF-structured model of a converted directory, by its config.json's
+// model_type.
+absl::StatusOr<LoadedModel> LoadHfModel(const std::string& model_dir);
+
+}  // namespace fairport
+
+#define FAIRPORT_REGISTER_FORWARD_FAMILY(Class)           \
+  [[maybe_unused]] static const bool kRegistered##Class = \
+      ::fairport::RegisterForwardFamily(std::make_unique<Class>())
+
+#endif  // FAIRPORT_FAMILIES_FORWARD_FAMILY_H_

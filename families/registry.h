@@ -1,0 +1,41 @@
+// The families Fairport converts. Each family package registers itself
+// (FAIRPORT_REGISTER_FAMILY in a library built with alwayslink); tools
+// link //families:all and look families up here.
+#ifndef FAIRPORT_FAMILIES_REGISTRY_H_
+#define FAIRPORT_FAMILIES_REGISTRY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "fairseq/checkpoint.h"
+#include "families/family.h"
+
+namespace fairport {
+
+// Adds a family; returns true so that it can initialise a static.
+bool RegisterFamily(std::unique_ptr<ModelFamily> family);
+
+// The names of every registered family, sorted.
+std::vector<std::string> FamilyNames();
+
+// The family that claims the checkpoint. When none does, the error names
+// the checkpoint's model and lists the families that exist.
+absl::StatusOr<const ModelFamily*> FamilyOf(
+    const FairseqCheckpoint& checkpoint);
+
+// The family whose config.json model_type is `model_type`, or nullptr.
+const ModelFamily* FamilyByModelType(absl::string_view model_type);
+
+// The family registered as `name`, or nullptr.
+const ModelFamily* FamilyByName(absl::string_view name);
+
+}  // namespace fairport
+
+#define FAIRPORT_REGISTER_FAMILY(Class)                   \
+  [[maybe_unused]] static const bool kRegistered##Class = \
+      ::fairport::RegisterFamily(std::make_unique<Class>())
+
+#endif  // FAIRPORT_FAMILIES_REGISTRY_H_

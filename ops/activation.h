@@ -1,0 +1,26 @@
+// The element-wise activations fairseq's get_activation_fn and
+// transformers' ACT2FN offer between them. Each pass maps its own config's
+// names onto these (the names differ: fairseq's gelu_accurate is
+// transformers' gelu_new); the arithmetic is written here once, in the
+// order both originals compute it.
+#ifndef FAIRPORT_OPS_ACTIVATION_H_
+#define FAIRPORT_OPS_ACTIVATION_H_
+
+#include "torch/torch.h"
+
+namespace fairport::ops {
+
+enum class Activation {
+  kGelu,      // x * Phi(x), with erf
+  kGeluTanh,  // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
+  kRelu,
+  kTanh,
+  kLinear,  // identity
+  kSilu,    // x * sigmoid(x), "swish"
+};
+
+torch::Tensor Activate(Activation activation, const torch::Tensor& x);
+
+}  // namespace fairport::ops
+
+#endif  // FAIRPORT_OPS_ACTIVATION_H_
