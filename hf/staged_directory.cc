@@ -106,24 +106,36 @@ absl::StatusOr<StagedDirectory> StagedDirectory::Create(
     return absl::NotFoundError(
         absl::StrCat(target, ": parent directory ", parent, " does not exist"));
   }
+  // The directory is made and locked under a name reclaimers of live
+  // staging never take for a finished one, then renamed: a `.partial-`
+  // directory always has its lock file, held while its owner runs.
   const std::string prefix = absl::StrCat(".", Base(target), ".partial-");
+  const std::string creating_prefix =
+      absl::StrCat(".", Base(target), ".creating-");
   ReclaimStaleStaging(parent, prefix);
-  std::string staging = absl::StrCat(parent, "/", prefix, "XXXXXX");
-  if (::mkdtemp(staging.data()) == nullptr) {
+  ReclaimStaleStaging(parent, creating_prefix);
+  std::string creating = absl::StrCat(parent, "/", creating_prefix, "XXXXXX");
+  if (::mkdtemp(creating.data()) == nullptr) {
     return absl::PermissionDeniedError(
         absl::StrCat(target, ": cannot create a staging directory in ", parent,
                      ": ", std::strerror(errno)));
   }
-  StagedDirectory staged(target, staging, overwrite, -1);
-  ::chmod(staging.c_str(), 0755);
-  const std::string lock = absl::StrCat(staging, "/", kStagingLockName);
-  staged.lock_fd_ =
+  ::chmod(creating.c_str(), 0755);
+  const std::string lock = absl::StrCat(creating, "/", kStagingLockName);
+  int lock_fd =
       ::open(lock.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (staged.lock_fd_ < 0 || ::flock(staged.lock_fd_, LOCK_EX) != 0) {
+  const std::string staging =
+      absl::StrCat(parent, "/", prefix, creating.substr(creating.size() - 6));
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX) != 0 ||
+      ::rename(creating.c_str(), staging.c_str()) != 0) {
+    const int err = errno;
+    if (lock_fd >= 0) ::close(lock_fd);
+    RemoveTree(creating);
     return absl::PermissionDeniedError(absl::StrCat(
-        target, ": cannot lock the staging directory: ", std::strerror(errno)));
+        target,
+        ": cannot set up a locked staging directory: ", std::strerror(err)));
   }
-  return staged;
+  return StagedDirectory(target, staging, overwrite, lock_fd);
 }
 
 StagedDirectory::StagedDirectory(std::string target, std::string staging,

@@ -5,9 +5,10 @@
 // removed, so a failed run leaves nothing behind.
 //
 // A SIGKILLed run cannot clean up, so each staging directory holds a lock
-// file, flock()ed by its owner for as long as the owner runs. Create
-// removes the staging directories of the same target whose lock nobody
-// holds, and never touches one whose owner still runs.
+// file, flock()ed by its owner for as long as the owner runs (it is made
+// and locked as .NAME.creating-XXXXXX, then renamed). Create removes the
+// staging directories of the same target whose lock nobody holds, and
+// never touches one whose owner still runs.
 #ifndef FAIRPORT_HF_STAGED_DIRECTORY_H_
 #define FAIRPORT_HF_STAGED_DIRECTORY_H_
 
