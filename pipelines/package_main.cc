@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 
@@ -42,6 +43,116 @@ ABSL_FLAG(std::string, output, "", ".tar.gz to write");
 namespace fairport {
 namespace {
 
+// An SVG plot of each utterance's max abs difference (bars) and, for
+// pretrained models, each layer's (dots) against the tolerance (dashed
+// line), on a log scale; an exact zero sits on the floor. Deterministic:
+// the same report gives the same bytes.
+std::string ParityPlot(const ParityReport& report) {
+  constexpr double kWidth = 640, kHeight = 280, kLeft = 64, kRight = 16,
+                   kTop = 36, kBottom = 56, kFloor = -10;
+  double top = std::ceil(std::log10(report.atol())) + 1;
+  for (const UtteranceParity& u : report.utterances()) {
+    double worst = u.output().max_abs_diff();
+    for (const Difference& d : u.layers())
+      worst = std::max(worst, d.max_abs_diff());
+    if (worst > 0) top = std::max(top, std::ceil(std::log10(worst)));
+  }
+  const double plot_h = kHeight - kTop - kBottom,
+               plot_w = kWidth - kLeft - kRight;
+  auto y = [&](double v) {
+    double e = v > 0 ? std::max(std::log10(v), kFloor) : kFloor;
+    return kTop + (top - std::min(e, top)) / (top - kFloor) * plot_h;
+  };
+  std::string svg = absl::StrFormat(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+      "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" "
+      "font-size=\"11\">\n<rect width=\"100%%\" height=\"100%%\" "
+      "fill=\"white\"/>\n<text x=\"%.0f\" y=\"20\" font-size=\"13\">Parity %s: "
+      "max abs difference per utterance (log scale)</text>\n",
+      kWidth, kHeight, kWidth, kHeight, kLeft,
+      report.passed() ? "PASSED" : "FAILED");
+  for (int e = static_cast<int>(kFloor); e <= static_cast<int>(top); e += 2) {
+    const double gy = y(std::pow(10.0, e));
+    absl::StrAppend(
+        &svg,
+        absl::StrFormat("<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" "
+                        "y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"%.0f\" "
+                        "y=\"%.1f\" text-anchor=\"end\">1e%d</text>\n",
+                        kLeft, gy, kWidth - kRight, gy, kLeft - 6, gy + 4, e));
+  }
+  const int n = std::max(report.utterances_size(), 1);
+  const double slot = plot_w / n;
+  for (int i = 0; i < report.utterances_size(); ++i) {
+    const UtteranceParity& u = report.utterances(i);
+    const double x = kLeft + slot * i;
+    // At least 2 px tall, so that a zero difference still shows; its value
+    // is written above it.
+    const double by = std::min(y(u.output().max_abs_diff()), kTop + plot_h - 2);
+    absl::StrAppend(
+        &svg,
+        absl::StrFormat(
+            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+            "height=\"%.1f\" fill=\"%s\"><title>%s: %.3g</title>"
+            "</rect>\n<text x=\"%.1f\" y=\"%.1f\" "
+            "text-anchor=\"middle\">%.2g</text>\n",
+            x + slot * 0.2, by, slot * 0.6, kTop + plot_h - by,
+            u.output().max_abs_diff() <= report.atol() ? "#4a90d9" : "#d9534f",
+            u.id(), u.output().max_abs_diff(), x + slot / 2, by - 4,
+            u.output().max_abs_diff()));
+    for (int l = 0; l < u.layers_size(); ++l) {
+      const double lx =
+          x + slot * 0.2 + slot * 0.6 * (l + 0.5) / u.layers_size();
+      absl::StrAppend(
+          &svg,
+          absl::StrFormat("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" "
+                          "fill=\"#333\"><title>%s %s: %.3g</title>"
+                          "</circle>\n",
+                          lx, y(u.layers(l).max_abs_diff()), u.id(),
+                          u.layers(l).name(), u.layers(l).max_abs_diff()));
+    }
+    absl::StrAppend(&svg,
+                    absl::StrFormat("<text x=\"%.1f\" y=\"%.0f\" "
+                                    "text-anchor=\"middle\">%s</text>\n",
+                                    x + slot / 2, kTop + plot_h + 16, u.id()));
+  }
+  const double ty = y(report.atol());
+  absl::StrAppend(
+      &svg,
+      absl::StrFormat(
+          "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" "
+          "stroke=\"#d9534f\" stroke-dasharray=\"6 4\"/>\n<text x=\"%.0f\" "
+          "y=\"%.1f\" text-anchor=\"end\" fill=\"#d9534f\">tolerance "
+          "%.0e</text>\n<text x=\"%.0f\" y=\"%.0f\">bars: output%s; zero "
+          "differences sit on the floor</text>\n</svg>\n",
+          kLeft, ty, kWidth - kRight, ty, kWidth - kRight, ty - 4,
+          report.atol(), kLeft, kHeight - 12,
+          report.ctc() ? " (logits)" : " (last hidden state); dots: layers"));
+  return svg;
+}
+
+std::string HowToUse(const std::string& name, bool ctc) {
+  if (ctc) {
+    return absl::StrCat(
+        "```python\nimport torch\nfrom transformers import AutoModelForCTC, "
+        "AutoProcessor\n\nprocessor = AutoProcessor.from_pretrained(\"",
+        name, "\")\nmodel = AutoModelForCTC.from_pretrained(\"", name,
+        "\")\n\n# audio: a 1-D float array of 16 kHz mono samples\ninputs = "
+        "processor(audio, sampling_rate=16000, return_tensors=\"pt\")\nwith "
+        "torch.no_grad():\n    logits = model(**inputs).logits\nids = "
+        "torch.argmax(logits, dim=-1)\nprint(processor.batch_decode(ids)[0])  "
+        "# greedy CTC decoding\n```\n");
+  }
+  return absl::StrCat(
+      "```python\nimport torch\nfrom transformers import AutoFeatureExtractor, "
+      "AutoModel\n\nfeature_extractor = "
+      "AutoFeatureExtractor.from_pretrained(\"",
+      name, "\")\nmodel = AutoModel.from_pretrained(\"", name,
+      "\")\n\n# audio: a 1-D float array of 16 kHz mono samples\ninputs = "
+      "feature_extractor(audio, sampling_rate=16000, return_tensors=\"pt\")\n"
+      "with torch.no_grad():\n    hidden_states = "
+      "model(**inputs).last_hidden_state  # (1, frames, hidden_size)\n```\n");
+}
+
 std::string ModelCard(const std::string& name, const std::string& license,
                       const ParityReport& report,
                       const std::string& parity_markdown,
@@ -51,24 +162,31 @@ std::string ModelCard(const std::string& name, const std::string& license,
   const bool ctc = report.ctc();
   std::string card = "---\nlibrary_name: transformers\n";
   if (!license.empty()) absl::StrAppend(&card, "license: ", license, "\n");
-  absl::StrAppend(&card, "tags:\n- audio\n- ",
+  absl::StrAppend(&card, "pipeline_tag: ",
                   ctc ? "automatic-speech-recognition" : "feature-extraction",
-                  "\n- ", report.model_type(),
+                  "\ntags:\n- audio\n- ", report.model_type(),
                   "\n- fairseq\n- fairport\n---\n\n");
   absl::StrAppend(&card, "# ", name, "\n\n", "A ", report.model_type(),
                   " model (", report.model_kind(),
                   ") converted from its fairseq checkpoint to transformers' `",
                   report.hf_class(), "` by Fairport ", version,
                   ", and checked against the original model's outputs.\n\n");
+  absl::StrAppend(&card, "## How to use\n\n", HowToUse(name, ctc), "\n");
   absl::string_view table = parity_markdown;
   absl::ConsumePrefix(&table, "# ");
   absl::StrAppend(&card, "## ", table, "\n");
-  absl::StrAppend(&card, "## Provenance\n\n- source checkpoint sha256: `",
-                  report.checkpoint_sha256(),
-                  "`\n- reference dataset sha256: `", report.dataset_sha256(),
-                  "`\n- converter: Fairport ", version,
-                  "\n\nThe files are listed with their sha256 in "
-                  "`MANIFEST.json` and `SHA256SUMS`.\n");
+  absl::StrAppend(&card,
+                  "![Parity: max abs difference per utterance against "
+                  "the tolerance](parity.svg)\n\n");
+  absl::StrAppend(
+      &card, "## Provenance\n\n- source checkpoint sha256: `",
+      report.checkpoint_sha256(), "`\n- reference dataset sha256: `",
+      report.dataset_sha256(), "`\n- converter: Fairport ", version,
+      "\n- reference outputs: Fairport's LibTorch implementation of "
+      "the fairseq forward pass on the original weights; parity: an "
+      "independent implementation of transformers' forward pass on "
+      "the files in this repository\n\nThe files are listed with "
+      "their sha256 in `MANIFEST.json` and `SHA256SUMS`.\n");
   return card;
 }
 
@@ -116,12 +234,13 @@ absl::Status Package() {
   while (dirent* e = ::readdir(dir)) {
     std::string entry = e->d_name;
     if (entry == "." || entry == "..") continue;
-    files[absl::StrCat("model/", entry)] = {absl::StrCat(model_dir, "/", entry),
-                                            ""};
+    // The Hub's layout: model files at the top, beside the card.
+    files[entry] = {absl::StrCat(model_dir, "/", entry), ""};
   }
   ::closedir(dir);
   files["parity_report.json"] = {"", report_json};
   files["parity_report.md"] = {"", parity_markdown};
+  files["parity.svg"] = {"", ParityPlot(report)};
   files["README.md"] = {"", ModelCard(name, absl::GetFlag(FLAGS_license),
                                       report, parity_markdown, version)};
 

@@ -23,8 +23,10 @@ readonly PACKAGES=(
   libisal-dev             # CRC-32 with the CPU's carry-less multiply (ISA-L)
   nlohmann-json3-dev      # JSON (config.json, safetensors headers)
   nginx-light             # the remote-cache test serves a WebDAV cache on loopback
-  clang                   # libFuzzer target
+  clang                   # libFuzzer targets
   libclang-rt-14-dev
+  git                     # publishing to a Hugging Face Hub (git) repository
+  git-lfs                 # ... whose weights travel through Git LFS
 )
 
 fail() {
