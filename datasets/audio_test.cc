@@ -125,6 +125,19 @@ TEST(AudioTest, BundledDefaultSetMatchesItsManifest) {
   EXPECT_EQ(set->sha256.size(), 64u);
 }
 
+TEST(AudioTest, FileNameThatIsNotUtf8CannotBecomeAnId) {
+  const std::string path = WriteAudio(
+      "a\xff"
+      "b.wav",
+      SF_FORMAT_WAV | SF_FORMAT_FLOAT, 16000, 1, Ramp(8000));
+  absl::StatusOr<Dataset> set = LoadAudioFiles({path});
+  ASSERT_FALSE(set.ok());
+  EXPECT_NE(set.status().message().find(
+                "the utterance id taken from the file name is not valid UTF-8"),
+            std::string::npos)
+      << set.status();
+}
+
 TEST(AudioTest, SyntheticSetIsDeterministic) {
   auto a = SyntheticUtterances();
   auto b = SyntheticUtterances();

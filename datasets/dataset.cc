@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/files.h"
 #include "base/status_macros.h"
+#include "base/utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace fairport {
@@ -31,6 +32,13 @@ std::string Basename(const std::string& path) {
 absl::Status Finish(Dataset& dataset, const AudioReadOptions& options) {
   std::string ids;
   for (Utterance& u : dataset.utterances) {
+    // Ids reach JSON (reports, reference metadata), which holds UTF-8 only.
+    if (FirstInvalidUtf8Byte(u.id).has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          u.path,
+          ": the utterance id taken from the file name is not valid UTF-8; "
+          "rename the file or give the utterance an id in a manifest"));
+    }
     ASSIGN_OR_RETURN(std::string digest, FileSha256(u.path));
     if (!u.sha256.empty() && u.sha256 != digest) {
       return absl::DataLossError(absl::StrCat(

@@ -14,8 +14,9 @@ work="${TEST_TMPDIR}/publish"
 rm -rf "${work}" && mkdir -p "${work}"
 export HOME="${work}/home" && mkdir -p "${HOME}"
 export HF_TOKEN="fairport-test-token-7f3a9c"
-failures=0
+failures=0 checks=0
 check() {  # check NAME COMMAND...
+  checks=$((checks + 1))
   if "${@:2}"; then echo "ok   $1"; else echo "FAIL $1" >&2; failures=$((failures + 1)); fi
 }
 refs() { git -C "$1" for-each-ref --format='%(refname) %(objectname)'; }
@@ -111,9 +112,14 @@ check "a refused push fails with exit 1 and one clear line" \
   bash -c "test ${status} -eq 1 && grep -q 'the push was rejected; nothing was pushed' '${work}/err5' && test \$(wc -l <'${work}/err5') -eq 1"
 check "the refusing remote is unchanged" test -z "$(refs "${work}/refusing.git")"
 
-# 6. The token is nowhere: not in any output, the remotes or the clone.
+# 6. --to DIR still copies the verified package.
+"${publish[@]}" "${report}" --to "${work}/releases" >"${work}/out6" 2>"${work}/err6"
+check "--to copies the package" cmp -s "${root}/pipelines/demo_package.tar.gz" "${work}/releases/demo_package.tar.gz"
+check "--to leaves no staging" test -z "$(ls -A "${work}/releases" | grep -v '^demo_package.tar.gz$')"
+
+# 7. The token is nowhere: not in any output, the remotes or the clone.
 check "HF_TOKEN appears in no output, repository or clone" \
   bash -c "! grep -rqa '${HF_TOKEN}' '${work}'/out* '${work}'/err* '${work}/remote.git' '${work}/clone' '${work}/moving.git'"
 
-echo "$((17 - failures)) passed, ${failures} failed"
+echo "$((checks - failures)) passed, ${failures} failed"
 ((failures == 0))
