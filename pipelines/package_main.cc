@@ -28,6 +28,7 @@
 #include "nlohmann/json.hpp"
 #include "proto/manifest.pb.h"
 #include "proto/parity_report.pb.h"
+#include "verify/report_file.h"
 
 ABSL_FLAG(std::string, name, "", "release name (the archive's top folder)");
 ABSL_FLAG(std::string, model_dir, "", "converted Hugging Face directory");
@@ -195,25 +196,18 @@ absl::Status Package() {
   const std::string model_dir = ResolveUserPath(absl::GetFlag(FLAGS_model_dir));
   const std::string report_path =
       ResolveUserPath(absl::GetFlag(FLAGS_parity_report));
-  std::string md_path = report_path;
-  if (absl::EndsWith(md_path, ".json")) md_path.resize(md_path.size() - 5);
-  md_path += ".md";
-
   ASSIGN_OR_RETURN(std::string report_json, ReadFile(report_path));
-  ParityReport report;
-  if (!google::protobuf::util::JsonStringToMessage(report_json, &report).ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(report_path, ": not a parity report"));
-  }
-  ASSIGN_OR_RETURN(std::string parity_markdown, ReadFile(md_path));
+  ASSIGN_OR_RETURN(ParityReport report,
+                   ParseParityReport(report_json, report_path));
+  ASSIGN_OR_RETURN(std::string parity_markdown,
+                   ReadFile(ReportMarkdownPath(report_path)));
   if (!report.passed()) {
     // The model card says the model was checked: only a passed report
     // gets a package. The failed report stays in <name>_parity.
     std::fputs(parity_markdown.c_str(), stdout);
-    return absl::FailedPreconditionError(absl::StrCat(
-        report_path, ": parity FAILED (max abs diff ",
-        report.overall().max_abs_diff(), ", tolerance ", report.atol(),
-        "); a model that failed its parity check is not packaged"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(report_path, ": ", FailedParitySummary(report),
+                     "; a model that failed its parity check is not packaged"));
   }
   ASSIGN_OR_RETURN(
       std::string version,

@@ -12,8 +12,8 @@
 #include "base/cli.h"
 #include "base/files.h"
 #include "base/status_macros.h"
-#include "google/protobuf/util/json_util.h"
 #include "proto/parity_report.pb.h"
+#include "verify/report_file.h"
 
 namespace fairport {
 namespace {
@@ -24,25 +24,17 @@ absl::Status Gate(const std::vector<std::string>& files) {
     if (absl::EndsWith(f, ".json")) report_path = f;
   if (report_path.empty()) ExitBadUsage("give the parity report's .json file");
   ASSIGN_OR_RETURN(std::string json, ReadFile(report_path));
-  ParityReport report;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  if (!google::protobuf::util::JsonStringToMessage(json, &report, options)
-           .ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(report_path, ": not a fairport.ParityReport"));
-  }
+  ASSIGN_OR_RETURN(ParityReport report, ParseParityReport(json, report_path));
   if (report.utterances().empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(report_path, ": the report compares no utterance"));
   }
   if (!report.passed()) {
-    std::string md_path = report_path.substr(0, report_path.size() - 5) + ".md";
-    absl::StatusOr<std::string> markdown = ReadFile(md_path);
+    absl::StatusOr<std::string> markdown =
+        ReadFile(ReportMarkdownPath(report_path));
     if (markdown.ok()) std::fputs(markdown->c_str(), stdout);
-    return absl::FailedPreconditionError(absl::StrCat(
-        report_path, ": parity FAILED (max abs diff ",
-        report.overall().max_abs_diff(), ", tolerance ", report.atol(), ")"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(report_path, ": ", FailedParitySummary(report)));
   }
   std::printf(
       "parity passed: %s (%d utterances, max abs diff %g, tolerance %g)\n",

@@ -4,7 +4,6 @@
 #include <cstdio>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/cli.h"
 #include "base/files.h"
@@ -12,6 +11,7 @@
 #include "ops/openmp.h"
 #include "verify/dataset_flags.h"
 #include "verify/parity.h"
+#include "verify/report_file.h"
 
 ABSL_FLAG(std::string, model_dir, "", "converted Hugging Face model directory");
 ABSL_FLAG(std::string, reference, "",
@@ -52,9 +52,7 @@ int Main(int argc, char** argv) {
       CheckParity(model_dir, *dataset, reference, absl::GetFlag(FLAGS_atol));
   if (!report.ok()) return ReportError(report.status());
   const std::string markdown = ReportMarkdown(*report);
-  std::string md_path = output;
-  if (absl::EndsWith(md_path, ".json")) md_path.resize(md_path.size() - 5);
-  md_path += ".md";
+  const std::string md_path = ReportMarkdownPath(output);
   for (const auto& [path, text] :
        {std::pair{output, ReportJson(*report)}, std::pair{md_path, markdown}}) {
     if (absl::Status written = WriteFileAtomically(path, text); !written.ok())
