@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "base/files.h"
+#include "base/json_file.h"
 #include "base/status_macros.h"
 #include "fairseq/checkpoint.h"
 #include "fairseq/dictionary.h"
@@ -260,12 +260,7 @@ absl::Status ApplyConfigOverrides(const std::string& path,
                                   const ModelFamily& family,
                                   nlohmann::json& config,
                                   std::vector<std::string>& notes) {
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  nlohmann::json overrides =
-      nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!overrides.is_object())
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": not a JSON object"));
+  ASSIGN_OR_RETURN(nlohmann::json overrides, ReadJsonObject(path));
   if (overrides.contains("model_type") &&
       overrides["model_type"] != std::string(family.model_type())) {
     return absl::InvalidArgumentError(

@@ -5,8 +5,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/json_file.h"
 #include "base/status_macros.h"
-#include "families/common/weights.h"
 
 namespace fairport {
 namespace {

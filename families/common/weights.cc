@@ -4,7 +4,6 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "base/files.h"
 #include "base/status_macros.h"
 #include "formats/safetensors.h"
 
@@ -59,17 +58,6 @@ absl::StatusOr<Weights> HfWeights(const std::string& model_dir) {
     ASSIGN_OR_RETURN(weights[e.name], ToFloat(file.Bytes(e), e.dtype, e.shape));
   }
   return weights;
-}
-
-absl::StatusOr<nlohmann::json> ReadJsonObject(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  nlohmann::json j =
-      nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": not a JSON object"));
-  }
-  return j;
 }
 
 }  // namespace fairport

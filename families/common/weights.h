@@ -9,7 +9,6 @@
 
 #include "absl/status/statusor.h"
 #include "fairseq/checkpoint.h"
-#include "nlohmann/json.hpp"
 #include "torch/torch.h"
 
 namespace fairport {
@@ -21,9 +20,6 @@ absl::StatusOr<Weights> FairseqWeights(const FairseqCheckpoint& checkpoint);
 
 // Every tensor of `model_dir`/model.safetensors.
 absl::StatusOr<Weights> HfWeights(const std::string& model_dir);
-
-// A JSON file that must hold an object; errors name the file.
-absl::StatusOr<nlohmann::json> ReadJsonObject(const std::string& path);
 
 }  // namespace fairport
 

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/json_file.h"
 #include "base/status_macros.h"
 #include "families/common/conv_layers.h"
 #include "families/common/weights.h"
