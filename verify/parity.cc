@@ -12,21 +12,10 @@
 #include "formats/safetensors.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
+#include "ops/torch_errors.h"
 
 namespace fairport {
 namespace {
-
-// LibTorch reports failures as exceptions; they end here as a Status.
-template <typename F>
-auto Guard(const std::string& what, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const std::exception& e) {
-    std::string message = e.what();
-    message = message.substr(0, message.find('\n'));
-    return absl::InternalError(absl::StrCat(what, ": ", message));
-  }
-}
 
 struct BatchTensors {
   torch::Tensor values;
@@ -151,32 +140,33 @@ absl::StatusOr<std::string> WriteReference(const std::string& checkpoint_path,
   ASSIGN_OR_RETURN(std::string checkpoint_sha256, FileSha256(checkpoint_path));
   ASSIGN_OR_RETURN(LoadedModel original, LoadFairseqModel(checkpoint));
   ASSIGN_OR_RETURN(BatchTensors inputs, MakeInputs(dataset, original));
-  return Guard(checkpoint_path, [&]() -> absl::StatusOr<std::string> {
-    const bool ctc = original.ctc;
-    ForwardOutput out =
-        original.pass->Forward(inputs.values, inputs.attention_mask, !ctc);
-    std::vector<std::pair<std::string, torch::Tensor>> tensors = {
-        {"output", out.output}};
-    if (!ctc) {
-      for (size_t l = 0; l < out.layers.size(); ++l)
-        tensors.emplace_back(absl::StrCat("layers.", l), out.layers[l]);
-    }
-    tensors.emplace_back("valid_frames", out.valid_frames);
-    std::vector<std::string> ids;
-    for (const Utterance& u : dataset.utterances) ids.push_back(u.id);
-    std::map<std::string, std::string> metadata = {
-        {"format", "pt"},
-        {"checkpoint_sha256", checkpoint_sha256},
-        {"dataset_sha256", dataset.sha256},
-        {"model_kind", original.description},
-        {"output", ctc ? "logits" : "last_hidden_state"},
-        {"utterances", absl::StrJoin(ids, ",")},
-    };
-    RETURN_IF_ERROR(WriteSafetensors(output, tensors, metadata));
-    return absl::StrCat("reference: ", dataset.utterances.size(),
-                        " utterances through the original ",
-                        original.description, " model -> ", output);
-  });
+  return ops::CatchTorchErrors(
+      checkpoint_path, [&]() -> absl::StatusOr<std::string> {
+        const bool ctc = original.ctc;
+        ForwardOutput out =
+            original.pass->Forward(inputs.values, inputs.attention_mask, !ctc);
+        std::vector<std::pair<std::string, torch::Tensor>> tensors = {
+            {"output", out.output}};
+        if (!ctc) {
+          for (size_t l = 0; l < out.layers.size(); ++l)
+            tensors.emplace_back(absl::StrCat("layers.", l), out.layers[l]);
+        }
+        tensors.emplace_back("valid_frames", out.valid_frames);
+        std::vector<std::string> ids;
+        for (const Utterance& u : dataset.utterances) ids.push_back(u.id);
+        std::map<std::string, std::string> metadata = {
+            {"format", "pt"},
+            {"checkpoint_sha256", checkpoint_sha256},
+            {"dataset_sha256", dataset.sha256},
+            {"model_kind", original.description},
+            {"output", ctc ? "logits" : "last_hidden_state"},
+            {"utterances", absl::StrJoin(ids, ",")},
+        };
+        RETURN_IF_ERROR(WriteSafetensors(output, tensors, metadata));
+        return absl::StrCat("reference: ", dataset.utterances.size(),
+                            " utterances through the original ",
+                            original.description, " model -> ", output);
+      });
 }
 
 absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
@@ -200,65 +190,68 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
   if (converted.ctc) {
     ASSIGN_OR_RETURN(vocab, Vocabulary(model_dir));
   }
-  return Guard(model_dir, [&]() -> absl::StatusOr<ParityReport> {
-    ForwardOutput out = converted.pass->Forward(
-        inputs.values, inputs.attention_mask, !converted.ctc);
-    const SafetensorsEntry* ref_out = reference.Find("output");
-    const SafetensorsEntry* ref_frames = reference.Find("valid_frames");
-    if (ref_out == nullptr || ref_frames == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(reference_path, ": not a Fairport reference file"));
-    }
-    torch::Tensor expected = Load(reference, *ref_out);
-    if (expected.sizes() != out.output.sizes()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(reference_path, ": reference output has shape [",
-                       absl::StrJoin(expected.sizes().vec(), ", "),
-                       "], the converted model gives [",
-                       absl::StrJoin(out.output.sizes().vec(), ", "), "]"));
-    }
-    torch::Tensor frames = Load(reference, *ref_frames);
-    // The reference's layers (pretrained models), each loaded once.
-    std::vector<std::pair<size_t, torch::Tensor>> expected_layers;
-    for (size_t l = 0; l < out.layers.size(); ++l) {
-      if (const SafetensorsEntry* layer =
-              reference.Find(absl::StrCat("layers.", l))) {
-        expected_layers.emplace_back(l, Load(reference, *layer));
-      }
-    }
-    ParityReport report;
-    report.set_model_kind(meta("model_kind"));
-    report.set_model_type(converted.model_type);
-    report.set_hf_class(converted.description);
-    report.set_ctc(converted.ctc);
-    report.set_checkpoint_sha256(meta("checkpoint_sha256"));
-    report.set_dataset_sha256(dataset.sha256);
-    report.set_atol(atol);
-    for (size_t b = 0; b < dataset.utterances.size(); ++b) {
-      UtteranceParity* u = report.add_utterances();
-      u->set_id(dataset.utterances[b].id);
-      u->set_valid_frames(frames[b].item<int64_t>());
-      *u->mutable_output() = Diff(meta("output"), out.output[b], expected[b]);
-      for (const auto& [l, layer] : expected_layers) {
-        *u->add_layers() =
-            Diff(absl::StrCat("layer ", l), out.layers[l][b], layer[b]);
-      }
-      if (converted.ctc) {
-        u->set_reference_text(
-            GreedyText(expected[b], u->valid_frames(), vocab));
-        u->set_converted_text(GreedyText(
-            out.output[b], out.valid_frames[b].item<int64_t>(), vocab));
-      }
-    }
-    *report.mutable_overall() = Diff("overall", out.output, expected);
-    bool passed = report.overall().max_abs_diff() <= atol;
-    for (const UtteranceParity& u : report.utterances()) {
-      for (const Difference& d : u.layers()) passed &= d.max_abs_diff() <= atol;
-      passed &= u.reference_text() == u.converted_text();
-    }
-    report.set_passed(passed);
-    return report;
-  });
+  return ops::CatchTorchErrors(
+      model_dir, [&]() -> absl::StatusOr<ParityReport> {
+        ForwardOutput out = converted.pass->Forward(
+            inputs.values, inputs.attention_mask, !converted.ctc);
+        const SafetensorsEntry* ref_out = reference.Find("output");
+        const SafetensorsEntry* ref_frames = reference.Find("valid_frames");
+        if (ref_out == nullptr || ref_frames == nullptr) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(reference_path, ": not a Fairport reference file"));
+        }
+        torch::Tensor expected = Load(reference, *ref_out);
+        if (expected.sizes() != out.output.sizes()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(reference_path, ": reference output has shape [",
+                           absl::StrJoin(expected.sizes().vec(), ", "),
+                           "], the converted model gives [",
+                           absl::StrJoin(out.output.sizes().vec(), ", "), "]"));
+        }
+        torch::Tensor frames = Load(reference, *ref_frames);
+        // The reference's layers (pretrained models), each loaded once.
+        std::vector<std::pair<size_t, torch::Tensor>> expected_layers;
+        for (size_t l = 0; l < out.layers.size(); ++l) {
+          if (const SafetensorsEntry* layer =
+                  reference.Find(absl::StrCat("layers.", l))) {
+            expected_layers.emplace_back(l, Load(reference, *layer));
+          }
+        }
+        ParityReport report;
+        report.set_model_kind(meta("model_kind"));
+        report.set_model_type(converted.model_type);
+        report.set_hf_class(converted.description);
+        report.set_ctc(converted.ctc);
+        report.set_checkpoint_sha256(meta("checkpoint_sha256"));
+        report.set_dataset_sha256(dataset.sha256);
+        report.set_atol(atol);
+        for (size_t b = 0; b < dataset.utterances.size(); ++b) {
+          UtteranceParity* u = report.add_utterances();
+          u->set_id(dataset.utterances[b].id);
+          u->set_valid_frames(frames[b].item<int64_t>());
+          *u->mutable_output() =
+              Diff(meta("output"), out.output[b], expected[b]);
+          for (const auto& [l, layer] : expected_layers) {
+            *u->add_layers() =
+                Diff(absl::StrCat("layer ", l), out.layers[l][b], layer[b]);
+          }
+          if (converted.ctc) {
+            u->set_reference_text(
+                GreedyText(expected[b], u->valid_frames(), vocab));
+            u->set_converted_text(GreedyText(
+                out.output[b], out.valid_frames[b].item<int64_t>(), vocab));
+          }
+        }
+        *report.mutable_overall() = Diff("overall", out.output, expected);
+        bool passed = report.overall().max_abs_diff() <= atol;
+        for (const UtteranceParity& u : report.utterances()) {
+          for (const Difference& d : u.layers())
+            passed &= d.max_abs_diff() <= atol;
+          passed &= u.reference_text() == u.converted_text();
+        }
+        report.set_passed(passed);
+        return report;
+      });
 }
 
 std::string ReportJson(const ParityReport& report) {

@@ -18,24 +18,12 @@
 #include "families/data2vec_audio/config.h"
 #include "families/data2vec_audio/forward.h"
 #include "ops/activation.h"
+#include "ops/torch_errors.h"
 
 namespace fairport::data2vec_audio {
 namespace {
 
 using ops::Activation;
-
-// LibTorch reports failures as exceptions; they end here as a Status.
-template <typename F>
-absl::Status Guarded(const std::string& what, F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    std::string message = e.what();
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": ", message.substr(0, message.find('\n'))));
-  }
-  return absl::OkStatus();
-}
 
 int64_t ReceptiveField(const Architecture& arch) {
   int64_t r = 1;
@@ -275,9 +263,10 @@ class Data2VecAudioForward : public ForwardFamily {
       ASSIGN_OR_RETURN(model.normalize, task.Bool("normalize"));
     }
     ASSIGN_OR_RETURN(Weights weights, FairseqWeights(checkpoint));
-    RETURN_IF_ERROR(Guarded(checkpoint.path(), [&] {
+    RETURN_IF_ERROR(ops::CatchTorchErrors(checkpoint.path(), [&] {
       model.pass = std::make_unique<FairseqPass>(build.arch, build.activation,
                                                  std::move(weights));
+      return absl::OkStatus();
     }));
     return model;
   }
@@ -307,9 +296,10 @@ class Data2VecAudioForward : public ForwardFamily {
                       preprocessor["do_normalize"].is_boolean() &&
                       preprocessor["do_normalize"].get<bool>();
     ASSIGN_OR_RETURN(Weights weights, HfWeights(model_dir));
-    RETURN_IF_ERROR(Guarded(model_dir, [&] {
+    RETURN_IF_ERROR(ops::CatchTorchErrors(model_dir, [&] {
       model.pass =
           std::make_unique<HfPass>(arch, activations, std::move(weights));
+      return absl::OkStatus();
     }));
     return model;
   }
