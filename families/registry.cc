@@ -41,13 +41,6 @@ absl::StatusOr<const ModelFamily*> FamilyOf(
                    absl::StrJoin(FamilyNames(), ", "), ")"));
 }
 
-const ModelFamily* FamilyByModelType(absl::string_view model_type) {
-  for (const auto& [name, family] : Families()) {
-    if (family->model_type() == model_type) return family.get();
-  }
-  return nullptr;
-}
-
 const ModelFamily* FamilyByName(absl::string_view name) {
   auto it = Families().find(name);
   return it == Families().end() ? nullptr : it->second.get();

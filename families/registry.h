@@ -26,9 +26,6 @@ std::vector<std::string> FamilyNames();
 absl::StatusOr<const ModelFamily*> FamilyOf(
     const FairseqCheckpoint& checkpoint);
 
-// The family whose config.json model_type is `model_type`, or nullptr.
-const ModelFamily* FamilyByModelType(absl::string_view model_type);
-
 // The family registered as `name`, or nullptr.
 const ModelFamily* FamilyByName(absl::string_view name);
 

@@ -105,6 +105,10 @@ const char* KindName(ModelKind kind) {
              : "wav2vec_ctc fine-tuned over data2vec_audio";
 }
 
+const char* HfClassName(ModelKind kind) {
+  return kind == ModelKind::kCtc ? "Data2VecAudioForCTC" : "Data2VecAudioModel";
+}
+
 absl::StatusOr<ModelKind> DetectKind(const FairseqCheckpoint& checkpoint) {
   const std::string& arch = checkpoint.architecture();
   const char* field =
@@ -236,8 +240,7 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
     return absl::InvalidArgumentError(
         absl::StrCat(checkpoint.path(), ": pos_conv_depth ", depth));
 
-  c["architectures"] = {kind == ModelKind::kCtc ? "Data2VecAudioForCTC"
-                                                : "Data2VecAudioModel"};
+  c["architectures"] = {HfClassName(kind)};
   c["model_type"] = "data2vec-audio";
   c["hidden_size"] = embed;
   c["output_hidden_size"] = embed;
@@ -386,7 +389,7 @@ absl::StatusOr<Architecture> Architecture::FromHfConfig(
   bool ctc = false;
   if (c.contains("architectures") && c["architectures"].is_array()) {
     for (const auto& arch : c["architectures"])
-      ctc |= arch == "Data2VecAudioForCTC";
+      ctc |= arch == HfClassName(ModelKind::kCtc);
   }
   a.ctc = ctc;
   return a;

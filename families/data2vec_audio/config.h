@@ -24,6 +24,8 @@ using ::fairport::ModelKind;
 // The kind of a checkpoint; an error for anything that is not data2vec audio.
 absl::StatusOr<ModelKind> DetectKind(const FairseqCheckpoint& checkpoint);
 const char* KindName(ModelKind kind);
+// transformers' class: "Data2VecAudioModel" or "Data2VecAudioForCTC".
+const char* HfClassName(ModelKind kind);
 
 // The architecture fields the forward passes and the mapping need.
 struct Architecture {

@@ -31,8 +31,7 @@ class Data2VecAudioFamily : public ModelFamily {
     return data2vec_audio::KindName(kind);
   }
   std::string HfClass(ModelKind kind) const override {
-    return kind == ModelKind::kCtc ? "Data2VecAudioForCTC"
-                                   : "Data2VecAudioModel";
+    return HfClassName(kind);
   }
   absl::Status CheckRepresentable(const FairseqCheckpoint& checkpoint,
                                   ModelKind kind) const override {

@@ -49,6 +49,7 @@ class FairseqData2VecAudio {
                        Weights weights);
   // `source` (B, L) float; `padding_mask` (B, L) bool, true = pad, or
   // undefined for an unpadded batch.
+  const Architecture& arch() const { return arch_; }
   ForwardOutput Forward(const torch::Tensor& source,
                         const torch::Tensor& padding_mask,
                         bool with_layers = true) const;
@@ -76,6 +77,7 @@ class HfData2VecAudio {
   HfData2VecAudio(Architecture arch, Activations activations, Weights weights);
   // `input_values` (B, L); `attention_mask` (B, L) long, 1 = valid, or
   // undefined.
+  const Architecture& arch() const { return arch_; }
   ForwardOutput Forward(const torch::Tensor& input_values,
                         const torch::Tensor& attention_mask,
                         bool with_layers = true) const;

@@ -60,7 +60,7 @@ double ValidFrameFlopsOf(const Architecture& a,
 class FairseqPass : public ForwardPass {
  public:
   FairseqPass(Architecture arch, Activation activation, Weights weights)
-      : arch_(arch), model_(std::move(arch), activation, std::move(weights)) {}
+      : model_(std::move(arch), activation, std::move(weights)) {}
   ForwardOutput Forward(const torch::Tensor& input,
                         const torch::Tensor& attention_mask,
                         bool with_layers) const override {
@@ -70,11 +70,10 @@ class FairseqPass : public ForwardPass {
         with_layers);
   }
   double ValidFrameFlops(const std::vector<int64_t>& samples) const override {
-    return ValidFrameFlopsOf(arch_, samples);
+    return ValidFrameFlopsOf(model_.arch(), samples);
   }
 
  private:
-  Architecture arch_;
   FairseqData2VecAudio model_;
 };
 
@@ -82,18 +81,17 @@ class HfPass : public ForwardPass {
  public:
   HfPass(Architecture arch, HfData2VecAudio::Activations activations,
          Weights weights)
-      : arch_(arch), model_(std::move(arch), activations, std::move(weights)) {}
+      : model_(std::move(arch), activations, std::move(weights)) {}
   ForwardOutput Forward(const torch::Tensor& input,
                         const torch::Tensor& attention_mask,
                         bool with_layers) const override {
     return model_.Forward(input, attention_mask, with_layers);
   }
   double ValidFrameFlops(const std::vector<int64_t>& samples) const override {
-    return ValidFrameFlopsOf(arch_, samples);
+    return ValidFrameFlopsOf(model_.arch(), samples);
   }
 
  private:
-  Architecture arch_;
   HfData2VecAudio model_;
 };
 
@@ -289,7 +287,8 @@ class Data2VecAudioForward : public ForwardFamily {
                      ReadJsonObject(preprocessor_path));
     LoadedModel model;
     model.ctc = arch.ctc;
-    model.description = arch.ctc ? "Data2VecAudioForCTC" : "Data2VecAudioModel";
+    model.description =
+        HfClassName(arch.ctc ? ModelKind::kCtc : ModelKind::kPretrained);
     model.model_type = std::string(model_type());
     model.receptive_field = ReceptiveField(arch);
     model.normalize = preprocessor.contains("do_normalize") &&
