@@ -105,8 +105,8 @@ class Progress {
   int last_ = -1;
 };
 
-DType OutputDType(const ConversionOptions& options, const TensorRef& tensor) {
-  return options.dtype.value_or(tensor.storage->dtype);
+DType OutputDType(const ConversionOptions& options, const MappedTensor& t) {
+  return options.dtype.value_or(t.dtype());
 }
 
 // Where tensor bytes go: `write`, or, when the bytes need no cast and `fd`
@@ -142,9 +142,20 @@ absl::StatusOr<bool> CopyFileRange(const MappedFile& from, uint64_t offset,
 absl::Status StreamTensor(const FairseqCheckpoint& checkpoint,
                           const MappedTensor& t, DType to,
                           const TensorSink& sink, Progress& progress) {
+  const DType from = t.dtype();
+  if (t.tensor == nullptr) {  // made by the family, held in memory
+    std::string cast(t.generated->bytes.size() / ItemSize(from) * ItemSize(to),
+                     '\0');
+    if (!CastFloats(from, t.generated->bytes.data(), to, cast.data(),
+                    t.generated->bytes.size() / ItemSize(from))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cannot cast the generated '", t.hf_name, "' to ", TorchName(to)));
+    }
+    progress.Advance(cast.size());
+    return sink.write(cast);
+  }
   ASSIGN_OR_RETURN(EntryBytes bytes,
                    checkpoint.archive().TensorBytes(*t.tensor));
-  const DType from = t.tensor->storage->dtype;
   const MappedFile& file = *checkpoint.archive().zip().file();
   absl::string_view src = bytes.view();
   const uint64_t in_item = ItemSize(from);
@@ -191,8 +202,8 @@ uint64_t OutputBytes(const WeightMapping& mapping,
                      const ConversionOptions& options) {
   uint64_t total = 0;
   for (const MappedTensor& t : mapping.tensors) {
-    total += static_cast<uint64_t>(t.tensor->numel()) *
-             ItemSize(OutputDType(options, *t.tensor));
+    total += static_cast<uint64_t>(t.numel()) *
+             ItemSize(OutputDType(options, t));
   }
   return total;
 }
@@ -204,7 +215,7 @@ absl::Status WriteSafetensors(const FairseqCheckpoint& checkpoint,
   SafetensorsLayout layout;
   layout.SetMetadata("format", "pt");
   for (const MappedTensor& t : mapping.tensors) {
-    layout.Add(t.hf_name, OutputDType(options, *t.tensor), t.tensor->shape);
+    layout.Add(t.hf_name, OutputDType(options, t), t.shape());
   }
   ASSIGN_OR_RETURN(OutputFile out, OutputFile::Create(path));
   RETURN_IF_ERROR(out.Write(layout.Header()));
@@ -212,7 +223,7 @@ absl::Status WriteSafetensors(const FairseqCheckpoint& checkpoint,
   const TensorSink sink{
       [&out](absl::string_view bytes) { return out.Write(bytes); }, out.fd()};
   for (const MappedTensor& t : mapping.tensors) {
-    RETURN_IF_ERROR(StreamTensor(checkpoint, t, OutputDType(options, *t.tensor),
+    RETURN_IF_ERROR(StreamTensor(checkpoint, t, OutputDType(options, t),
                                  sink, progress));
   }
   return out.Close();
@@ -232,7 +243,7 @@ absl::Status WriteTorchBin(const FairseqCheckpoint& checkpoint,
   p.Mark();
   for (const MappedTensor& t : mapping.tensors) {
     p.String(t.hf_name);
-    writer.Tensor(OutputDType(options, *t.tensor), t.tensor->shape);
+    writer.Tensor(OutputDType(options, t), t.shape());
   }
   p.SetItems();
   Progress progress(options.progress, "pytorch_model.bin",
@@ -243,7 +254,7 @@ absl::Status WriteTorchBin(const FairseqCheckpoint& checkpoint,
     // it.
     const TensorSink sink{
         [&zip](absl::string_view bytes) { return zip.Write(bytes); }};
-    return StreamTensor(checkpoint, t, OutputDType(options, *t.tensor), sink,
+    return StreamTensor(checkpoint, t, OutputDType(options, t), sink,
                         progress);
   });
 }
@@ -350,15 +361,17 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
   ASSIGN_OR_RETURN(WeightMapping mapping, std::move(mapped));
   summary.skipped = mapping.skipped;
   summary.unmapped = mapping.unmapped;
+  summary.notes.insert(summary.notes.end(), mapping.notes.begin(),
+                       mapping.notes.end());
 
   // torch_dtype says what the weights are stored as.
   std::optional<DType> stored;
   for (const MappedTensor& t : mapping.tensors) {
-    DType d = OutputDType(options, *t.tensor);
+    DType d = OutputDType(options, t);
     if (!stored) stored = d;
     if (*stored != d)
       stored = DType::kF32;  // mixed: transformers loads into float32
-    summary.parameters += t.tensor->numel();
+    summary.parameters += t.numel();
   }
   inferred.hf_config["torch_dtype"] =
       std::string(TorchName(stored.value_or(DType::kF32)));

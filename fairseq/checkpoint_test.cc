@@ -56,6 +56,37 @@ TEST_P(CheckpointFixtureTest, TensorCountAndArchitectureMatchTheManifest) {
 INSTANTIATE_TEST_SUITE_P(AllVariants, CheckpointFixtureTest,
                          ::testing::ValuesIn(kVariants));
 
+class FamilyCheckpointTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(FamilyCheckpointTest, TensorsMatchTheCopyAndTheCountInFamiliesJson) {
+  const std::string variant = GetParam();
+  std::ifstream in(FixturePath("families.json"));
+  const nlohmann::json facts = nlohmann::json::parse(in)["variants"][variant];
+  absl::StatusOr<FairseqCheckpoint> checkpoint =
+      FairseqCheckpoint::Load(FixturePath(variant + "/checkpoint.pt"));
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+  EXPECT_EQ(checkpoint->state_dict().size(), facts["tensors"].get<size_t>());
+  const std::string family = facts["family"];
+  EXPECT_EQ(checkpoint->architecture(),
+            facts["kind"] == "pretrained"
+                ? family
+                : (family == "hubert" ? "hubert_ctc" : "wav2vec_ctc"));
+  absl::StatusOr<SafetensorsFile> copy =
+      SafetensorsFile::Open(FixturePath(variant + "/state_dict.safetensors"));
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  for (const SafetensorsEntry& expected : copy->entries()) {
+    const TensorRef* t = checkpoint->FindTensor(expected.name);
+    ASSERT_NE(t, nullptr) << expected.name;
+    absl::StatusOr<EntryBytes> bytes = checkpoint->archive().TensorBytes(*t);
+    ASSERT_TRUE(bytes.ok()) << bytes.status();
+    EXPECT_TRUE(bytes->view() == copy->Bytes(expected)) << expected.name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Families, FamilyCheckpointTest,
+    ::testing::ValuesIn(::fairport::testing::kFamilyVariants));
+
 TEST(CheckpointTest, LegacyArgsCheckpointExposesNamespaceConfig) {
   absl::StatusOr<FairseqCheckpoint> checkpoint = FairseqCheckpoint::Load(
       FixturePath("finetuned_legacy_args/checkpoint.pt"));

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,10 +39,31 @@ struct InferredConfig {
   std::vector<std::string> defaulted;
 };
 
+// A tensor transformers' model needs that the checkpoint does not hold,
+// made by the family (e.g. an identity projection where fairseq has none).
+struct GeneratedTensor {
+  DType dtype;
+  std::vector<int64_t> shape;
+  std::string bytes;  // little-endian, `dtype`
+};
+
 struct MappedTensor {
   std::string hf_name;
-  std::string fairseq_name;
-  const TensorRef* tensor;
+  std::string fairseq_name;  // what it came from, for people
+  const TensorRef* tensor;   // nullptr for a generated tensor
+  std::shared_ptr<const GeneratedTensor> generated;
+
+  DType dtype() const {
+    return tensor != nullptr ? tensor->storage->dtype : generated->dtype;
+  }
+  const std::vector<int64_t>& shape() const {
+    return tensor != nullptr ? tensor->shape : generated->shape;
+  }
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int64_t d : shape()) n *= d;
+    return n;
+  }
 };
 
 struct WeightMapping {
@@ -50,6 +72,8 @@ struct WeightMapping {
   std::map<std::string, std::vector<std::string>> skipped;
   // Weights neither mapped nor known to be training-only (non-strict mode).
   std::vector<std::string> unmapped;
+  // What the summary must tell, e.g. a generated tensor and why.
+  std::vector<std::string> notes;
 };
 
 // A synthetic checkpoint: the family's real layout and config, random

@@ -43,7 +43,13 @@ class ForwardPass {
   // 2*M*N*K of every matrix product and convolution on the valid frames of
   // utterances of these lengths (for benchmarks).
   virtual double ValidFrameFlops(const std::vector<int64_t>& samples) const = 0;
+  // The fewest samples from which the conv feature extractor makes `frames`
+  // frames (frames >= 1).
+  virtual int64_t SamplesForFrames(int64_t frames) const = 0;
 };
+
+// How a model counts the valid frames of a padded utterance.
+inline constexpr char kConvLengthFormula[] = "conv-length formula";
 
 struct LoadedModel {
   std::unique_ptr<ForwardPass> pass;
@@ -54,6 +60,9 @@ struct LoadedModel {
   // transformers class, e.g. "Data2VecAudioForCTC".
   std::string description;
   std::string model_type;  // config.json's, e.g. "data2vec-audio"
+  // kConvLengthFormula (transformers, and most fairseq models: frames of
+  // the valid samples), or how else the model counts them.
+  std::string frame_counting = kConvLengthFormula;
 };
 
 class ForwardFamily {

@@ -22,6 +22,7 @@ namespace fairport {
 namespace {
 
 using ::fairport::testing::FixturePath;
+using ::fairport::testing::kFamilyVariants;
 using ::fairport::testing::kVariants;
 using ::fairport::testing::RunTool;
 using ::fairport::testing::Slurp;
@@ -116,6 +117,93 @@ TEST_P(ConverterFixtureTest, SameInputGivesByteIdenticalFiles) {
 
 INSTANTIATE_TEST_SUITE_P(AllVariants, ConverterFixtureTest,
                          ::testing::ValuesIn(kVariants));
+INSTANTIATE_TEST_SUITE_P(Families, ConverterFixtureTest,
+                         ::testing::ValuesIn(kFamilyVariants));
+
+// wav2vec 2.0 and HuBERT (all fp32): config.json and model.safetensors are
+// the very bytes transformers' own scripts write, with their bugs fixed as
+// testdata/hf_reference holds them (identity feature projection where
+// fairseq has none, vocab.json with <pad> and <s> exchanged for HuBERT).
+class FamilyByteIdentityTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(FamilyByteIdentityTest, ConfigAndWeightsAreByteIdentical) {
+  const std::string variant = GetParam();
+  const std::string out = TempDir() + "/bytes_" + variant;
+  ToolResult r = Convert(variant, out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string ref = FixturePath("hf_reference/" + variant);
+  for (const char* name : {"config.json", "model.safetensors",
+                           "preprocessor_config.json"}) {
+    EXPECT_TRUE(Slurp(out + "/" + name) == Slurp(ref + "/" + name))
+        << variant << " " << name;
+  }
+  // Every field transformers' script needed by hand is inferred.
+  nlohmann::json hand = Json(ref + "/hand_config_fields.json");
+  nlohmann::json config = Json(out + "/config.json");
+  for (auto& [key, value] : hand.items())
+    EXPECT_EQ(config[key], value) << variant << " " << key;
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, FamilyByteIdentityTest,
+                         ::testing::ValuesIn(kFamilyVariants));
+
+TEST(FamilyConverterTest, SummaryNamesTheIdentityProjectionAndSkippedHeads) {
+  ToolResult w = Convert("wav2vec2_finetuned", TempDir() + "/summary_w2v");
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  EXPECT_NE(w.out.find("note: feature_projection.projection written as the "
+                       "identity (weight = I, bias = 0)"),
+            std::string::npos)
+      << w.out;
+  EXPECT_NE(w.out.find("model: wav2vec_ctc fine-tuned over wav2vec2"),
+            std::string::npos)
+      << w.out;
+  ToolResult h = Convert("hubert_pretrained", TempDir() + "/summary_hubert");
+  ASSERT_EQ(h.exit_code, 0) << h.err;
+  EXPECT_NE(h.out.find("skipped (training only): HuBERT label embeddings "
+                       "(label_embs_concat): 1 tensors"),
+            std::string::npos)
+      << h.out;
+  EXPECT_NE(h.out.find("skipped (training only): pretraining head "
+                       "(final_proj): 2 tensors"),
+            std::string::npos)
+      << h.out;
+  EXPECT_EQ(h.out.find("identity"), std::string::npos) << h.out;
+  ToolResult hc = Convert("hubert_finetuned", TempDir() + "/summary_hubert_ctc");
+  ASSERT_EQ(hc.exit_code, 0) << hc.err;
+  EXPECT_NE(hc.out.find("label_embs_concat): 1 tensors"), std::string::npos)
+      << hc.out;
+  // HuBERT's vocab.json puts <pad> at 0, the CTC blank (transformers' HuBERT
+  // script leaves <s> there, contradicting its own pad_token_id).
+  nlohmann::json vocab = Json(TempDir() + "/summary_hubert_ctc/vocab.json");
+  EXPECT_EQ(vocab["<pad>"], 0);
+  EXPECT_EQ(vocab["<s>"], 1);
+  EXPECT_EQ(Json(TempDir() + "/summary_hubert_ctc/config.json")["pad_token_id"],
+            0);
+}
+
+TEST(FamilyConverterTest, Fp16CheckpointKeepsHalfPrecisionAndMapsTheSame) {
+  // A wav2vec 2.0 checkpoint stored in float16 (fairseq --fp16 training):
+  // the synthetic generator writes one, with fp16 in cfg.common.
+  const std::string ckpt = TempDir() + "/w2v_fp16.pt";
+  ToolResult made = RunTool(ToolPath("pipelines/make_checkpoint"),
+                            {"--family=wav2vec2", "--size=tiny", "--dtype=float16",
+                             "--output=" + ckpt});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const std::string out = TempDir() + "/w2v_fp16_out";
+  ToolResult r = RunTool(
+      ToolPath("converter/converter"),
+      {"--checkpoint_path=" + ckpt, "--pytorch_dump_folder_path=" + out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("model: pretrained wav2vec2"), std::string::npos);
+  nlohmann::json config = Json(out + "/config.json");
+  EXPECT_EQ(config["torch_dtype"], "float16");
+  EXPECT_EQ(config["architectures"][0], "Wav2Vec2ForPreTraining");
+  absl::StatusOr<SafetensorsFile> st =
+      SafetensorsFile::Open(out + "/model.safetensors");
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_EQ(st->Find("quantizer.codevectors")->dtype, DType::kF16);
+}
+
 
 TEST(ConverterTest, Fp16ToFloat32IsByteIdenticalToTransformersOutput) {
   const std::string out = TempDir() + "/fp16_as_f32";
@@ -293,11 +381,11 @@ std::string Str(const std::string& text) {  // BINUNICODE
   return s + text;
 }
 
-TEST(ConverterTest, NonData2VecCheckpointIsRefusedByName) {
-  // {'cfg': {'model': {'_name': 'wav2vec2'}, 'task': {}}, 'model': {}}
+TEST(ConverterTest, UnclaimedModelIsRefusedByName) {
+  // {'cfg': {'model': {'_name': 'wav2vec'}, 'task': {}}, 'model': {}}
   std::string pickle = Bytes({0x80, 2, '}', '('}) + Str("cfg") +
                        Bytes({'}', '('}) + Str("model") + Bytes({'}'}) +
-                       Str("_name") + Str("wav2vec2") + Bytes({'s'}) +
+                       Str("_name") + Str("wav2vec") + Bytes({'s'}) +
                        Str("task") + Bytes({'}', 'u'}) + Str("model") +
                        Bytes({'}', 'u', '.'});
   const std::string path = TempDir() + "/wav2vec2.pt";
@@ -309,8 +397,9 @@ TEST(ConverterTest, NonData2VecCheckpointIsRefusedByName) {
       {"--checkpoint_path=" + path, "--pytorch_dump_folder_path=" + out});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(
-      r.err.find("model 'wav2vec2' (cfg.model._name) belongs to no family "
-                 "Fairport converts (families: data2vec_audio)"),
+      r.err.find("model 'wav2vec' (cfg.model._name) belongs to no family "
+                 "Fairport converts (families: data2vec_audio, hubert, "
+                 "wav2vec2)"),
       std::string::npos)
       << r.err;
   EXPECT_FALSE(Exists(out));

@@ -41,6 +41,11 @@ inline constexpr const char* kVariants[] = {
     "pretrained", "finetuned", "finetuned_fp16", "finetuned_legacy_args",
     "pretrained_even_kernel"};
 
+// The wav2vec 2.0 and HuBERT fixtures (families.json).
+inline constexpr const char* kFamilyVariants[] = {
+    "wav2vec2_pretrained", "wav2vec2_finetuned", "wav2vec2_finetuned_lnf",
+    "hubert_pretrained", "hubert_finetuned"};
+
 }  // namespace fairport::testing
 
 #endif  // FAIRPORT_TESTS_FIXTURES_H_

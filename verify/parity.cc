@@ -160,6 +160,7 @@ absl::StatusOr<std::string> WriteReference(const std::string& checkpoint_path,
             {"dataset_sha256", dataset.sha256},
             {"model_kind", original.description},
             {"output", ctc ? "logits" : "last_hidden_state"},
+            {"frame_counting", original.frame_counting},
             {"utterances", absl::StrJoin(ids, ",")},
         };
         RETURN_IF_ERROR(WriteSafetensors(output, tensors, metadata));
@@ -192,13 +193,59 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
   }
   return ops::CatchTorchErrors(
       model_dir, [&]() -> absl::StatusOr<ParityReport> {
-        ForwardOutput out = converted.pass->Forward(
-            inputs.values, inputs.attention_mask, !converted.ctc);
         const SafetensorsEntry* ref_out = reference.Find("output");
         const SafetensorsEntry* ref_frames = reference.Find("valid_frames");
         if (ref_out == nullptr || ref_frames == nullptr) {
           return absl::InvalidArgumentError(
               absl::StrCat(reference_path, ": not a Fairport reference file"));
+        }
+        torch::Tensor frames = Load(reference, *ref_frames);
+        ParityReport report;
+        torch::Tensor mask = inputs.attention_mask;
+        ForwardOutput out =
+            converted.pass->Forward(inputs.values, mask, !converted.ctc);
+        report.set_comparison(
+            "the padded batch with the dataset's sample mask, as both models "
+            "are fed it");
+        const std::string counting = meta("frame_counting");
+        if (!torch::equal(out.valid_frames, frames) && !counting.empty() &&
+            counting != kConvLengthFormula) {
+          // The reference model counts a padded utterance's frames its own
+          // way; transformers cannot reproduce that from the same mask.
+          // Compare what both can represent: each row with a sample mask
+          // whose conv-length formula gives the reference's frame count
+          // (the samples past the utterance are the batch's zero padding).
+          mask = torch::zeros_like(inputs.attention_mask);
+          std::vector<std::string> changed;
+          for (int64_t b = 0; b < frames.size(0); ++b) {
+            const int64_t want = frames[b].item<int64_t>();
+            const int64_t samples =
+                want > 0 ? converted.pass->SamplesForFrames(want) : 0;
+            if (samples > mask.size(1)) {
+              return absl::InvalidArgumentError(absl::StrCat(
+                  reference_path, ": the reference counts ", want,
+                  " frames for ", dataset.utterances[b].id,
+                  ", more than the converted model makes of the whole row"));
+            }
+            mask[b].narrow(0, 0, samples).fill_(1);
+            if (want != out.valid_frames[b].item<int64_t>()) {
+              changed.push_back(absl::StrCat(
+                  dataset.utterances[b].id, ": ", want, " frames where the "
+                  "formula gives ", out.valid_frames[b].item<int64_t>()));
+            }
+          }
+          out = converted.pass->Forward(inputs.values, mask, !converted.ctc);
+          report.set_comparison(
+              "the padded batch, each row's sample mask extended so that "
+              "transformers' conv-length formula gives the reference's frame "
+              "count");
+          report.set_comparison_reason(absl::StrCat(
+              "the reference model counts valid frames by ", counting,
+              ", not by the conv-length formula transformers uses (",
+              absl::StrJoin(changed, "; "),
+              "); transformers cannot reproduce that from the same mask, so "
+              "the comparison gives it a mask that both models read as the "
+              "same frames"));
         }
         torch::Tensor expected = Load(reference, *ref_out);
         if (expected.sizes() != out.output.sizes()) {
@@ -208,7 +255,6 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
                            "], the converted model gives [",
                            absl::StrJoin(out.output.sizes().vec(), ", "), "]"));
         }
-        torch::Tensor frames = Load(reference, *ref_frames);
         // The reference's layers (pretrained models), each loaded once.
         std::vector<std::pair<size_t, torch::Tensor>> expected_layers;
         for (size_t l = 0; l < out.layers.size(); ++l) {
@@ -217,7 +263,6 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
             expected_layers.emplace_back(l, Load(reference, *layer));
           }
         }
-        ParityReport report;
         report.set_model_kind(meta("model_kind"));
         report.set_model_type(converted.model_type);
         report.set_hf_class(converted.description);
@@ -229,6 +274,7 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
           UtteranceParity* u = report.add_utterances();
           u->set_id(dataset.utterances[b].id);
           u->set_valid_frames(frames[b].item<int64_t>());
+          u->set_mask_samples(mask[b].sum().item<int64_t>());
           *u->mutable_output() =
               Diff(meta("output"), out.output[b], expected[b]);
           for (const auto& [l, layer] : expected_layers) {
@@ -295,6 +341,9 @@ std::string ReportMarkdown(const ParityReport& report) {
                       Clip(u.converted_text()), " |");
     absl::StrAppend(&md, "\n");
   }
+  absl::StrAppend(&md, "\nCompared: ", report.comparison(), ".\n");
+  if (!report.comparison_reason().empty())
+    absl::StrAppend(&md, "Why: ", report.comparison_reason(), ".\n");
   absl::StrAppend(&md, "\ncheckpoint sha256 `", report.checkpoint_sha256(),
                   "`, dataset sha256 `", report.dataset_sha256(), "`\n");
   return md;

@@ -127,4 +127,25 @@ absl::StatusOr<std::vector<ConvLayer>> ParseConvFeatureLayers(
   return Parser(text).Expression();
 }
 
+int64_t ConvReceptiveField(const std::vector<int64_t>& kernels,
+                           const std::vector<int64_t>& strides) {
+  return ConvInputSamples(kernels, strides, 1);
+}
+
+int64_t ConvOutputFrames(const std::vector<int64_t>& kernels,
+                         const std::vector<int64_t>& strides, int64_t samples) {
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    if (samples < kernels[i]) return 0;
+    samples = (samples - kernels[i]) / strides[i] + 1;
+  }
+  return samples;
+}
+
+int64_t ConvInputSamples(const std::vector<int64_t>& kernels,
+                         const std::vector<int64_t>& strides, int64_t frames) {
+  int64_t n = frames;
+  for (size_t i = kernels.size(); i-- > 0;) n = (n - 1) * strides[i] + kernels[i];
+  return n;
+}
+
 }  // namespace fairport

@@ -22,6 +22,18 @@ struct ConvLayer {
 absl::StatusOr<std::vector<ConvLayer>> ParseConvFeatureLayers(
     absl::string_view text);
 
+// Samples the first output frame of a stack of unpadded convolutions sees.
+int64_t ConvReceptiveField(const std::vector<int64_t>& kernels,
+                           const std::vector<int64_t>& strides);
+// Frames the stack makes of `samples` samples (0 when too short): the
+// conv-length formula of fairseq's and transformers'
+// _get_feat_extract_output_lengths.
+int64_t ConvOutputFrames(const std::vector<int64_t>& kernels,
+                         const std::vector<int64_t>& strides, int64_t samples);
+// The fewest samples that make `frames` frames (frames >= 1).
+int64_t ConvInputSamples(const std::vector<int64_t>& kernels,
+                         const std::vector<int64_t>& strides, int64_t frames);
+
 }  // namespace fairport
 
 #endif  // FAIRPORT_FAMILIES_COMMON_CONV_LAYERS_H_

@@ -1,41 +1,18 @@
 #include "families/data2vec_audio/config.h"
 
-#include <map>
-#include <type_traits>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "families/common/config_fields.h"
 #include "families/common/conv_layers.h"
+#include "families/common/weight_table.h"
 
 namespace fairport::data2vec_audio {
 namespace {
 
 constexpr char kEncoderName[] = "data2vec_audio";
 constexpr char kCtcName[] = "wav2vec_ctc";
-
-// Dropout, layerdrop and masking: they do not change eval outputs but
-// belong in a faithful config. For CTC models these are the values fairseq's
-// Wav2VecEncoder builds the encoder with: the stored w2v_args (which
-// fine-tuning wrote its overrides into when it first loaded w2v_path).
-struct TrainingField {
-  const char* fairseq;
-  const char* hf;
-  double fallback;  // fairseq's default
-  bool integer;
-};
-
-constexpr TrainingField kTrainingFields[] = {
-    {"dropout", "hidden_dropout", 0.1, false},
-    {"attention_dropout", "attention_dropout", 0.1, false},
-    {"activation_dropout", "activation_dropout", 0.0, false},
-    {"dropout_input", "feat_proj_dropout", 0.0, false},
-    {"encoder_layerdrop", "layerdrop", 0.0, false},
-    {"mask_prob", "mask_time_prob", 0.65, false},
-    {"mask_length", "mask_time_length", 10, true},
-    {"mask_channel_prob", "mask_feature_prob", 0.0, false},
-    {"mask_channel_length", "mask_feature_length", 10, true},
-};
 
 absl::StatusOr<ConfigView> EncoderConfig(const FairseqCheckpoint& checkpoint,
                                          ModelKind kind) {
@@ -46,55 +23,6 @@ absl::StatusOr<ConfigView> EncoderConfig(const FairseqCheckpoint& checkpoint,
 absl::StatusOr<std::string> EncoderName(const ConfigView& encoder,
                                         bool legacy) {
   return encoder.String(legacy ? "arch" : "_name");
-}
-
-// The field `key` read as T, or fairseq's default (noted in `defaulted`).
-template <typename T>
-absl::StatusOr<T> ValueOr(const ConfigView& cfg, const char* key, T fallback,
-                          std::vector<std::string>& defaulted) {
-  if (!cfg.Has(key)) {
-    std::string shown;
-    if constexpr (std::is_same_v<T, bool>) {
-      shown = fallback ? "True" : "False";
-    } else if constexpr (std::is_same_v<T, std::string>) {
-      shown = absl::StrCat("'", fallback, "'");
-    } else {
-      shown = absl::StrCat(fallback);
-    }
-    defaulted.push_back(absl::StrCat(cfg.path(), ".", key,
-                                     " missing: fairseq default ", shown));
-    return fallback;
-  }
-  if constexpr (std::is_same_v<T, bool>) {
-    return cfg.Bool(key);
-  } else if constexpr (std::is_same_v<T, std::string>) {
-    return cfg.String(key);
-  } else if constexpr (std::is_same_v<T, int64_t>) {
-    return cfg.Int(key);
-  } else {
-    return cfg.Float(key);
-  }
-}
-
-absl::StatusOr<double> NumberOr(const ConfigView& cfg, const char* key,
-                                double fallback,
-                                std::vector<std::string>& defaulted) {
-  return ValueOr<double>(cfg, key, fallback, defaulted);
-}
-absl::StatusOr<int64_t> IntOr(const ConfigView& cfg, const char* key,
-                              int64_t fallback,
-                              std::vector<std::string>& defaulted) {
-  return ValueOr<int64_t>(cfg, key, fallback, defaulted);
-}
-absl::StatusOr<std::string> StringOr(const ConfigView& cfg, const char* key,
-                                     const char* fallback,
-                                     std::vector<std::string>& defaulted) {
-  return ValueOr<std::string>(cfg, key, fallback, defaulted);
-}
-absl::StatusOr<bool> BoolOr(const ConfigView& cfg, const char* key,
-                            bool fallback,
-                            std::vector<std::string>& defaulted) {
-  return ValueOr<bool>(cfg, key, fallback, defaulted);
 }
 
 }  // namespace
@@ -133,13 +61,7 @@ absl::StatusOr<ModelKind> DetectKind(const FairseqCheckpoint& checkpoint) {
 }
 
 absl::StatusOr<int64_t> CtcVocabularySize(const FairseqCheckpoint& checkpoint) {
-  const TensorRef* head = checkpoint.FindTensor("w2v_encoder.proj.weight");
-  if (head == nullptr || head->shape.size() != 2) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(checkpoint.path(),
-                     ": CTC checkpoint without a 2-D w2v_encoder.proj.weight"));
-  }
-  return head->shape[0];
+  return CtcHeadRows(checkpoint);
 }
 
 absl::Status CheckRepresentable(const FairseqCheckpoint& checkpoint,
@@ -222,20 +144,10 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
   ASSIGN_OR_RETURN(bool conv_bias, BoolOr(enc, "conv_bias", false, defaulted));
   ASSIGN_OR_RETURN(std::string activation_fn,
                    StringOr(enc, "activation_fn", "gelu", defaulted));
-  // fairseq's get_activation_fn names -> transformers' ACT2FN names.
-  static const auto* kHiddenAct = new std::map<std::string, std::string>{
-      {"gelu", "gelu"},          {"gelu_accurate", "gelu_new"},
-      {"gelu_fast", "gelu_new"}, {"relu", "relu"},
-      {"tanh", "tanh"},          {"linear", "linear"},
-      {"swish", "swish"},
-  };
-  auto act = kHiddenAct->find(activation_fn);
-  if (act == kHiddenAct->end()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(checkpoint.path(), ": ", enc.path(), ".activation_fn is '",
-                     activation_fn, "', which Fairport does not convert"));
-  }
-  const std::string& activation = act->second;
+  ASSIGN_OR_RETURN(
+      const std::string activation,
+      HfActivationName(activation_fn, absl::StrCat(checkpoint.path(), ": ",
+                                                   enc.path(), ".activation_fn")));
   if (depth <= 0)
     return absl::InvalidArgumentError(
         absl::StrCat(checkpoint.path(), ": pos_conv_depth ", depth));

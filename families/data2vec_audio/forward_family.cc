@@ -5,7 +5,6 @@
 // transformers' Data2VecAudioConfig does.
 #include "families/forward_family.h"
 
-#include <map>
 #include <memory>
 #include <string>
 
@@ -14,6 +13,7 @@
 #include "base/json_file.h"
 #include "base/status_macros.h"
 #include "families/common/conv_layers.h"
+#include "families/common/pass_activations.h"
 #include "families/common/weights.h"
 #include "families/data2vec_audio/config.h"
 #include "families/data2vec_audio/forward.h"
@@ -26,10 +26,7 @@ namespace {
 using ops::Activation;
 
 int64_t ReceptiveField(const Architecture& arch) {
-  int64_t r = 1;
-  for (size_t i = arch.conv_kernel.size(); i-- > 0;)
-    r = (r - 1) * arch.conv_stride[i] + arch.conv_kernel[i];
-  return r;
+  return ConvReceptiveField(arch.conv_kernel, arch.conv_stride);
 }
 
 // 2*M*N*K for every matrix product and convolution on valid frames.
@@ -72,6 +69,10 @@ class FairseqPass : public ForwardPass {
   double ValidFrameFlops(const std::vector<int64_t>& samples) const override {
     return ValidFrameFlopsOf(model_.arch(), samples);
   }
+  int64_t SamplesForFrames(int64_t frames) const override {
+    return ConvInputSamples(model_.arch().conv_kernel,
+                            model_.arch().conv_stride, frames);
+  }
 
  private:
   FairseqData2VecAudio model_;
@@ -90,59 +91,14 @@ class HfPass : public ForwardPass {
   double ValidFrameFlops(const std::vector<int64_t>& samples) const override {
     return ValidFrameFlopsOf(model_.arch(), samples);
   }
+  int64_t SamplesForFrames(int64_t frames) const override {
+    return ConvInputSamples(model_.arch().conv_kernel,
+                            model_.arch().conv_stride, frames);
+  }
 
  private:
   HfData2VecAudio model_;
 };
-
-// fairseq.utils.get_activation_fn. fairseq's "swish" hands back the
-// torch.nn.SiLU class, not an instance; SiLU is what it means.
-absl::StatusOr<Activation> FairseqActivation(const std::string& name,
-                                             const std::string& where) {
-  static const auto* kTable = new std::map<std::string, Activation>{
-      {"gelu", Activation::kGelu},
-      {"gelu_accurate", Activation::kGeluTanh},
-      {"gelu_fast", Activation::kGeluTanh},
-      {"relu", Activation::kRelu},
-      {"tanh", Activation::kTanh},
-      {"linear", Activation::kLinear},
-      {"swish", Activation::kSilu},
-  };
-  auto it = kTable->find(name);
-  if (it == kTable->end()) {
-    return absl::UnimplementedError(absl::StrCat(
-        where, " is '", name, "', which the fairseq pass does not implement"));
-  }
-  return it->second;
-}
-
-// transformers' ACT2FN, the names this pass implements.
-absl::StatusOr<Activation> HfActivation(const nlohmann::json& config,
-                                        const char* key,
-                                        const std::string& source) {
-  static const auto* kTable = new std::map<std::string, Activation>{
-      {"gelu", Activation::kGelu},
-      {"gelu_new", Activation::kGeluTanh},
-      {"gelu_accurate", Activation::kGeluTanh},
-      {"relu", Activation::kRelu},
-      {"tanh", Activation::kTanh},
-      {"linear", Activation::kLinear},
-      {"swish", Activation::kSilu},
-      {"silu", Activation::kSilu},
-  };
-  if (!config.contains(key) || !config[key].is_string()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": '", key, "' is missing or not a string"));
-  }
-  const std::string name = config[key].get<std::string>();
-  auto it = kTable->find(name);
-  if (it == kTable->end()) {
-    return absl::UnimplementedError(
-        absl::StrCat(source, ": ", key, " is '", name,
-                     "', which the HF pass does not implement"));
-  }
-  return it->second;
-}
 
 // The model fairseq's Data2VecAudioModel builds from its config (the
 // encoder's, inside w2v_args, for wav2vec_ctc): read here, not through

@@ -2,21 +2,10 @@
 
 #include <algorithm>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "base/status_macros.h"
 
 namespace fairport::data2vec_audio {
 namespace {
-
-struct WeightRule {
-  const char* fairseq;  // relative to the encoder model
-  const char* hf;       // relative to Data2VecAudioModel
-};
 
 // One line per tensor; `#` is a layer index carried across. Kept one rule
 // a line so it can be checked against model-structure.md.
@@ -62,11 +51,6 @@ constexpr WeightRule kCtcHeadRules[] = {
     {"w2v_encoder.proj.bias", "lm_head.bias"},
 };
 
-struct SkipRule {
-  const char* prefix;  // relative to the encoder model
-  const char* category;
-};
-
 // Training-only weights that transformers' model has no place for.
 constexpr SkipRule kSkipRules[] = {
     {"_ema.", "EMA teacher (_ema)"},
@@ -75,43 +59,6 @@ constexpr SkipRule kSkipRules[] = {
     {"project_q.", "quantizer"},
     {"target_glu.", "pretraining head (target_glu)"},
 };
-
-// Matches `name` against `pattern`, collecting the indices `#` stands for.
-bool Match(absl::string_view pattern, absl::string_view name,
-           std::vector<std::string>& indices) {
-  std::vector<absl::string_view> p = absl::StrSplit(pattern, '.');
-  std::vector<absl::string_view> n = absl::StrSplit(name, '.');
-  if (p.size() != n.size()) return false;
-  indices.clear();
-  for (size_t i = 0; i < p.size(); ++i) {
-    if (p[i] == "#") {
-      if (n[i].empty() || !std::all_of(n[i].begin(), n[i].end(), ::isdigit))
-        return false;
-      indices.emplace_back(n[i]);
-    } else if (p[i] != n[i]) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string Fill(absl::string_view pattern,
-                 const std::vector<std::string>& indices) {
-  std::string out;
-  size_t next = 0;
-  for (char c : pattern) {
-    if (c == '#') {
-      out += indices[next++];
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-std::string Shape(const std::vector<int64_t>& shape) {
-  return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
-}
 
 }  // namespace
 
@@ -176,106 +123,21 @@ absl::StatusOr<WeightMapping> MapWeights(const FairseqCheckpoint& checkpoint,
                                          ModelKind kind,
                                          const Architecture& arch,
                                          bool strict) {
-  const std::string& path = checkpoint.path();
-  absl::flat_hash_map<std::string, const HfParameter*> expected;
-  std::vector<HfParameter> parameters = ExpectedParameters(arch);
-  for (const HfParameter& p : parameters) expected[p.name] = &p;
-
-  WeightMapping mapping;
-  absl::flat_hash_map<std::string, std::string>
-      filled_from;  // hf name -> fairseq name
-  std::vector<std::string> indices;
-  for (const NamedTensor& t : checkpoint.state_dict()) {
-    const WeightRule* rule = nullptr;
-    std::string hf_name;
-    absl::string_view local = t.name;
-    if (kind == ModelKind::kCtc) {
-      for (const WeightRule& head : kCtcHeadRules) {
-        if (t.name == head.fairseq) {
-          rule = &head;
-          hf_name = head.hf;
-        }
-      }
-      if (rule == nullptr && !absl::ConsumePrefix(&local, kCtcEncoderPrefix))
-        local = "";
-    }
-    if (rule == nullptr && !local.empty()) {
-      for (const WeightRule& r : kWeightRules) {
-        if (Match(r.fairseq, local, indices)) {
-          rule = &r;
-          hf_name =
-              absl::StrCat(kind == ModelKind::kCtc ? kHfCtcEncoderPrefix : "",
-                           Fill(r.hf, indices));
-          break;
-        }
-      }
-    }
-    if (rule != nullptr &&
-        hf_name == absl::StrCat(arch.ctc ? kHfCtcEncoderPrefix : "",
-                                "masked_spec_embed") &&
-        !arch.has_masked_spec_embed()) {
-      mapping.skipped["mask embedding (masking disabled in config)"].push_back(
-          t.name);
-      continue;
-    }
-    if (rule == nullptr) {
-      const SkipRule* skip = nullptr;
-      for (const SkipRule& s : kSkipRules) {
-        if (absl::StartsWith(local, s.prefix)) skip = &s;
-      }
-      if (skip != nullptr) {
-        mapping.skipped[skip->category].push_back(t.name);
-        continue;
-      }
-      if (strict) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            path, ": tensor '", t.name,
-            "' has no place in transformers' Data2VecAudio model "
-            "(strict mode; --nostrict lists it and converts the rest)"));
-      }
-      mapping.unmapped.push_back(t.name);
-      continue;
-    }
-    auto it = expected.find(hf_name);
-    if (it == expected.end()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": tensor '", t.name, "' maps to '", hf_name,
-                       "', which the config does not have (layer counts or "
-                       "conv_bias disagree with the weights)"));
-    }
-    if (it->second->shape != t.tensor->shape) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": shape mismatch: fairseq '", t.name, "' is ",
-                       Shape(t.tensor->shape), " but HF '", hf_name, "' needs ",
-                       Shape(it->second->shape), " from the config"));
-    }
-    auto [prev, inserted] = filled_from.emplace(hf_name, t.name);
-    if (!inserted) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": '", hf_name, "' would be filled twice, from '",
-                       prev->second, "' and '", t.name, "'"));
-    }
-    if (!IsFloatingPoint(t.tensor->storage->dtype)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": tensor '", t.name, "' is ",
-          TorchName(t.tensor->storage->dtype), ", not floating point"));
-    }
-    mapping.tensors.push_back({hf_name, t.name, t.tensor});
+  WeightTable table;
+  table.model_name = "transformers' Data2VecAudio model";
+  table.encoder_rules = kWeightRules;
+  table.skip_rules = kSkipRules;
+  if (kind == ModelKind::kCtc) {
+    table.fairseq_prefix = kCtcEncoderPrefix;
+    table.hf_prefix = kHfCtcEncoderPrefix;
+    table.head_rules = kCtcHeadRules;
   }
-  for (const HfParameter& p : parameters) {
-    if (!filled_from.contains(p.name)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": the checkpoint has no tensor for HF parameter '", p.name,
-          "' ", Shape(p.shape),
-          " (the config implies it; it would otherwise be initialised "
-          "randomly)"));
-    }
+  if (!arch.has_masked_spec_embed()) {
+    table.dropped[table.hf_prefix + "masked_spec_embed"] =
+        "mask embedding (masking disabled in config)";
   }
-  std::sort(mapping.tensors.begin(), mapping.tensors.end(),
-            [](const MappedTensor& x, const MappedTensor& y) {
-              return x.hf_name < y.hf_name;
-            });
-  return mapping;
+  table.expected = ExpectedParameters(arch);
+  return MapByTable(checkpoint, table, strict);
 }
 
 }  // namespace fairport::data2vec_audio

@@ -11,19 +11,16 @@
 
 #include "absl/status/statusor.h"
 #include "fairseq/checkpoint.h"
+#include "families/common/weight_table.h"
 #include "families/data2vec_audio/config.h"
 
 namespace fairport::data2vec_audio {
-
-struct HfParameter {
-  std::string name;
-  std::vector<int64_t> shape;
-};
 
 // Every parameter transformers' Data2VecAudioModel / Data2VecAudioForCTC
 // has for `arch`, sorted by name.
 std::vector<HfParameter> ExpectedParameters(const Architecture& arch);
 
+using ::fairport::HfParameter;
 using ::fairport::MappedTensor;
 using ::fairport::WeightMapping;
 

@@ -6,41 +6,15 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "families/common/conv_layers.h"
-#include "formats/torch_writer.h"
+#include "families/common/synthetic.h"
 #include "nlohmann/json.hpp"
 
 namespace fairport::data2vec_audio {
 namespace {
 
-constexpr const char* kLetters[] = {
-    "|", "E", "T", "A", "O", "N", "I", "H", "S", "R", "D", "L", "U", "M", "W",
-    "C", "F", "G", "Y", "P", "B", "V", "K", "'", "X", "J", "Q", "Z", "-"};
-
-// How a tensor's deterministic values are drawn.
-enum class Init { kUniform, kGain, kBias };
-
-struct Param {
-  std::string name;
-  std::vector<int64_t> shape;
-  Init init;
-  int64_t fan_in;
-};
-
-uint64_t SplitMix(uint64_t& state) {
-  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-float Uniform(uint64_t& state) {
-  return static_cast<float>((SplitMix(state) >> 40) * (2.0 / (1ull << 24)) -
-                            1.0);
-}
-
-std::vector<Param> EncoderParams(const SyntheticSpec& s,
+std::vector<SyntheticParam> EncoderParams(const SyntheticSpec& s,
                                  const std::vector<ConvLayer>& conv) {
-  std::vector<Param> p;
+  std::vector<SyntheticParam> p;
   const int64_t c = s.embed;
   p.push_back({"mask_emb", {c}, Init::kUniform, 1});
   for (size_t i = 0; i < conv.size(); ++i) {
@@ -221,24 +195,14 @@ SyntheticSpec SyntheticSpec::Tiny() {
   return s;
 }
 
-std::string LetterDictionary() {
-  std::string out;
-  int64_t count = 900000;
-  for (const char* letter : kLetters) {
-    absl::StrAppend(&out, letter, " ", count, "\n");
-    count -= 23456;
-  }
-  return out;
-}
-
 absl::Status WriteSyntheticCheckpoint(const SyntheticSpec& spec,
                                       const std::string& path) {
   ASSIGN_OR_RETURN(std::vector<ConvLayer> conv,
                    ParseConvFeatureLayers(spec.conv_feature_layers));
-  std::vector<Param> params = EncoderParams(spec, conv);
+  std::vector<SyntheticParam> params = EncoderParams(spec, conv);
   if (spec.ctc) {
-    for (Param& p : params) p.name = "w2v_encoder.w2v_model." + p.name;
-    const int64_t vocab = 4 + static_cast<int64_t>(std::size(kLetters));
+    for (SyntheticParam& p : params) p.name = "w2v_encoder.w2v_model." + p.name;
+    const int64_t vocab = LetterVocabularySize();
     params.push_back({"w2v_encoder.proj.weight",
                       {vocab, spec.embed},
                       Init::kUniform,
@@ -252,99 +216,12 @@ absl::Status WriteSyntheticCheckpoint(const SyntheticSpec& spec,
     params.push_back({"final_proj.bias", {spec.embed}, Init::kBias, 1});
   }
 
-  TorchSaveWriter writer("checkpoint");
-  PickleWriter& p = writer.pickle();
-  p.EmptyDict();
-  p.Mark();
-  p.String("args");
-  p.None();
-  p.String("cfg");
-  p.Json(Config(spec));
-  p.String("model");
-  p.Global("collections", "OrderedDict");
-  p.EmptyTuple();
-  p.Reduce();
-  p.Mark();
-  for (const Param& param : params) {
-    p.String(param.name);
-    writer.Tensor(spec.dtype, param.shape);
-  }
-  p.SetItems();
-  p.String("criterion");
-  p.None();
-  p.String("optimizer_history");
-  p.Json(nlohmann::ordered_json::array(
-      {{{"criterion_name", spec.ctc ? "CtcCriterion" : "ModelCriterion"},
-        {"optimizer_name", "FairseqAdam"},
-        {"lr_scheduler_state", {{"best", 0.5}}},
-        {"num_updates", 400000}}}));
-  p.String("task_state");
-  p.EmptyDict();
-  p.String("extra_state");
-  p.Json({{"previous_training_time", 3600.5}, {"val_loss", 0.5}});
-  const size_t model_storages = params.size();
-  if (spec.adam_state) {
-    // Adam keeps two fp32 moments per parameter: {state: {i: {step, exp_avg,
-    // exp_avg_sq}}}.
-    p.String("last_optimizer_state");
-    p.EmptyDict();
-    p.Mark();
-    p.String("state");
-    p.EmptyDict();
-    p.Mark();
-    for (size_t i = 0; i < params.size(); ++i) {
-      p.Int(static_cast<int64_t>(i));
-      p.EmptyDict();
-      p.Mark();
-      p.String("step");
-      p.Int(400000);
-      p.String("exp_avg");
-      writer.Tensor(DType::kF32, params[i].shape);
-      p.String("exp_avg_sq");
-      writer.Tensor(DType::kF32, params[i].shape);
-      p.SetItems();
-    }
-    p.SetItems();
-    p.String("param_groups");
-    p.Json(nlohmann::ordered_json::array(
-        {{{"lr", 0.0005}, {"betas", {0.9, 0.98}}, {"eps", 1e-06}}}));
-    p.SetItems();
-  }
-  p.SetItems();
-
-  std::string buffer;
-  return writer.Finish(path, [&](size_t index, ZipWriter& zip) -> absl::Status {
-    const bool is_model = index < model_storages;
-    const Param& param =
-        params[is_model ? index : (index - model_storages) / 2];
-    const DType dtype = is_model ? spec.dtype : DType::kF32;
-    int64_t numel = 1;
-    for (int64_t d : param.shape) numel *= d;
-    uint64_t state = spec.seed * 0x100000001B3ull + index;
-    const float scale = 1.0f / std::sqrt(static_cast<float>(param.fan_in));
-    constexpr int64_t kChunk = 1 << 20;
-    std::vector<float> values;
-    for (int64_t first = 0; first < numel; first += kChunk) {
-      const int64_t count = std::min(kChunk, numel - first);
-      values.resize(count);
-      for (float& v : values) {
-        const float u = Uniform(state);
-        if (!is_model) {
-          v = 1e-4f * u;
-        } else if (param.init == Init::kGain) {
-          v = 1.0f + 0.25f * u;
-        } else if (param.init == Init::kBias) {
-          v = 0.1f * u;
-        } else {
-          v = scale * u;
-        }
-      }
-      buffer.resize(count * ItemSize(dtype));
-      CastFloats(DType::kF32, values.data(), dtype, buffer.data(), count);
-      RETURN_IF_ERROR(zip.Write(buffer));
-    }
-    return absl::OkStatus();
-  });
+  SyntheticFile file;
+  file.ctc = spec.ctc;
+  file.dtype = spec.dtype;
+  file.adam_state = spec.adam_state;
+  file.seed = spec.seed;
+  return WriteSyntheticTorchSave(params, Config(spec), file, path);
 }
 
 }  // namespace fairport::data2vec_audio

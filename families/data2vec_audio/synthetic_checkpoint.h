@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "families/common/synthetic.h"
 #include "formats/dtype.h"
 
 namespace fairport::data2vec_audio {
@@ -34,10 +35,6 @@ struct SyntheticSpec {
   static SyntheticSpec Large();
   static SyntheticSpec Tiny();  // the embedded default's architecture
 };
-
-// The 29 letters of the fairseq LibriSpeech letter dictionary, in the
-// "<token> <count>" format of dict.ltr.txt.
-std::string LetterDictionary();
 
 absl::Status WriteSyntheticCheckpoint(const SyntheticSpec& spec,
                                       const std::string& path);

@@ -1,0 +1,48 @@
+// What the families' synthetic checkpoints share: a fairseq checkpoint in
+// the real torch.save layout (cfg, model, optimizer history, optionally
+// Adam state) with deterministic weights, and fairseq's letter
+// dictionary. Each family gives its tensors and its cfg.
+#ifndef FAIRPORT_FAMILIES_COMMON_SYNTHETIC_H_
+#define FAIRPORT_FAMILIES_COMMON_SYNTHETIC_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "formats/dtype.h"
+#include "nlohmann/json.hpp"
+
+namespace fairport {
+
+// How a tensor's deterministic values are drawn.
+enum class Init { kUniform, kGain, kBias };
+
+struct SyntheticParam {
+  std::string name;
+  std::vector<int64_t> shape;
+  Init init;
+  int64_t fan_in;
+};
+
+struct SyntheticFile {
+  bool ctc = false;
+  DType dtype = DType::kF32;
+  bool adam_state = false;  // last_optimizer_state with Adam moments
+  uint64_t seed = 1;
+};
+
+// The 29 letters of the fairseq LibriSpeech letter dictionary, in the
+// "<token> <count>" format of dict.ltr.txt.
+std::string LetterDictionary();
+// Its symbols with fairseq's four specials: the CTC head's rows.
+int64_t LetterVocabularySize();
+
+absl::Status WriteSyntheticTorchSave(const std::vector<SyntheticParam>& params,
+                                     const nlohmann::ordered_json& cfg,
+                                     const SyntheticFile& file,
+                                     const std::string& path);
+
+}  // namespace fairport
+
+#endif  // FAIRPORT_FAMILIES_COMMON_SYNTHETIC_H_

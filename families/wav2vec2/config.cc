@@ -1,0 +1,392 @@
+#include "families/wav2vec2/config.h"
+
+#include <algorithm>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "families/common/config_fields.h"
+#include "families/common/conv_layers.h"
+
+namespace fairport::wav2vec2 {
+namespace {
+
+constexpr char kDefaultConvLayers[] =
+    "[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512,2,2)] + [(512,2,2)]";
+
+bool IsLegacy(const FairseqCheckpoint& checkpoint, const ConfigView& cfg) {
+  return checkpoint.legacy_args() ||
+         cfg.node()->is(PickleValue::Kind::kObject);
+}
+
+}  // namespace
+
+const VariantNames& NamesOf(Variant variant) {
+  static constexpr VariantNames kWav2Vec2 = {
+      "wav2vec2", "wav2vec2", "wav2vec2", "wav2vec_ctc", "wav2vec2.",
+      "Wav2Vec2"};
+  static constexpr VariantNames kHubert = {"hubert",     "hubert", "hubert",
+                                           "hubert_ctc", "hubert.", "Hubert"};
+  return variant == Variant::kHubert ? kHubert : kWav2Vec2;
+}
+
+absl::StatusOr<ModelKind> DetectKind(const FairseqCheckpoint& checkpoint,
+                                     Variant variant) {
+  const VariantNames& names = NamesOf(variant);
+  const std::string& arch = checkpoint.architecture();
+  if (arch == names.encoder) return ModelKind::kPretrained;
+  if (arch == names.ctc_wrapper) {
+    ASSIGN_OR_RETURN(ConfigView encoder, checkpoint.WrappedEncoderConfig());
+    absl::StatusOr<std::string> name =
+        encoder.String(IsLegacy(checkpoint, encoder) ? "arch" : "_name");
+    if (name.ok() && *name == names.encoder) return ModelKind::kCtc;
+    return absl::InvalidArgumentError(absl::StrCat(
+        checkpoint.path(), ": a ", names.ctc_wrapper, " model over '",
+        name.ok() ? *name : "an unnamed encoder", "', not over ",
+        names.encoder));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(checkpoint.path(), ": model is '", arch, "', not ",
+                   names.encoder, " or ", names.ctc_wrapper, " over it"));
+}
+
+std::string KindName(Variant variant, ModelKind kind) {
+  const VariantNames& names = NamesOf(variant);
+  return kind == ModelKind::kPretrained
+             ? absl::StrCat("pretrained ", names.encoder)
+             : absl::StrCat(names.ctc_wrapper, " fine-tuned over ",
+                            names.encoder);
+}
+
+std::string HfClassName(Variant variant, ModelKind kind,
+                        bool pretraining_head) {
+  const std::string base = NamesOf(variant).hf_name;
+  if (kind == ModelKind::kCtc) return base + "ForCTC";
+  if (variant == Variant::kWav2Vec2 && pretraining_head)
+    return base + "ForPreTraining";
+  return base + "Model";
+}
+
+std::string Architecture::hf_prefix() const {
+  return ctc || pretraining_head ? NamesOf(variant).hf_prefix : "";
+}
+
+absl::StatusOr<ConfigView> EncoderConfig(const FairseqCheckpoint& checkpoint,
+                                         ModelKind kind) {
+  if (kind == ModelKind::kPretrained) return checkpoint.model_config();
+  return checkpoint.WrappedEncoderConfig();
+}
+
+bool HasPretrainingHead(const FairseqCheckpoint& checkpoint, Variant variant,
+                        ModelKind kind) {
+  return variant == Variant::kWav2Vec2 && kind == ModelKind::kPretrained &&
+         checkpoint.FindTensor("quantizer.vars") != nullptr &&
+         checkpoint.FindTensor("quantizer.weight_proj.weight") != nullptr &&
+         checkpoint.FindTensor("project_q.weight") != nullptr &&
+         checkpoint.FindTensor("final_proj.weight") != nullptr;
+}
+
+absl::Status CheckRepresentable(const FairseqCheckpoint& checkpoint,
+                                Variant variant, ModelKind kind) {
+  ASSIGN_OR_RETURN(ConfigView enc, EncoderConfig(checkpoint, kind));
+  std::vector<std::string> ignored;
+  auto refuse = [&](absl::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        checkpoint.path(), ": ", enc.path(), ".", what, ": transformers' ",
+        NamesOf(variant).hf_name,
+        " cannot represent this model; refusing rather than converting it "
+        "approximately"));
+  };
+  ASSIGN_OR_RETURN(std::string mode,
+                   StringOr(enc, "extractor_mode", "default", ignored));
+  if (mode != "default" && mode != "layer_norm")
+    return refuse(absl::StrCat("extractor_mode is '", mode, "'"));
+  ASSIGN_OR_RETURN(std::string layer_type,
+                   StringOr(enc, "layer_type", "transformer", ignored));
+  if (layer_type != "transformer")
+    return refuse(absl::StrCat("layer_type is '", layer_type, "'"));
+  ASSIGN_OR_RETURN(int64_t depth, IntOr(enc, "pos_conv_depth", 1, ignored));
+  if (depth != 1) {
+    return refuse(absl::StrCat("pos_conv_depth is ", depth,
+                               " (a stack of positional convolutions)"));
+  }
+  ASSIGN_OR_RETURN(bool quantize_input,
+                   BoolOr(enc, "quantize_input", false, ignored));
+  if (quantize_input) return refuse("quantize_input is True");
+  ASSIGN_OR_RETURN(int64_t dim, IntOr(enc, "encoder_embed_dim", 768, ignored));
+  ASSIGN_OR_RETURN(int64_t heads,
+                   IntOr(enc, "encoder_attention_heads", 12, ignored));
+  ASSIGN_OR_RETURN(int64_t groups, IntOr(enc, "conv_pos_groups", 16, ignored));
+  if (heads <= 0 || dim % heads != 0 || groups <= 0 || dim % groups != 0) {
+    return refuse(absl::StrCat("encoder_embed_dim ", dim,
+                               " does not divide into ", heads,
+                               " heads and ", groups, " positional groups"));
+  }
+  if (HasPretrainingHead(checkpoint, variant, kind)) {
+    ASSIGN_OR_RETURN(int64_t q_depth, IntOr(enc, "quantizer_depth", 1, ignored));
+    if (q_depth != 1)
+      return refuse(absl::StrCat("quantizer_depth is ", q_depth));
+    ASSIGN_OR_RETURN(bool glu, BoolOr(enc, "target_glu", false, ignored));
+    if (glu) return refuse("target_glu is True");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
+                                           Variant variant, ModelKind kind,
+                                           std::optional<int64_t> vocab_size) {
+  InferredConfig out;
+  out.kind = kind;
+  std::vector<std::string>& defaulted = out.defaulted;
+  ASSIGN_OR_RETURN(ConfigView enc, EncoderConfig(checkpoint, kind));
+  const std::string where = absl::StrCat(checkpoint.path(), ": ", enc.path());
+  nlohmann::json c = nlohmann::json::object();
+
+  ASSIGN_OR_RETURN(std::string conv_text,
+                   StringOr(enc, "conv_feature_layers", kDefaultConvLayers,
+                            defaulted));
+  absl::StatusOr<std::vector<ConvLayer>> conv =
+      ParseConvFeatureLayers(conv_text);
+  if (!conv.ok())
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ".", conv.status().message()));
+  std::vector<int64_t> dims, kernels, strides;
+  for (const ConvLayer& l : *conv) {
+    dims.push_back(l.dim);
+    kernels.push_back(l.kernel);
+    strides.push_back(l.stride);
+  }
+  ASSIGN_OR_RETURN(int64_t embed,
+                   IntOr(enc, "encoder_embed_dim", 768, defaulted));
+  ASSIGN_OR_RETURN(int64_t layers, IntOr(enc, "encoder_layers", 12, defaulted));
+  ASSIGN_OR_RETURN(int64_t heads,
+                   IntOr(enc, "encoder_attention_heads", 12, defaulted));
+  ASSIGN_OR_RETURN(int64_t ffn,
+                   IntOr(enc, "encoder_ffn_embed_dim", 3072, defaulted));
+  ASSIGN_OR_RETURN(int64_t conv_pos, IntOr(enc, "conv_pos", 128, defaulted));
+  ASSIGN_OR_RETURN(int64_t groups,
+                   IntOr(enc, "conv_pos_groups", 16, defaulted));
+  ASSIGN_OR_RETURN(bool conv_bias, BoolOr(enc, "conv_bias", false, defaulted));
+  ASSIGN_OR_RETURN(std::string mode,
+                   StringOr(enc, "extractor_mode", "default", defaulted));
+  ASSIGN_OR_RETURN(bool ln_first,
+                   BoolOr(enc, "layer_norm_first", false, defaulted));
+  ASSIGN_OR_RETURN(std::string activation_fn,
+                   StringOr(enc, "activation_fn", "gelu", defaulted));
+  ASSIGN_OR_RETURN(const std::string activation,
+                   HfActivationName(activation_fn, where + ".activation_fn"));
+  const bool pretraining_head = HasPretrainingHead(checkpoint, variant, kind);
+
+  c["architectures"] = {HfClassName(variant, kind, pretraining_head)};
+  c["model_type"] = NamesOf(variant).model_type;
+  c["hidden_size"] = embed;
+  c["num_hidden_layers"] = layers;
+  c["num_attention_heads"] = heads;
+  c["intermediate_size"] = ffn;
+  c["hidden_act"] = activation;
+  c["conv_dim"] = dims;
+  c["conv_kernel"] = kernels;
+  c["conv_stride"] = strides;
+  c["num_feat_extract_layers"] = static_cast<int64_t>(dims.size());
+  c["conv_bias"] = conv_bias;
+  c["feat_extract_activation"] = "gelu";  // fairseq's extractor: always GELU
+  c["feat_extract_norm"] = mode == "layer_norm" ? "layer" : "group";
+  c["do_stable_layer_norm"] = ln_first;
+  // For wav2vec 2.0 and HuBERT, num_conv_pos_embeddings is the KERNEL of
+  // the one positional convolution: fairseq's conv_pos.
+  c["num_conv_pos_embeddings"] = conv_pos;
+  c["num_conv_pos_embedding_groups"] = groups;
+  c["layer_norm_eps"] = 1e-5;
+  for (const TrainingField& f : kTrainingFields) {
+    if (f.integer) {
+      ASSIGN_OR_RETURN(
+          c[f.hf],
+          IntOr(enc, f.fairseq, static_cast<int64_t>(f.fallback), defaulted));
+    } else {
+      ASSIGN_OR_RETURN(c[f.hf],
+                       NumberOr(enc, f.fairseq, f.fallback, defaulted));
+    }
+  }
+  c["apply_spec_augment"] = true;
+  c["mask_time_min_masks"] = 2;
+  c["mask_feature_min_masks"] = 0;
+  c["pad_token_id"] = 0;  // fairseq's <s>, the CTC blank, sits at index 0
+  c["bos_token_id"] = 1;
+  c["eos_token_id"] = 2;
+  if (kind == ModelKind::kCtc) {
+    ConfigView ft = checkpoint.model_config();
+    ASSIGN_OR_RETURN(double final_dropout,
+                     NumberOr(ft, "final_dropout", 0.0, defaulted));
+    c["final_dropout"] = final_dropout;
+    c["vocab_size"] = vocab_size.value_or(32);
+  } else {
+    c["final_dropout"] = 0.1;
+    c["vocab_size"] = 32;
+    defaulted.push_back(
+        "final_dropout = 0.1, vocab_size = 32: transformers' defaults (no CTC "
+        "head)");
+  }
+  c["classifier_proj_size"] = 256;
+  c["ctc_loss_reduction"] = "sum";
+  c["ctc_zero_infinity"] = false;
+  c["initializer_range"] = 0.02;
+  c["use_weighted_layer_sum"] = false;
+  if (variant == Variant::kHubert) {
+    c["feat_proj_layer_norm"] = true;  // fairseq HuBERT's layer_norm
+  } else {
+    // Wav2Vec2Config's quantizer: fairseq's latent_* and final_dim, which
+    // the encoder config keeps after fine-tuning too.
+    ASSIGN_OR_RETURN(int64_t latent_vars,
+                     IntOr(enc, "latent_vars", 320, defaulted));
+    ASSIGN_OR_RETURN(int64_t latent_groups,
+                     IntOr(enc, "latent_groups", 2, defaulted));
+    ASSIGN_OR_RETURN(int64_t latent_dim,
+                     IntOr(enc, "latent_dim", 0, defaulted));
+    ASSIGN_OR_RETURN(int64_t final_dim, IntOr(enc, "final_dim", 0, defaulted));
+    if (final_dim <= 0) final_dim = embed;
+    c["num_codevectors_per_group"] = latent_vars;
+    c["num_codevector_groups"] = latent_groups;
+    c["codevector_dim"] = latent_dim > 0 ? latent_dim : final_dim;
+    c["proj_codevector_dim"] = final_dim;
+    ASSIGN_OR_RETURN(c["contrastive_logits_temperature"],
+                     NumberOr(enc, "logit_temp", 0.1, defaulted));
+    ASSIGN_OR_RETURN(c["num_negatives"],
+                     IntOr(enc, "num_negatives", 100, defaulted));
+    c["diversity_loss_weight"] = 0.1;
+    c["feat_quantizer_dropout"] = 0.0;
+    c["output_hidden_size"] = embed;
+    c["adapter_attn_dim"] = nullptr;
+    c["adapter_kernel_size"] = 3;
+    c["adapter_stride"] = 2;
+    c["add_adapter"] = false;
+    c["num_adapter_layers"] = 3;
+    c["tdnn_dilation"] = {1, 2, 3, 1, 1};
+    c["tdnn_dim"] = {512, 512, 512, 512, 1500};
+    c["tdnn_kernel"] = {5, 3, 3, 1, 1};
+    c["xvector_output_dim"] = 512;
+  }
+  c["torch_dtype"] = "float32";
+  c["transformers_version"] = "4.40.2";  // the release whose format this follows
+  out.hf_config = std::move(c);
+
+  ASSIGN_OR_RETURN(bool normalize, BoolOr(checkpoint.task_config(), "normalize",
+                                          false, defaulted));
+  nlohmann::json p = nlohmann::json::object();
+  p["do_normalize"] = normalize;
+  p["feature_extractor_type"] = "Wav2Vec2FeatureExtractor";
+  p["feature_size"] = 1;
+  p["padding_side"] = "right";
+  p["padding_value"] = 0;
+  // As transformers' wav2vec2 script writes it: group-norm extractors are
+  // trained without padding masks.
+  p["return_attention_mask"] = mode == "layer_norm";
+  p["sampling_rate"] = 16000;
+  if (kind == ModelKind::kCtc) p["processor_class"] = "Wav2Vec2Processor";
+  out.preprocessor_config = std::move(p);
+  return out;
+}
+
+absl::StatusOr<Architecture> Architecture::FromHfConfig(
+    const nlohmann::json& c, const std::string& source, Variant variant) {
+  Architecture a;
+  a.variant = variant;
+  auto missing = [&](const char* key) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": '", key, "' is missing or has the wrong type"));
+  };
+  auto get_int = [&](const char* key, int64_t& field) -> absl::Status {
+    if (!c.contains(key) || !c[key].is_number_integer()) return missing(key);
+    field = c[key].get<int64_t>();
+    return absl::OkStatus();
+  };
+  auto get_float = [&](const char* key, double& field) -> absl::Status {
+    if (!c.contains(key) || !c[key].is_number()) return missing(key);
+    field = c[key].get<double>();
+    return absl::OkStatus();
+  };
+  auto get_bool = [&](const char* key, bool& field) -> absl::Status {
+    if (!c.contains(key) || !c[key].is_boolean()) return missing(key);
+    field = c[key].get<bool>();
+    return absl::OkStatus();
+  };
+  auto get_list = [&](const char* key,
+                      std::vector<int64_t>& field) -> absl::Status {
+    if (!c.contains(key) || !c[key].is_array()) return missing(key);
+    for (const auto& v : c[key]) {
+      if (!v.is_number_integer()) return missing(key);
+      field.push_back(v.get<int64_t>());
+    }
+    return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(get_int("hidden_size", a.hidden_size));
+  RETURN_IF_ERROR(get_int("num_hidden_layers", a.num_hidden_layers));
+  RETURN_IF_ERROR(get_int("num_attention_heads", a.num_attention_heads));
+  RETURN_IF_ERROR(get_int("intermediate_size", a.intermediate_size));
+  RETURN_IF_ERROR(get_list("conv_dim", a.conv_dim));
+  RETURN_IF_ERROR(get_list("conv_kernel", a.conv_kernel));
+  RETURN_IF_ERROR(get_list("conv_stride", a.conv_stride));
+  RETURN_IF_ERROR(get_bool("conv_bias", a.conv_bias));
+  RETURN_IF_ERROR(get_int("num_conv_pos_embeddings", a.pos_conv_kernel));
+  RETURN_IF_ERROR(
+      get_int("num_conv_pos_embedding_groups", a.pos_conv_groups));
+  RETURN_IF_ERROR(get_float("layer_norm_eps", a.layer_norm_eps));
+  RETURN_IF_ERROR(get_float("mask_time_prob", a.mask_time_prob));
+  RETURN_IF_ERROR(get_float("mask_feature_prob", a.mask_feature_prob));
+  RETURN_IF_ERROR(get_int("vocab_size", a.vocab_size));
+  RETURN_IF_ERROR(get_bool("do_stable_layer_norm", a.stable_layer_norm));
+  if (!c.contains("feat_extract_norm") || !c["feat_extract_norm"].is_string())
+    return missing("feat_extract_norm");
+  const std::string norm = c["feat_extract_norm"].get<std::string>();
+  if (norm != "group" && norm != "layer") {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": feat_extract_norm is '", norm,
+                     "', not \"group\" or \"layer\""));
+  }
+  a.group_norm = norm == "group";
+  if (variant == Variant::kHubert) {
+    RETURN_IF_ERROR(get_bool("feat_proj_layer_norm", a.feat_proj_layer_norm));
+  }
+  if (a.conv_dim.size() != a.conv_kernel.size() ||
+      a.conv_dim.size() != a.conv_stride.size() || a.conv_dim.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": conv_dim, conv_kernel and conv_stride differ in length"));
+  }
+  if (a.num_attention_heads <= 0 ||
+      a.hidden_size % a.num_attention_heads != 0 || a.pos_conv_groups <= 0 ||
+      a.hidden_size % a.pos_conv_groups != 0 || a.pos_conv_kernel <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": hidden_size ", a.hidden_size,
+        " does not divide into the attention heads or positional conv groups"));
+  }
+  std::string architecture;
+  if (c.contains("architectures") && c["architectures"].is_array() &&
+      c["architectures"].size() == 1 && c["architectures"][0].is_string()) {
+    architecture = c["architectures"][0].get<std::string>();
+  }
+  a.ctc = architecture == HfClassName(variant, ModelKind::kCtc);
+  a.pretraining_head =
+      variant == Variant::kWav2Vec2 &&
+      architecture == HfClassName(variant, ModelKind::kPretrained, true);
+  if (!a.ctc && !a.pretraining_head &&
+      architecture != HfClassName(variant, ModelKind::kPretrained, false)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": architectures is ",
+        c.value("architectures", nlohmann::json()).dump(),
+        ", which Fairport does not implement for ", NamesOf(variant).hf_name));
+  }
+  if (a.pretraining_head) {
+    RETURN_IF_ERROR(get_int("num_codevector_groups", a.codevector_groups));
+    RETURN_IF_ERROR(
+        get_int("num_codevectors_per_group", a.codevectors_per_group));
+    RETURN_IF_ERROR(get_int("codevector_dim", a.codevector_dim));
+    RETURN_IF_ERROR(get_int("proj_codevector_dim", a.proj_codevector_dim));
+    if (a.codevector_groups <= 0 || a.codevector_dim % a.codevector_groups) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, ": codevector_dim ", a.codevector_dim,
+          " does not divide into ", a.codevector_groups, " groups"));
+    }
+  }
+  return a;
+}
+
+}  // namespace fairport::wav2vec2

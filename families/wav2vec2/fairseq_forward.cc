@@ -1,0 +1,218 @@
+// fairseq's wav2vec 2.0 / HuBERT forward pass, module by module, on the
+// valid frames of each utterance only (see forward.h).
+#include "absl/strings/str_cat.h"
+#include "families/common/conv_layers.h"
+#include "families/wav2vec2/forward.h"
+#include "ops/activation.h"
+#include "ops/packed.h"
+
+namespace fairport::wav2vec2 {
+namespace {
+
+constexpr double kEps = 1e-5;  // fairseq's LayerNorm / Fp32GroupNorm
+
+torch::Tensor LayerNorm(const torch::Tensor& x, const torch::Tensor& w,
+                        const torch::Tensor& b) {
+  return torch::layer_norm(x, {x.size(-1)}, w, b, kEps);
+}
+
+}  // namespace
+
+torch::Tensor WeightNormWeight(const torch::Tensor& g, const torch::Tensor& v) {
+  return v * (g / v.norm(c10::Scalar(2), torch::IntArrayRef{0, 1},
+                         /*keepdim=*/true));
+}
+
+FairseqWav2Vec2::FairseqWav2Vec2(Architecture arch,
+                                 ops::Activation activation_fn,
+                                 bool has_projection, Weights weights)
+    : arch_(std::move(arch)),
+      activation_fn_(activation_fn),
+      has_projection_(has_projection),
+      weights_(std::move(weights)),
+      prefix_(arch_.ctc ? "w2v_encoder.w2v_model." : "") {
+  for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
+    const std::string l =
+        absl::StrCat(prefix_, "feature_extractor.conv_layers.", i, ".0.");
+    feature_convs_.emplace_back(
+        W(l + "weight"), arch_.conv_bias ? W(l + "bias") : torch::Tensor(),
+        arch_.conv_stride[i]);
+  }
+  const std::string pos = prefix_ + "encoder.pos_conv.0.";
+  pos_conv_weight_ = WeightNormWeight(W(pos + "weight_g"), W(pos + "weight_v"));
+}
+
+const torch::Tensor& FairseqWav2Vec2::W(const std::string& name) const {
+  auto it = weights_.find(name);
+  TORCH_CHECK(it != weights_.end(), "fairseq weight '", name, "' is missing");
+  return it->second;
+}
+
+// TransformerSentenceEncoderLayer: post-LN, or pre-LN for
+// layer_norm_first; the key padding mask becomes attention within each
+// utterance.
+torch::Tensor FairseqWav2Vec2::Layer(int64_t l, const torch::Tensor& x,
+                                     const ops::Packing& packing) const {
+  const std::string p = absl::StrCat(prefix_, "encoder.layers.", l, ".");
+  const int64_t H = arch_.num_attention_heads, hd = x.size(1) / H;
+  const double scaling = std::pow(static_cast<double>(hd), -0.5);
+  auto self_attn = [&](const torch::Tensor& in) {
+    torch::Tensor q = torch::linear(in, W(p + "self_attn.q_proj.weight"),
+                                    W(p + "self_attn.q_proj.bias"))
+                          .mul_(scaling);
+    torch::Tensor k = torch::linear(in, W(p + "self_attn.k_proj.weight"),
+                                    W(p + "self_attn.k_proj.bias"));
+    torch::Tensor v = torch::linear(in, W(p + "self_attn.v_proj.weight"),
+                                    W(p + "self_attn.v_proj.bias"));
+    return torch::linear(ops::SegmentAttention(q, k, v, packing, H),
+                         W(p + "self_attn.out_proj.weight"),
+                         W(p + "self_attn.out_proj.bias"));
+  };
+  auto ffn = [&](const torch::Tensor& in) {
+    torch::Tensor h = ops::Activate(
+        activation_fn_,
+        torch::linear(in, W(p + "fc1.weight"), W(p + "fc1.bias")));
+    return torch::linear(h, W(p + "fc2.weight"), W(p + "fc2.bias"));
+  };
+  const torch::Tensor& attn_w = W(p + "self_attn_layer_norm.weight");
+  const torch::Tensor& attn_b = W(p + "self_attn_layer_norm.bias");
+  const torch::Tensor& final_w = W(p + "final_layer_norm.weight");
+  const torch::Tensor& final_b = W(p + "final_layer_norm.bias");
+  if (arch_.stable_layer_norm) {
+    torch::Tensor h = x + self_attn(LayerNorm(x, attn_w, attn_b));
+    return h + ffn(LayerNorm(h, final_w, final_b));
+  }
+  torch::Tensor h = LayerNorm(x + self_attn(x), attn_w, attn_b);
+  return LayerNorm(h + ffn(h), final_w, final_b);
+}
+
+ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
+                                       const torch::Tensor& padding_mask,
+                                       bool with_layers) const {
+  torch::NoGradGuard no_grad;
+  const std::string& p = prefix_;
+  const int64_t B = source.size(0), L = source.size(1);
+  const int64_t T = ConvOutputFrames(arch_.conv_kernel, arch_.conv_stride, L);
+
+  // The frame padding mask. Wav2Vec2Model: by _get_feat_extract_output_lengths
+  // of the valid samples, when any sample is padding. HubertModel
+  // (forward_padding_mask): the sample mask trimmed to a multiple of T,
+  // viewed as (B, T, L // T), a frame padded when ALL its samples are.
+  torch::Tensor lengths = torch::full({B}, T, torch::kLong);
+  if (padding_mask.defined() && arch_.variant == Variant::kHubert) {
+    const int64_t per_frame = L / T;
+    lengths = (~padding_mask.narrow(1, 0, T * per_frame)
+                    .reshape({B, T, per_frame})
+                    .all(-1))
+                  .sum(-1)
+                  .to(torch::kLong);
+  } else if (padding_mask.defined() && padding_mask.any().item<bool>()) {
+    lengths = (~padding_mask).sum(-1);
+    for (size_t i = 0; i < arch_.conv_kernel.size(); ++i) {
+      lengths =
+          torch::floor((lengths - arch_.conv_kernel[i]).to(torch::kFloat) /
+                           arch_.conv_stride[i] +
+                       1)
+              .to(torch::kLong)
+              .clamp_min(0);
+    }
+  }
+  ops::Packing packing(std::vector<int64_t>(lengths.data_ptr<int64_t>(),
+                                            lengths.data_ptr<int64_t>() + B));
+
+  // ConvFeatureExtractionModel over the padded batch, computed for the
+  // frames each utterance's valid frames need. mode=default: Conv1d ->
+  // Dropout -> Fp32GroupNorm(C, C) -> GELU for layer 0, whose statistics
+  // run over the whole padded row, then Conv1d -> Dropout -> GELU.
+  // mode=layer_norm: Conv1d -> Dropout -> Fp32LayerNorm -> GELU each.
+  std::vector<torch::Tensor> features;
+  for (int64_t b = 0; b < B; ++b) {
+    const int64_t frames = packing.length(b);
+    if (frames == 0) {
+      features.push_back(torch::zeros({0, arch_.conv_dim.back()}));
+      continue;
+    }
+    torch::Tensor x;
+    for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
+      const std::string l =
+          absl::StrCat(p, "feature_extractor.conv_layers.", i, ".");
+      // Frames of this layer's output the remaining layers need.
+      const std::vector<int64_t> k_rest(arch_.conv_kernel.begin() + i + 1,
+                                        arch_.conv_kernel.end());
+      const std::vector<int64_t> s_rest(arch_.conv_stride.begin() + i + 1,
+                                        arch_.conv_stride.end());
+      const int64_t needed = ConvInputSamples(k_rest, s_rest, frames);
+      if (i == 0) {
+        const int64_t samples =
+            arch_.group_norm
+                ? L
+                : ConvInputSamples(arch_.conv_kernel, arch_.conv_stride,
+                                   frames);
+        x = source[b].narrow(0, 0, samples).unsqueeze(1);
+      }
+      if (arch_.group_norm && i == 0) {
+        x = feature_convs_[0](x);
+        x = torch::group_norm(x.t().unsqueeze(0), x.size(1), W(l + "2.weight"),
+                              W(l + "2.bias"), kEps)[0]
+                .t()
+                .narrow(0, 0, needed);
+        x = torch::gelu(x).contiguous();
+      } else if (arch_.group_norm) {
+        x = feature_convs_[i](
+            x, [](torch::Tensor& chunk) { torch::gelu_(chunk); });
+      } else {
+        const torch::Tensor& ln_w = W(l + "2.1.weight");
+        const torch::Tensor& ln_b = W(l + "2.1.bias");
+        x = feature_convs_[i](x, [&](torch::Tensor& chunk) {
+          torch::gelu_out(chunk, LayerNorm(chunk, ln_w, ln_b));
+        });
+      }
+    }
+    features.push_back(x.narrow(0, 0, frames));
+  }
+  torch::Tensor x = LayerNorm(packing.Pack(features), W(p + "layer_norm.weight"),
+                              W(p + "layer_norm.bias"));
+  if (has_projection_) {
+    x = torch::linear(x, W(p + "post_extract_proj.weight"),
+                      W(p + "post_extract_proj.bias"));
+  }
+
+  // TransformerEncoder.extract_features: padded frames zeroed, then
+  // pos_conv = weight-normed Conv1d(K, padding K // 2, groups) -> SamePad
+  // -> GELU over the padded batch, added to the input.
+  const int64_t K = arch_.pos_conv_kernel;
+  const torch::Tensor& pos_bias = W(p + "encoder.pos_conv.0.bias");
+  auto pos_conv = [&](const torch::Tensor& rows) {
+    torch::Tensor pos =
+        torch::conv1d(rows.t().unsqueeze(0), pos_conv_weight_, pos_bias, 1,
+                      K / 2, 1, arch_.pos_conv_groups);
+    if (K % 2 == 0) pos = pos.slice(2, 0, -1);  // SamePad
+    return torch::gelu(pos)[0].t();
+  };
+  std::vector<torch::Tensor> pos;
+  for (size_t b = 0; b < packing.size(); ++b)
+    pos.push_back(ops::AsInPaddedBatch(packing.Rows(x, b), T, 0, pos_conv));
+  x = x + packing.Pack(pos);
+  const torch::Tensor& enc_w = W(p + "encoder.layer_norm.weight");
+  const torch::Tensor& enc_b = W(p + "encoder.layer_norm.bias");
+  if (!arch_.stable_layer_norm) x = LayerNorm(x, enc_w, enc_b);
+
+  ForwardOutput out;
+  for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
+    x = Layer(l, x, packing);
+    if (with_layers) out.layers.push_back(packing.Pad(x, T));
+  }
+  // TransformerEncoder.forward: layer_norm_first normalises after the
+  // last layer.
+  if (arch_.stable_layer_norm) x = LayerNorm(x, enc_w, enc_b);
+  if (arch_.ctc) {
+    // Wav2VecEncoder / HubertEncoder: final_dropout (eval: identity) -> proj.
+    x = torch::linear(x, W("w2v_encoder.proj.weight"),
+                      W("w2v_encoder.proj.bias"));
+  }
+  out.output = packing.Pad(x, T);
+  out.valid_frames = lengths;
+  return out;
+}
+
+}  // namespace fairport::wav2vec2

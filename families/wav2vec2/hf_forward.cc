@@ -1,0 +1,225 @@
+// transformers' Wav2Vec2Model / HubertModel forward pass (with the ForCTC
+// head; ForPreTraining runs as its base model), on the valid frames of each
+// utterance only (see forward.h).
+#include "absl/strings/str_cat.h"
+#include "families/common/conv_layers.h"
+#include "families/wav2vec2/forward.h"
+#include "ops/activation.h"
+#include "ops/packed.h"
+
+namespace fairport::wav2vec2 {
+namespace {
+
+// nn.LayerNorm's and nn.GroupNorm's default, which the conv layers keep;
+// config.layer_norm_eps applies to the feature projection and the encoder.
+constexpr double kTorchNormEps = 1e-5;
+
+// The weight-normed positional conv's (g, v) under either spelling.
+torch::Tensor PosConvWeight(const Weights& weights, const std::string& conv) {
+  for (const auto& [g, v] :
+       {std::pair<std::string, std::string>{"weight_g", "weight_v"},
+        {"parametrizations.weight.original0",
+         "parametrizations.weight.original1"}}) {
+    auto gi = weights.find(conv + g), vi = weights.find(conv + v);
+    if (gi != weights.end() && vi != weights.end())
+      return WeightNormWeight(gi->second, vi->second);
+  }
+  TORCH_CHECK(false, "HF weight '", conv, "weight_g' / '", conv,
+              "weight_v' is missing");
+}
+
+}  // namespace
+
+HfWav2Vec2::HfWav2Vec2(Architecture arch, Activations activations,
+                       Weights weights)
+    : arch_(std::move(arch)),
+      activations_(activations),
+      weights_(std::move(weights)),
+      prefix_(arch_.hf_prefix()) {
+  for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
+    const std::string l =
+        absl::StrCat(prefix_, "feature_extractor.conv_layers.", i, ".conv.");
+    feature_convs_.emplace_back(
+        W(l + "weight"), arch_.conv_bias ? W(l + "bias") : torch::Tensor(),
+        arch_.conv_stride[i]);
+  }
+  pos_conv_weight_ =
+      PosConvWeight(weights_, prefix_ + "encoder.pos_conv_embed.conv.");
+}
+
+const torch::Tensor& HfWav2Vec2::W(const std::string& name) const {
+  auto it = weights_.find(name);
+  TORCH_CHECK(it != weights_.end(), "HF weight '", name, "' is missing");
+  return it->second;
+}
+
+// Wav2Vec2EncoderLayer (post-LN) or Wav2Vec2EncoderLayerStableLayerNorm
+// (pre-LN); the additive attention mask becomes attention within each
+// utterance.
+torch::Tensor HfWav2Vec2::Layer(int64_t l, const torch::Tensor& h,
+                                const ops::Packing& packing) const {
+  const std::string p = absl::StrCat(prefix_, "encoder.layers.", l, ".");
+  const int64_t C = h.size(1), H = arch_.num_attention_heads;
+  const double scaling = std::pow(static_cast<double>(C / H), -0.5);
+  const double eps = arch_.layer_norm_eps;
+  auto attention = [&](const torch::Tensor& in) {
+    torch::Tensor attn = ops::SegmentAttention(
+        torch::linear(in, W(p + "attention.q_proj.weight"),
+                      W(p + "attention.q_proj.bias"))
+            .mul_(scaling),
+        torch::linear(in, W(p + "attention.k_proj.weight"),
+                      W(p + "attention.k_proj.bias")),
+        torch::linear(in, W(p + "attention.v_proj.weight"),
+                      W(p + "attention.v_proj.bias")),
+        packing, H);
+    return torch::linear(attn, W(p + "attention.out_proj.weight"),
+                         W(p + "attention.out_proj.bias"));
+  };
+  auto feed_forward = [&](const torch::Tensor& in) {
+    torch::Tensor ff = ops::Activate(
+        activations_.hidden,
+        torch::linear(in, W(p + "feed_forward.intermediate_dense.weight"),
+                      W(p + "feed_forward.intermediate_dense.bias")));
+    return torch::linear(ff, W(p + "feed_forward.output_dense.weight"),
+                         W(p + "feed_forward.output_dense.bias"));
+  };
+  auto layer_norm = [&](const torch::Tensor& in, const char* name) {
+    return torch::layer_norm(in, {C}, W(p + name + ".weight"),
+                             W(p + name + ".bias"), eps);
+  };
+  if (arch_.stable_layer_norm) {
+    torch::Tensor x = h + attention(layer_norm(h, "layer_norm"));
+    return x + feed_forward(layer_norm(x, "final_layer_norm"));
+  }
+  torch::Tensor x = layer_norm(h + attention(h), "layer_norm");
+  return layer_norm(x + feed_forward(x), "final_layer_norm");
+}
+
+ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
+                                  const torch::Tensor& attention_mask,
+                                  bool with_layers) const {
+  torch::NoGradGuard no_grad;
+  const std::string& p = prefix_;
+  const double eps = arch_.layer_norm_eps;
+  const int64_t B = input_values.size(0), L = input_values.size(1);
+
+  // _get_feature_vector_attention_mask: _get_feat_extract_output_lengths
+  // of the attention mask's sums.
+  torch::Tensor lengths =
+      attention_mask.defined()
+          ? attention_mask.sum(-1).to(torch::kLong)
+          : torch::full({B}, L, torch::kLong);
+  for (size_t i = 0; i < arch_.conv_kernel.size(); ++i) {
+    lengths = (torch::div(lengths - arch_.conv_kernel[i], arch_.conv_stride[i],
+                          "floor") +
+               1)
+                  .clamp_min(0);
+  }
+  const int64_t T = ConvOutputFrames(arch_.conv_kernel, arch_.conv_stride, L);
+  ops::Packing packing(std::vector<int64_t>(lengths.data_ptr<int64_t>(),
+                                            lengths.data_ptr<int64_t>() + B));
+
+  // Wav2Vec2FeatureEncoder over the padded batch (it takes no mask), for
+  // the frames each utterance's valid frames need:
+  // Wav2Vec2GroupNormConvLayer (conv -> GroupNorm over the whole padded row
+  // -> activation) then Wav2Vec2NoLayerNormConvLayer, or
+  // Wav2Vec2LayerNormConvLayer each.
+  std::vector<torch::Tensor> features;
+  for (int64_t b = 0; b < B; ++b) {
+    const int64_t frames = packing.length(b);
+    if (frames == 0) {
+      features.push_back(torch::zeros({0, arch_.conv_dim.back()}));
+      continue;
+    }
+    torch::Tensor h = input_values[b]
+                          .narrow(0, 0,
+                                  arch_.group_norm
+                                      ? L
+                                      : ConvInputSamples(arch_.conv_kernel,
+                                                         arch_.conv_stride,
+                                                         frames))
+                          .unsqueeze(1);
+    for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
+      const std::string l =
+          absl::StrCat(p, "feature_extractor.conv_layers.", i, ".");
+      auto activate = [&](torch::Tensor& chunk, const torch::Tensor& in) {
+        if (activations_.feature == ops::Activation::kGelu) {
+          torch::gelu_out(chunk, in);
+        } else {
+          chunk.copy_(ops::Activate(activations_.feature, in));
+        }
+      };
+      if (arch_.group_norm && i == 0) {
+        h = feature_convs_[0](h);
+        h = torch::group_norm(h.t().unsqueeze(0), h.size(1),
+                              W(l + "layer_norm.weight"),
+                              W(l + "layer_norm.bias"), kTorchNormEps)[0]
+                .t();
+        const std::vector<int64_t> k_rest(arch_.conv_kernel.begin() + 1,
+                                          arch_.conv_kernel.end());
+        const std::vector<int64_t> s_rest(arch_.conv_stride.begin() + 1,
+                                          arch_.conv_stride.end());
+        h = h.narrow(0, 0, ConvInputSamples(k_rest, s_rest, frames))
+                .contiguous();
+        activate(h, h.clone());
+      } else if (arch_.group_norm) {
+        h = feature_convs_[i](
+            h, [&](torch::Tensor& chunk) { activate(chunk, chunk.clone()); });
+      } else {
+        const torch::Tensor& norm_w = W(l + "layer_norm.weight");
+        const torch::Tensor& norm_b = W(l + "layer_norm.bias");
+        h = feature_convs_[i](h, [&](torch::Tensor& chunk) {
+          activate(chunk, torch::layer_norm(chunk, {chunk.size(1)}, norm_w,
+                                            norm_b, kTorchNormEps));
+        });
+      }
+    }
+    features.push_back(h.narrow(0, 0, frames));
+  }
+
+  // Wav2Vec2FeatureProjection / HubertFeatureProjection: (LayerNorm) ->
+  // projection.
+  torch::Tensor h = packing.Pack(features);
+  if (arch_.feat_proj_layer_norm) {
+    h = torch::layer_norm(h, {h.size(1)},
+                          W(p + "feature_projection.layer_norm.weight"),
+                          W(p + "feature_projection.layer_norm.bias"), eps);
+  }
+  h = torch::linear(h, W(p + "feature_projection.projection.weight"),
+                    W(p + "feature_projection.projection.bias"));
+
+  // Wav2Vec2Encoder(StableLayerNorm): padded states zeroed, then
+  // Wav2Vec2PositionalConvEmbedding (weight-normed conv -> SamePadLayer ->
+  // feat_extract_activation) over the padded batch, added.
+  const int64_t K = arch_.pos_conv_kernel;
+  const torch::Tensor& pos_bias = W(p + "encoder.pos_conv_embed.conv.bias");
+  auto pos_conv_embed = [&](const torch::Tensor& states) {
+    torch::Tensor pos =
+        torch::conv1d(states.t().unsqueeze(0), pos_conv_weight_, pos_bias, 1,
+                      K / 2, 1, arch_.pos_conv_groups);
+    if (K % 2 == 0) pos = pos.slice(2, 0, -1);  // Wav2Vec2SamePadLayer
+    return ops::Activate(activations_.feature, pos)[0].t();
+  };
+  std::vector<torch::Tensor> pos;
+  for (size_t b = 0; b < packing.size(); ++b)
+    pos.push_back(
+        ops::AsInPaddedBatch(packing.Rows(h, b), T, 0, pos_conv_embed));
+  h = h + packing.Pack(pos);
+  const torch::Tensor& enc_w = W(p + "encoder.layer_norm.weight");
+  const torch::Tensor& enc_b = W(p + "encoder.layer_norm.bias");
+  if (!arch_.stable_layer_norm)
+    h = torch::layer_norm(h, {h.size(-1)}, enc_w, enc_b, eps);
+  ForwardOutput out;
+  for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
+    h = Layer(l, h, packing);
+    if (with_layers) out.layers.push_back(packing.Pad(h, T));
+  }
+  if (arch_.stable_layer_norm)
+    h = torch::layer_norm(h, {h.size(-1)}, enc_w, enc_b, eps);
+  if (arch_.ctc) h = torch::linear(h, W("lm_head.weight"), W("lm_head.bias"));
+  out.output = packing.Pad(h, T);
+  out.valid_frames = lengths;
+  return out;
+}
+
+}  // namespace fairport::wav2vec2

@@ -1,0 +1,289 @@
+#include "families/wav2vec2/synthetic_checkpoint.h"
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "families/common/conv_layers.h"
+#include "families/common/synthetic.h"
+#include "nlohmann/json.hpp"
+
+namespace fairport::wav2vec2 {
+namespace {
+
+struct Spec {
+  int64_t layers = 12;
+  int64_t embed = 768;
+  int64_t ffn = 3072;
+  int64_t heads = 12;
+  std::string conv_feature_layers =
+      "[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512,2,2)] + [(512,2,2)]";
+  int64_t conv_pos = 128;
+  int64_t conv_pos_groups = 16;
+  bool layer_norm_extractor = false;  // extractor_mode=layer_norm
+  bool layer_norm_first = false;
+  bool conv_bias = false;
+  bool normalize = false;
+  int64_t final_dim = 256;
+  int64_t latent_vars = 320;
+  int64_t latent_groups = 2;
+  int64_t hubert_classes = 504;  // k-means units + 4 specials
+};
+
+absl::StatusOr<Spec> SpecFor(const std::string& size) {
+  Spec s;
+  if (size == "base") return s;
+  if (size == "large") {
+    s.layers = 24;
+    s.embed = 1024;
+    s.ffn = 4096;
+    s.heads = 16;
+    s.layer_norm_extractor = true;
+    s.layer_norm_first = true;
+    s.conv_bias = true;
+    s.normalize = true;
+    s.final_dim = 768;
+    return s;
+  }
+  if (size == "tiny") {
+    s.layers = 2;
+    s.embed = 48;
+    s.ffn = 96;
+    s.heads = 4;
+    s.conv_feature_layers =
+        "[(32, 10, 5)] + [(32, 3, 2)] * 4 + [(32, 2, 2)] * 2";
+    s.conv_pos = 16;
+    s.conv_pos_groups = 4;
+    s.final_dim = 16;
+    s.latent_vars = 8;
+    s.hubert_classes = 28;
+    return s;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("no synthetic size '", size, "' (tiny, base or large)"));
+}
+
+std::vector<SyntheticParam> EncoderParams(Variant variant, const Spec& s,
+                                          const std::vector<ConvLayer>& conv,
+                                          bool ctc) {
+  std::vector<SyntheticParam> p;
+  const int64_t c = s.embed;
+  p.push_back({"mask_emb", {c}, Init::kUniform, 1});
+  for (size_t i = 0; i < conv.size(); ++i) {
+    const int64_t in = i == 0 ? 1 : conv[i - 1].dim;
+    const std::string l =
+        absl::StrCat("feature_extractor.conv_layers.", i, ".");
+    p.push_back({l + "0.weight",
+                 {conv[i].dim, in, conv[i].kernel},
+                 Init::kUniform,
+                 in * conv[i].kernel});
+    if (s.conv_bias) p.push_back({l + "0.bias", {conv[i].dim}, Init::kBias, 1});
+    const std::string norm = s.layer_norm_extractor ? "2.1." : "2.";
+    if (s.layer_norm_extractor || i == 0) {
+      p.push_back({l + norm + "weight", {conv[i].dim}, Init::kGain, 1});
+      p.push_back({l + norm + "bias", {conv[i].dim}, Init::kBias, 1});
+    }
+  }
+  const int64_t last = conv.back().dim;
+  if (last != c) {
+    p.push_back({"post_extract_proj.weight", {c, last}, Init::kUniform, last});
+    p.push_back({"post_extract_proj.bias", {c}, Init::kBias, 1});
+  }
+  const int64_t k = s.conv_pos, g = s.conv_pos_groups;
+  p.push_back({"encoder.pos_conv.0.bias", {c}, Init::kBias, 1});
+  p.push_back({"encoder.pos_conv.0.weight_g", {1, 1, k}, Init::kGain, 1});
+  p.push_back(
+      {"encoder.pos_conv.0.weight_v", {c, c / g, k}, Init::kUniform, c / g * k});
+  for (int64_t l = 0; l < s.layers; ++l) {
+    const std::string e = absl::StrCat("encoder.layers.", l, ".");
+    for (const char* proj : {"k_proj", "v_proj", "q_proj", "out_proj"}) {
+      p.push_back({absl::StrCat(e, "self_attn.", proj, ".weight"),
+                   {c, c},
+                   Init::kUniform,
+                   c});
+      p.push_back(
+          {absl::StrCat(e, "self_attn.", proj, ".bias"), {c}, Init::kBias, 1});
+    }
+    p.push_back({e + "self_attn_layer_norm.weight", {c}, Init::kGain, 1});
+    p.push_back({e + "self_attn_layer_norm.bias", {c}, Init::kBias, 1});
+    p.push_back({e + "fc1.weight", {s.ffn, c}, Init::kUniform, c});
+    p.push_back({e + "fc1.bias", {s.ffn}, Init::kBias, 1});
+    p.push_back({e + "fc2.weight", {c, s.ffn}, Init::kUniform, s.ffn});
+    p.push_back({e + "fc2.bias", {c}, Init::kBias, 1});
+    p.push_back({e + "final_layer_norm.weight", {c}, Init::kGain, 1});
+    p.push_back({e + "final_layer_norm.bias", {c}, Init::kBias, 1});
+  }
+  p.push_back({"encoder.layer_norm.weight", {c}, Init::kGain, 1});
+  p.push_back({"encoder.layer_norm.bias", {c}, Init::kBias, 1});
+  p.push_back({"layer_norm.weight", {last}, Init::kGain, 1});
+  p.push_back({"layer_norm.bias", {last}, Init::kBias, 1});
+  if (variant == Variant::kHubert) {
+    // hubert_ctc checkpoints keep the label embeddings; final_proj goes.
+    p.push_back({"label_embs_concat",
+                 {s.hubert_classes, s.final_dim},
+                 Init::kUniform,
+                 1});
+    if (!ctc) {
+      p.push_back(
+          {"final_proj.weight", {s.final_dim, c}, Init::kUniform, c});
+      p.push_back({"final_proj.bias", {s.final_dim}, Init::kBias, 1});
+    }
+  } else if (!ctc) {
+    const int64_t gv = s.latent_groups * s.latent_vars;
+    p.push_back({"quantizer.vars",
+                 {1, gv, s.final_dim / s.latent_groups},
+                 Init::kUniform,
+                 1});
+    p.push_back(
+        {"quantizer.weight_proj.weight", {gv, last}, Init::kUniform, last});
+    p.push_back({"quantizer.weight_proj.bias", {gv}, Init::kBias, 1});
+    p.push_back({"project_q.weight",
+                 {s.final_dim, s.final_dim},
+                 Init::kUniform,
+                 s.final_dim});
+    p.push_back({"project_q.bias", {s.final_dim}, Init::kBias, 1});
+    p.push_back({"final_proj.weight", {s.final_dim, c}, Init::kUniform, c});
+    p.push_back({"final_proj.bias", {s.final_dim}, Init::kBias, 1});
+  }
+  return p;
+}
+
+nlohmann::ordered_json EncoderModelConfig(Variant variant, const Spec& s) {
+  nlohmann::ordered_json m = {
+      {"_name", NamesOf(variant).encoder},
+      {"extractor_mode", s.layer_norm_extractor ? "layer_norm" : "default"},
+      {"encoder_layers", s.layers},
+      {"encoder_embed_dim", s.embed},
+      {"encoder_ffn_embed_dim", s.ffn},
+      {"encoder_attention_heads", s.heads},
+      {"activation_fn", "gelu"},
+      {"layer_type", "transformer"},
+      {"dropout", 0.1},
+      {"attention_dropout", 0.1},
+      {"activation_dropout", 0.0},
+      {"encoder_layerdrop", 0.05},
+      {"dropout_input", 0.1},
+      {"dropout_features", 0.1},
+      {"final_dim", s.final_dim},
+      {"layer_norm_first", s.layer_norm_first},
+      {"conv_feature_layers", s.conv_feature_layers},
+      {"conv_bias", s.conv_bias},
+      {"logit_temp", 0.1},
+      {"feature_grad_mult", 0.1},
+      {"mask_length", 10},
+      {"mask_prob", 0.65},
+      {"mask_selection", "static"},
+      {"mask_channel_length", 10},
+      {"mask_channel_prob", 0.0},
+      {"conv_pos", s.conv_pos},
+      {"conv_pos_groups", s.conv_pos_groups},
+      {"required_seq_len_multiple", 2},
+  };
+  if (variant == Variant::kHubert) {
+    m["label_rate"] = 50.0;
+    m["skip_masked"] = false;
+    m["untie_final_proj"] = false;
+  } else {
+    m["quantize_targets"] = true;
+    m["quantize_input"] = false;
+    m["latent_vars"] = s.latent_vars;
+    m["latent_groups"] = s.latent_groups;
+    m["latent_dim"] = 0;
+    m["quantizer_depth"] = 1;
+    m["num_negatives"] = 100;
+    m["codebook_negatives"] = 0;
+    m["target_glu"] = false;
+    m["pos_conv_depth"] = 1;
+  }
+  return m;
+}
+
+nlohmann::ordered_json TaskConfig(Variant variant, const Spec& s,
+                                  bool finetuning) {
+  nlohmann::ordered_json task = {
+      {"_name", finetuning ? "audio_finetuning"
+                           : (variant == Variant::kHubert ? "hubert_pretraining"
+                                                          : "audio_pretraining")},
+      {"data", "/data/librispeech"},
+      {"sample_rate", 16000},
+      {"normalize", s.normalize},
+      {"enable_padding", false},
+      {"max_sample_size", 250000},
+      {"min_sample_size", 32000}};
+  if (finetuning) task["labels"] = "ltr";
+  return task;
+}
+
+nlohmann::ordered_json Config(Variant variant, const Spec& s,
+                              const SyntheticOptions& o) {
+  nlohmann::ordered_json common = {{"_name", nullptr},
+                                   {"seed", static_cast<int>(o.seed)},
+                                   {"fp16", o.dtype == DType::kF16},
+                                   {"log_format", "json"},
+                                   {"log_interval", 200}};
+  nlohmann::ordered_json pretraining = {
+      {"_name", nullptr},
+      {"common", common},
+      {"model", EncoderModelConfig(variant, s)},
+      {"task", TaskConfig(variant, s, false)},
+      {"criterion",
+       {{"_name", variant == Variant::kHubert ? "hubert" : "wav2vec"}}},
+      {"optimizer",
+       {{"_name", "adam"}, {"adam_betas", "(0.9,0.98)"}, {"adam_eps", 1e-06}}}};
+  if (!o.ctc) return pretraining;
+  nlohmann::ordered_json model = {
+      {"_name", NamesOf(variant).ctc_wrapper},
+      {"w2v_path", "/checkpoints/pretrained/checkpoint_best.pt"},
+      {"no_pretrained_weights", false},
+      {"dropout_input", 0.0},
+      {"final_dropout", 0.0},
+      {"dropout", 0.0},
+      {"activation_dropout", 0.1},
+      {"attention_dropout", 0.0},
+      {"apply_mask", true},
+      {"mask_length", 10},
+      {"mask_prob", 0.65},
+      {"mask_channel_length", 64},
+      {"mask_channel_prob", 0.25},
+      {"layerdrop", 0.1},
+      {"freeze_finetune_updates", 10000},
+      {"normalize", s.normalize},
+      {"data", "/data/librispeech"},
+      {"w2v_args", pretraining}};
+  nlohmann::ordered_json cfg = pretraining;
+  cfg["model"] = model;
+  cfg["task"] = TaskConfig(variant, s, true);
+  cfg["criterion"] = {
+      {"_name", "ctc"}, {"zero_infinity", true}, {"post_process", "letter"}};
+  return cfg;
+}
+
+}  // namespace
+
+std::string SyntheticDictionary() { return LetterDictionary(); }
+
+absl::Status WriteSyntheticCheckpoint(Variant variant,
+                                      const SyntheticOptions& options,
+                                      const std::string& path) {
+  ASSIGN_OR_RETURN(Spec spec, SpecFor(options.size));
+  ASSIGN_OR_RETURN(std::vector<ConvLayer> conv,
+                   ParseConvFeatureLayers(spec.conv_feature_layers));
+  std::vector<SyntheticParam> params =
+      EncoderParams(variant, spec, conv, options.ctc);
+  if (options.ctc) {
+    for (SyntheticParam& p : params) p.name = "w2v_encoder.w2v_model." + p.name;
+    params.push_back({"w2v_encoder.proj.weight",
+                      {LetterVocabularySize(), spec.embed},
+                      Init::kUniform,
+                      spec.embed});
+    params.push_back(
+        {"w2v_encoder.proj.bias", {LetterVocabularySize()}, Init::kBias, 1});
+  }
+  SyntheticFile file;
+  file.ctc = options.ctc;
+  file.dtype = options.dtype;
+  file.adam_state = options.adam_state;
+  file.seed = options.seed;
+  return WriteSyntheticTorchSave(params, Config(variant, spec, options), file,
+                                 path);
+}
+
+}  // namespace fairport::wav2vec2
