@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # bazel run //bench:convert -- converter wall time and peak RSS on
 # synthetic real-size checkpoints (data2vec base and large, pretrained and
-# fine-tuned, fp32 and fp16, and large fine-tuned with Adam state), beside
+# fine-tuned, fp32 and fp16, and large fine-tuned with Adam state; wav2vec
+# 2.0 base pretrained and fine-tuned), beside
 # `cp --reflink=never` of the same file (the I/O floor) and a Python
 # baseline measured in the same run (Debian's python3-torch: torch.load,
 # rename the keys, torch.save: the least the original script does).
 # Medians of RUNS runs, warm page cache. Prints a Markdown table and one
-# line per case; writes JSON to $1 if given.
+# line per case; writes JSON to $1 if given; CASES=<regex> picks cases.
 set -euo pipefail
 runs="${RUNS:-5}"
 json_out="${1:-}"
+only="${CASES:-}"
 [[ -n "${json_out}" && "${json_out}" != /* && -n "${BUILD_WORKING_DIRECTORY:-}" ]] && json_out="${BUILD_WORKING_DIRECTORY}/${json_out}"
 
 missing=()
@@ -28,16 +30,19 @@ trap 'rm -rf "${work}"' EXIT
 
 cat > "${work}/baseline.py" <<'PY'
 import re, sys, torch
-src, dst = sys.argv[1], sys.argv[2]
+src, dst, base = sys.argv[1], sys.argv[2], sys.argv[3]
 state = torch.load(src, map_location="cpu")
-rules = [(r"^w2v_encoder\.proj\.", "lm_head."), (r"^w2v_encoder\.w2v_model\.", "data2vec_audio."),
+rules = [(r"^w2v_encoder\.proj\.", "lm_head."), (r"^w2v_encoder\.w2v_model\.", base + "."),
          (r"self_attn_layer_norm", "layer_norm"), (r"self_attn\.", "attention."), (r"\.fc1\.", ".feed_forward.intermediate_dense."),
          (r"\.fc2\.", ".feed_forward.output_dense."), (r"post_extract_proj", "feature_projection.projection"),
          (r"pos_conv\.(\d+)\.0", r"pos_conv_embed.layers.\1.conv"), (r"conv_layers\.(\d+)\.0\.", r"conv_layers.\1.conv."),
-         (r"conv_layers\.(\d+)\.2\.1\.", r"conv_layers.\1.layer_norm."), (r"^mask_emb$", "masked_spec_embed")]
+         (r"conv_layers\.(\d+)\.2\.1\.", r"conv_layers.\1.layer_norm."), (r"^mask_emb$", "masked_spec_embed"),
+         (r"pos_conv\.0\.(weight_g|weight_v|bias)", r"pos_conv_embed.conv.\1"),
+         (r"conv_layers\.(\d+)\.2\.(weight|bias)", r"conv_layers.\1.layer_norm.\2"),
+         (r"^quantizer\.vars$", "quantizer.codevectors"), (r"^final_proj\.", "project_hid.")]
 out = {}
 for key, value in state["model"].items():
-    if not torch.is_tensor(value) or key.startswith("final_proj"):
+    if not torch.is_tensor(value) or (base == "data2vec_audio" and key.startswith("final_proj")):
         continue
     for pattern, replacement in rules:
         key = re.sub(pattern, replacement, key)
@@ -56,23 +61,26 @@ measure() {  # measure COMMAND... -> "seconds peak_kb" per run
 }
 
 cases=(
-  "base fp32 pretrained|base|false|float32|false"
-  "base fp32 finetuned|base|true|float32|false"
-  "base fp16 finetuned|base|true|float16|false"
-  "large fp32 pretrained|large|false|float32|false"
-  "large fp32 finetuned|large|true|float32|false"
-  "large fp16 finetuned|large|true|float16|false"
-  "large fp32 finetuned+adam|large|true|float32|true"
+  "base fp32 pretrained|base|false|float32|false|data2vec_audio"
+  "base fp32 finetuned|base|true|float32|false|data2vec_audio"
+  "base fp16 finetuned|base|true|float16|false|data2vec_audio"
+  "large fp32 pretrained|large|false|float32|false|data2vec_audio"
+  "large fp32 finetuned|large|true|float32|false|data2vec_audio"
+  "large fp16 finetuned|large|true|float16|false|data2vec_audio"
+  "large fp32 finetuned+adam|large|true|float32|true|data2vec_audio"
+  "wav2vec2 base fp32 pretrained|base|false|float32|false|wav2vec2"
+  "wav2vec2 base fp32 finetuned|base|true|float32|false|wav2vec2"
 )
 echo "| case | checkpoint MB | converter s | cp s | baseline s | converter/cp | baseline/converter | converter peak MB | baseline peak MB |"
 echo "|---|---|---|---|---|---|---|---|---|"
 lines=()
 json="["
 for entry in "${cases[@]}"; do
-  IFS='|' read -r name size finetuned dtype adam <<<"${entry}"
+  IFS='|' read -r name size finetuned dtype adam family <<<"${entry}"
+  [[ -n "${only}" && ! "${name}" =~ ${only} ]] && continue
   dir="${work}/case"
   rm -rf "${dir}" && mkdir -p "${dir}"
-  "${maker}" --size="${size}" --finetuned="${finetuned}" --dtype="${dtype}" --adam="${adam}" --output="${dir}/checkpoint.pt" >/dev/null
+  "${maker}" --family="${family}" --size="${size}" --finetuned="${finetuned}" --dtype="${dtype}" --adam="${adam}" --output="${dir}/checkpoint.pt" >/dev/null
   dict=()
   [[ "${finetuned}" == true ]] && dict=(--dict_path="${dir}/dict.ltr.txt")
   mb=$(( $(stat -c %s "${dir}/checkpoint.pt") / 1000000 ))
@@ -83,7 +91,7 @@ for entry in "${cases[@]}"; do
     conv_t+=("${t}") conv_m+=("${m}")
     read -r t m < <(measure cp --reflink=never "${dir}/checkpoint.pt" "${dir}/copy.pt")
     cp_t+=("${t}")
-    read -r t m < <(measure /usr/bin/python3 "${work}/baseline.py" "${dir}/checkpoint.pt" "${dir}/baseline.pt")
+    read -r t m < <(measure /usr/bin/python3 "${work}/baseline.py" "${dir}/checkpoint.pt" "${dir}/baseline.pt" "${family}")
     base_t+=("${t}") base_m+=("${m}")
   done
   ct=$(printf '%s\n' "${conv_t[@]}" | median); cm=$(printf '%s\n' "${conv_m[@]}" | median)

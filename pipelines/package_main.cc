@@ -173,6 +173,22 @@ std::string ModelCard(const std::string& name, const std::string& license,
                   report.hf_class(), "` by Fairport ", version,
                   ", and checked against the original model's outputs.\n\n");
   absl::StrAppend(&card, "## How to use\n\n", HowToUse(name, ctc), "\n");
+  if (!report.comparison_reason().empty()) {
+    // The original counts a padded utterance's frames its own way (fairseq
+    // HuBERT): say what that means for people batching audio.
+    absl::StrAppend(
+        &card,
+        "## Padded batches\n\nThe original fairseq model and transformers "
+        "count the valid frames of a padded utterance differently: ",
+        report.comparison_reason(),
+        ".\n\nOn unpadded input (one utterance at a time, or a batch of "
+        "equal lengths) this model gives the original's outputs. In a padded "
+        "batch transformers treats the last frame or two of each shorter "
+        "utterance as padding where the original did not, so those "
+        "utterances' outputs differ from what the original computed in that "
+        "batch. The parity check below fed transformers a sample mask that "
+        "gives the original's frame count.\n\n");
+  }
   absl::string_view table = parity_markdown;
   absl::ConsumePrefix(&table, "# ");
   absl::StrAppend(&card, "## ", table, "\n");

@@ -405,6 +405,50 @@ TEST(ConverterTest, UnclaimedModelIsRefusedByName) {
   EXPECT_FALSE(Exists(out));
 }
 
+// argparse.Namespace(arch=..., [w2v_args=Namespace(arch=...)]) as a
+// pickle: GLOBAL, NEWOBJ, BUILD with its __dict__.
+std::string Namespace(const std::string& arch, const std::string& inner) {
+  std::string p = "cargparse\nNamespace\n" + Bytes({')', 0x81, '}', '('}) +
+                  Str("arch") + Str(arch);
+  if (!inner.empty()) p += Str("w2v_args") + Namespace(inner, "");
+  return p + Bytes({'u', 'b'});
+}
+
+// Detection from legacy `args` (pre-hydra checkpoints) for each kind of
+// the new families: {'args': Namespace(...), 'model': {}} read by inspect.
+TEST(ConverterTest, LegacyArgsCheckpointsOfEveryFamilyAreDetected) {
+  const std::pair<std::pair<const char*, const char*>, const char*> cases[] = {
+      {{"wav2vec2", ""}, "pretrained wav2vec2"},
+      {{"wav2vec_ctc", "wav2vec2"}, "wav2vec_ctc fine-tuned over wav2vec2"},
+      {{"hubert", ""}, "pretrained hubert"},
+      {{"hubert_ctc", "hubert"}, "hubert_ctc fine-tuned over hubert"},
+  };
+  for (const auto& [names, kind] : cases) {
+    std::string pickle = Bytes({0x80, 2, '}', '('}) + Str("args") +
+                         Namespace(names.first, names.second) + Str("model") +
+                         Bytes({'}', 'u', '.'});
+    const std::string path = TempDir() + "/legacy_" + names.first + ".pt";
+    std::ofstream(path, std::ios::binary)
+        << testing::BuildZip({{"w/data.pkl", pickle}, {"w/version", "3\n"}});
+    ToolResult r = RunTool(ToolPath("converter/inspect"), {path});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find(std::string("model kind: ") + kind), std::string::npos)
+        << names.first << ": " << r.out << r.err;
+  }
+  // hubert_ctc over something that is not HuBERT is refused by name.
+  std::string pickle = Bytes({0x80, 2, '}', '('}) + Str("args") +
+                       Namespace("hubert_ctc", "wav2vec2") + Str("model") +
+                       Bytes({'}', 'u', '.'});
+  const std::string path = TempDir() + "/legacy_mixed.pt";
+  std::ofstream(path, std::ios::binary)
+      << testing::BuildZip({{"w/data.pkl", pickle}, {"w/version", "3\n"}});
+  ToolResult r = RunTool(ToolPath("converter/converter"),
+                         {"--checkpoint_path=" + path,
+                          "--pytorch_dump_folder_path=" + TempDir() + "/mixed"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("'hubert_ctc'"), std::string::npos) << r.err;
+}
+
 TEST(ConverterTest, VocabPutsPadAtZeroAsTheCtcBlank) {
   const std::string out = TempDir() + "/vocab";
   ASSERT_EQ(Convert("finetuned", out).exit_code, 0);

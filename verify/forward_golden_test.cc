@@ -160,11 +160,21 @@ TEST_P(ForwardGoldenTest,
   EXPECT_LT(parity_single, kTolerance);
   for (size_t l = 0; l < batch.layers.size(); ++l)
     EXPECT_LT(MaxAbsDiff(hf_batch.layers[l], batch.layers[l]), kTolerance);
+  // The HF pass on the converted files against fairseq's own outputs.
+  const double hf_golden_batch = MaxAbsDiff(
+      ValidFrames(hf_batch.output, frames),
+      ValidFrames(FromNpy("golden/" + variant + "/batch_" + output + ".npy"),
+                  frames));
+  const double hf_golden_single =
+      MaxAbsDiff(hf_single.output,
+                 FromNpy("golden/" + variant + "/single_" + output + ".npy"));
+  EXPECT_LT(hf_golden_batch, kTolerance);
+  EXPECT_LT(hf_golden_single, kTolerance);
   std::printf(
-      "%s: fairseq vs golden %.2e (batch) %.2e (single); HF vs fairseq %.2e "
-      "(batch) %.2e (single)\n",
-      variant.c_str(), golden_batch, golden_single, parity_batch,
-      parity_single);
+      "%s: fairseq vs golden %.2e (batch) %.2e (single); HF vs golden %.2e "
+      "(batch) %.2e (single); HF vs fairseq %.2e (batch) %.2e (single)\n",
+      variant.c_str(), golden_batch, golden_single, hf_golden_batch,
+      hf_golden_single, parity_batch, parity_single);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllVariants, ForwardGoldenTest,

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "families/common/config_fields.h"
+#include "families/common/hf_config_fields.h"
 #include "families/common/conv_layers.h"
 #include "families/common/weight_table.h"
 
@@ -239,48 +240,24 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
 absl::StatusOr<Architecture> Architecture::FromHfConfig(
     const nlohmann::json& c, const std::string& source) {
   Architecture a;
-  auto missing = [&](const char* key) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": '", key, "' is missing or has the wrong type"));
-  };
-  auto get_int = [&](const char* key, int64_t& field) -> absl::Status {
-    if (!c.contains(key) || !c[key].is_number_integer()) return missing(key);
-    field = c[key].get<int64_t>();
-    return absl::OkStatus();
-  };
-  auto get_float = [&](const char* key, double& field) -> absl::Status {
-    if (!c.contains(key) || !c[key].is_number()) return missing(key);
-    field = c[key].get<double>();
-    return absl::OkStatus();
-  };
-  auto get_list = [&](const char* key,
-                      std::vector<int64_t>& field) -> absl::Status {
-    if (!c.contains(key) || !c[key].is_array()) return missing(key);
-    for (const auto& v : c[key]) {
-      if (!v.is_number_integer()) return missing(key);
-      field.push_back(v.get<int64_t>());
-    }
-    return absl::OkStatus();
-  };
-  RETURN_IF_ERROR(get_int("hidden_size", a.hidden_size));
-  RETURN_IF_ERROR(get_int("num_hidden_layers", a.num_hidden_layers));
-  RETURN_IF_ERROR(get_int("num_attention_heads", a.num_attention_heads));
-  RETURN_IF_ERROR(get_int("intermediate_size", a.intermediate_size));
-  RETURN_IF_ERROR(get_list("conv_dim", a.conv_dim));
-  RETURN_IF_ERROR(get_list("conv_kernel", a.conv_kernel));
-  RETURN_IF_ERROR(get_list("conv_stride", a.conv_stride));
+  const HfConfigFields f(c, source);
+  RETURN_IF_ERROR(f.Int("hidden_size", a.hidden_size));
+  RETURN_IF_ERROR(f.Int("num_hidden_layers", a.num_hidden_layers));
+  RETURN_IF_ERROR(f.Int("num_attention_heads", a.num_attention_heads));
+  RETURN_IF_ERROR(f.Int("intermediate_size", a.intermediate_size));
+  RETURN_IF_ERROR(f.IntList("conv_dim", a.conv_dim));
+  RETURN_IF_ERROR(f.IntList("conv_kernel", a.conv_kernel));
+  RETURN_IF_ERROR(f.IntList("conv_stride", a.conv_stride));
   RETURN_IF_ERROR(
-      get_int("num_conv_pos_embeddings", a.num_conv_pos_embeddings));
-  RETURN_IF_ERROR(get_int("conv_pos_kernel_size", a.conv_pos_kernel_size));
-  RETURN_IF_ERROR(get_int("num_conv_pos_embedding_groups",
+      f.Int("num_conv_pos_embeddings", a.num_conv_pos_embeddings));
+  RETURN_IF_ERROR(f.Int("conv_pos_kernel_size", a.conv_pos_kernel_size));
+  RETURN_IF_ERROR(f.Int("num_conv_pos_embedding_groups",
                           a.num_conv_pos_embedding_groups));
-  RETURN_IF_ERROR(get_float("layer_norm_eps", a.layer_norm_eps));
-  RETURN_IF_ERROR(get_float("mask_time_prob", a.mask_time_prob));
-  RETURN_IF_ERROR(get_float("mask_feature_prob", a.mask_feature_prob));
-  RETURN_IF_ERROR(get_int("vocab_size", a.vocab_size));
-  if (!c.contains("conv_bias") || !c["conv_bias"].is_boolean())
-    return missing("conv_bias");
-  a.conv_bias = c["conv_bias"].get<bool>();
+  RETURN_IF_ERROR(f.Float("layer_norm_eps", a.layer_norm_eps));
+  RETURN_IF_ERROR(f.Float("mask_time_prob", a.mask_time_prob));
+  RETURN_IF_ERROR(f.Float("mask_feature_prob", a.mask_feature_prob));
+  RETURN_IF_ERROR(f.Int("vocab_size", a.vocab_size));
+  RETURN_IF_ERROR(f.Bool("conv_bias", a.conv_bias));
   if (a.conv_dim.size() != a.conv_kernel.size() ||
       a.conv_dim.size() != a.conv_stride.size() || a.conv_dim.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "families/common/config_fields.h"
+#include "families/common/hf_config_fields.h"
 #include "families/common/conv_layers.h"
 
 namespace fairport::wav2vec2 {
@@ -290,53 +291,25 @@ absl::StatusOr<Architecture> Architecture::FromHfConfig(
     const nlohmann::json& c, const std::string& source, Variant variant) {
   Architecture a;
   a.variant = variant;
-  auto missing = [&](const char* key) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": '", key, "' is missing or has the wrong type"));
-  };
-  auto get_int = [&](const char* key, int64_t& field) -> absl::Status {
-    if (!c.contains(key) || !c[key].is_number_integer()) return missing(key);
-    field = c[key].get<int64_t>();
-    return absl::OkStatus();
-  };
-  auto get_float = [&](const char* key, double& field) -> absl::Status {
-    if (!c.contains(key) || !c[key].is_number()) return missing(key);
-    field = c[key].get<double>();
-    return absl::OkStatus();
-  };
-  auto get_bool = [&](const char* key, bool& field) -> absl::Status {
-    if (!c.contains(key) || !c[key].is_boolean()) return missing(key);
-    field = c[key].get<bool>();
-    return absl::OkStatus();
-  };
-  auto get_list = [&](const char* key,
-                      std::vector<int64_t>& field) -> absl::Status {
-    if (!c.contains(key) || !c[key].is_array()) return missing(key);
-    for (const auto& v : c[key]) {
-      if (!v.is_number_integer()) return missing(key);
-      field.push_back(v.get<int64_t>());
-    }
-    return absl::OkStatus();
-  };
-  RETURN_IF_ERROR(get_int("hidden_size", a.hidden_size));
-  RETURN_IF_ERROR(get_int("num_hidden_layers", a.num_hidden_layers));
-  RETURN_IF_ERROR(get_int("num_attention_heads", a.num_attention_heads));
-  RETURN_IF_ERROR(get_int("intermediate_size", a.intermediate_size));
-  RETURN_IF_ERROR(get_list("conv_dim", a.conv_dim));
-  RETURN_IF_ERROR(get_list("conv_kernel", a.conv_kernel));
-  RETURN_IF_ERROR(get_list("conv_stride", a.conv_stride));
-  RETURN_IF_ERROR(get_bool("conv_bias", a.conv_bias));
-  RETURN_IF_ERROR(get_int("num_conv_pos_embeddings", a.pos_conv_kernel));
+  const HfConfigFields f(c, source);
+  RETURN_IF_ERROR(f.Int("hidden_size", a.hidden_size));
+  RETURN_IF_ERROR(f.Int("num_hidden_layers", a.num_hidden_layers));
+  RETURN_IF_ERROR(f.Int("num_attention_heads", a.num_attention_heads));
+  RETURN_IF_ERROR(f.Int("intermediate_size", a.intermediate_size));
+  RETURN_IF_ERROR(f.IntList("conv_dim", a.conv_dim));
+  RETURN_IF_ERROR(f.IntList("conv_kernel", a.conv_kernel));
+  RETURN_IF_ERROR(f.IntList("conv_stride", a.conv_stride));
+  RETURN_IF_ERROR(f.Bool("conv_bias", a.conv_bias));
+  RETURN_IF_ERROR(f.Int("num_conv_pos_embeddings", a.pos_conv_kernel));
   RETURN_IF_ERROR(
-      get_int("num_conv_pos_embedding_groups", a.pos_conv_groups));
-  RETURN_IF_ERROR(get_float("layer_norm_eps", a.layer_norm_eps));
-  RETURN_IF_ERROR(get_float("mask_time_prob", a.mask_time_prob));
-  RETURN_IF_ERROR(get_float("mask_feature_prob", a.mask_feature_prob));
-  RETURN_IF_ERROR(get_int("vocab_size", a.vocab_size));
-  RETURN_IF_ERROR(get_bool("do_stable_layer_norm", a.stable_layer_norm));
-  if (!c.contains("feat_extract_norm") || !c["feat_extract_norm"].is_string())
-    return missing("feat_extract_norm");
-  const std::string norm = c["feat_extract_norm"].get<std::string>();
+      f.Int("num_conv_pos_embedding_groups", a.pos_conv_groups));
+  RETURN_IF_ERROR(f.Float("layer_norm_eps", a.layer_norm_eps));
+  RETURN_IF_ERROR(f.Float("mask_time_prob", a.mask_time_prob));
+  RETURN_IF_ERROR(f.Float("mask_feature_prob", a.mask_feature_prob));
+  RETURN_IF_ERROR(f.Int("vocab_size", a.vocab_size));
+  RETURN_IF_ERROR(f.Bool("do_stable_layer_norm", a.stable_layer_norm));
+  std::string norm;
+  RETURN_IF_ERROR(f.String("feat_extract_norm", norm));
   if (norm != "group" && norm != "layer") {
     return absl::InvalidArgumentError(
         absl::StrCat(source, ": feat_extract_norm is '", norm,
@@ -344,7 +317,7 @@ absl::StatusOr<Architecture> Architecture::FromHfConfig(
   }
   a.group_norm = norm == "group";
   if (variant == Variant::kHubert) {
-    RETURN_IF_ERROR(get_bool("feat_proj_layer_norm", a.feat_proj_layer_norm));
+    RETURN_IF_ERROR(f.Bool("feat_proj_layer_norm", a.feat_proj_layer_norm));
   }
   if (a.conv_dim.size() != a.conv_kernel.size() ||
       a.conv_dim.size() != a.conv_stride.size() || a.conv_dim.empty()) {
@@ -375,11 +348,11 @@ absl::StatusOr<Architecture> Architecture::FromHfConfig(
         ", which Fairport does not implement for ", NamesOf(variant).hf_name));
   }
   if (a.pretraining_head) {
-    RETURN_IF_ERROR(get_int("num_codevector_groups", a.codevector_groups));
+    RETURN_IF_ERROR(f.Int("num_codevector_groups", a.codevector_groups));
     RETURN_IF_ERROR(
-        get_int("num_codevectors_per_group", a.codevectors_per_group));
-    RETURN_IF_ERROR(get_int("codevector_dim", a.codevector_dim));
-    RETURN_IF_ERROR(get_int("proj_codevector_dim", a.proj_codevector_dim));
+        f.Int("num_codevectors_per_group", a.codevectors_per_group));
+    RETURN_IF_ERROR(f.Int("codevector_dim", a.codevector_dim));
+    RETURN_IF_ERROR(f.Int("proj_codevector_dim", a.proj_codevector_dim));
     if (a.codevector_groups <= 0 || a.codevector_dim % a.codevector_groups) {
       return absl::InvalidArgumentError(absl::StrCat(
           source, ": codevector_dim ", a.codevector_dim,
