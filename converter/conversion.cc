@@ -202,8 +202,8 @@ uint64_t OutputBytes(const WeightMapping& mapping,
                      const ConversionOptions& options) {
   uint64_t total = 0;
   for (const MappedTensor& t : mapping.tensors) {
-    total += static_cast<uint64_t>(t.numel()) *
-             ItemSize(OutputDType(options, t));
+    total +=
+        static_cast<uint64_t>(t.numel()) * ItemSize(OutputDType(options, t));
   }
   return total;
 }
@@ -223,8 +223,8 @@ absl::Status WriteSafetensors(const FairseqCheckpoint& checkpoint,
   const TensorSink sink{
       [&out](absl::string_view bytes) { return out.Write(bytes); }, out.fd()};
   for (const MappedTensor& t : mapping.tensors) {
-    RETURN_IF_ERROR(StreamTensor(checkpoint, t, OutputDType(options, t),
-                                 sink, progress));
+    RETURN_IF_ERROR(
+        StreamTensor(checkpoint, t, OutputDType(options, t), sink, progress));
   }
   return out.Close();
 }
@@ -254,8 +254,7 @@ absl::Status WriteTorchBin(const FairseqCheckpoint& checkpoint,
     // it.
     const TensorSink sink{
         [&zip](absl::string_view bytes) { return zip.Write(bytes); }};
-    return StreamTensor(checkpoint, t, OutputDType(options, t), sink,
-                        progress);
+    return StreamTensor(checkpoint, t, OutputDType(options, t), sink, progress);
   });
 }
 

@@ -57,4 +57,18 @@ absl::StatusOr<LoadedModel> LoadHfModel(const std::string& model_dir) {
                    "; Fairport checks ", absl::StrJoin(known, ", ")));
 }
 
+torch::Tensor SampleMaskForFrames(const ForwardPass& pass,
+                                  const torch::Tensor& frames,
+                                  int64_t samples) {
+  torch::Tensor mask = torch::zeros({frames.size(0), samples}, torch::kLong);
+  for (int64_t b = 0; b < frames.size(0); ++b) {
+    const int64_t want = frames[b].item<int64_t>();
+    const int64_t needed = want > 0 ? pass.SamplesForFrames(want) : 0;
+    TORCH_CHECK(needed <= samples, "row ", b, ": ", want, " frames need ",
+                needed, " samples, more than the row's ", samples);
+    mask[b].narrow(0, 0, needed).fill_(1);
+  }
+  return mask;
+}
+
 }  // namespace fairport

@@ -46,6 +46,8 @@ class ForwardPass {
   // The fewest samples from which the conv feature extractor makes `frames`
   // frames (frames >= 1).
   virtual int64_t SamplesForFrames(int64_t frames) const = 0;
+  // The frames the conv-length formula gives `samples` valid samples.
+  virtual int64_t FramesForSamples(int64_t samples) const = 0;
 };
 
 // How a model counts the valid frames of a padded utterance.
@@ -91,6 +93,13 @@ absl::StatusOr<LoadedModel> LoadFairseqModel(
 // The HF-structured model of a converted directory, by its config.json's
 // model_type.
 absl::StatusOr<LoadedModel> LoadHfModel(const std::string& model_dir);
+
+// A (B, samples) long sample mask from which `pass` counts `frames[b]`
+// valid frames in row b: the row's first SamplesForFrames(frames[b])
+// samples (none for 0 frames). Throws c10::Error when a row would need
+// more than `samples`.
+torch::Tensor SampleMaskForFrames(const ForwardPass& pass,
+                                  const torch::Tensor& frames, int64_t samples);
 
 }  // namespace fairport
 

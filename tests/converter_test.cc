@@ -132,8 +132,8 @@ TEST_P(FamilyByteIdentityTest, ConfigAndWeightsAreByteIdentical) {
   ToolResult r = Convert(variant, out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string ref = FixturePath("hf_reference/" + variant);
-  for (const char* name : {"config.json", "model.safetensors",
-                           "preprocessor_config.json"}) {
+  for (const char* name :
+       {"config.json", "model.safetensors", "preprocessor_config.json"}) {
     EXPECT_TRUE(Slurp(out + "/" + name) == Slurp(ref + "/" + name))
         << variant << " " << name;
   }
@@ -168,7 +168,8 @@ TEST(FamilyConverterTest, SummaryNamesTheIdentityProjectionAndSkippedHeads) {
             std::string::npos)
       << h.out;
   EXPECT_EQ(h.out.find("identity"), std::string::npos) << h.out;
-  ToolResult hc = Convert("hubert_finetuned", TempDir() + "/summary_hubert_ctc");
+  ToolResult hc =
+      Convert("hubert_finetuned", TempDir() + "/summary_hubert_ctc");
   ASSERT_EQ(hc.exit_code, 0) << hc.err;
   EXPECT_NE(hc.out.find("label_embs_concat): 1 tensors"), std::string::npos)
       << hc.out;
@@ -186,8 +187,8 @@ TEST(FamilyConverterTest, Fp16CheckpointKeepsHalfPrecisionAndMapsTheSame) {
   // the synthetic generator writes one, with fp16 in cfg.common.
   const std::string ckpt = TempDir() + "/w2v_fp16.pt";
   ToolResult made = RunTool(ToolPath("pipelines/make_checkpoint"),
-                            {"--family=wav2vec2", "--size=tiny", "--dtype=float16",
-                             "--output=" + ckpt});
+                            {"--family=wav2vec2", "--size=tiny",
+                             "--dtype=float16", "--output=" + ckpt});
   ASSERT_EQ(made.exit_code, 0) << made.err;
   const std::string out = TempDir() + "/w2v_fp16_out";
   ToolResult r = RunTool(
@@ -203,7 +204,6 @@ TEST(FamilyConverterTest, Fp16CheckpointKeepsHalfPrecisionAndMapsTheSame) {
   ASSERT_TRUE(st.ok()) << st.status();
   EXPECT_EQ(st->Find("quantizer.codevectors")->dtype, DType::kF16);
 }
-
 
 TEST(ConverterTest, Fp16ToFloat32IsByteIdenticalToTransformersOutput) {
   const std::string out = TempDir() + "/fp16_as_f32";
@@ -396,11 +396,10 @@ TEST(ConverterTest, UnclaimedModelIsRefusedByName) {
       ToolPath("converter/converter"),
       {"--checkpoint_path=" + path, "--pytorch_dump_folder_path=" + out});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(
-      r.err.find("model 'wav2vec' (cfg.model._name) belongs to no family "
-                 "Fairport converts (families: data2vec_audio, hubert, "
-                 "wav2vec2)"),
-      std::string::npos)
+  EXPECT_NE(r.err.find("model 'wav2vec' (cfg.model._name) belongs to no family "
+                       "Fairport converts (families: data2vec_audio, hubert, "
+                       "wav2vec2)"),
+            std::string::npos)
       << r.err;
   EXPECT_FALSE(Exists(out));
 }
@@ -442,9 +441,10 @@ TEST(ConverterTest, LegacyArgsCheckpointsOfEveryFamilyAreDetected) {
   const std::string path = TempDir() + "/legacy_mixed.pt";
   std::ofstream(path, std::ios::binary)
       << testing::BuildZip({{"w/data.pkl", pickle}, {"w/version", "3\n"}});
-  ToolResult r = RunTool(ToolPath("converter/converter"),
-                         {"--checkpoint_path=" + path,
-                          "--pytorch_dump_folder_path=" + TempDir() + "/mixed"});
+  ToolResult r =
+      RunTool(ToolPath("converter/converter"),
+              {"--checkpoint_path=" + path,
+               "--pytorch_dump_folder_path=" + TempDir() + "/mixed"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("'hubert_ctc'"), std::string::npos) << r.err;
 }

@@ -47,7 +47,8 @@ std::string WithTensorsExchanged(const std::string& dir, const std::string& a,
                                  const std::string& b) {
   const std::string out = dir + "_damaged";
   ::mkdir(out.c_str(), 0755);
-  for (const char* f : {"config.json", "preprocessor_config.json", "vocab.json"})
+  for (const char* f :
+       {"config.json", "preprocessor_config.json", "vocab.json"})
     std::ofstream(out + "/" + f, std::ios::binary) << Slurp(dir + "/" + f);
   absl::StatusOr<SafetensorsFile> file =
       SafetensorsFile::Open(dir + "/model.safetensors");
@@ -93,7 +94,8 @@ TEST_P(FamilyParityTest, HonestConversionPassesAndDamagedOneFails) {
   int64_t extended = 0;
   for (size_t b = 0; b < dataset.utterances.size(); ++b) {
     const UtteranceParity& u = report->utterances(b);
-    if (u.mask_samples() > static_cast<int64_t>(dataset.utterances[b].samples.size()))
+    if (u.mask_samples() >
+        static_cast<int64_t>(dataset.utterances[b].samples.size()))
       ++extended;
   }
   if (hubert) {
@@ -114,8 +116,7 @@ TEST_P(FamilyParityTest, HonestConversionPassesAndDamagedOneFails) {
               report->comparison_reason().c_str());
 
   const std::string prefix =
-      ctc ? (hubert ? "hubert." : "wav2vec2.")
-          : (hubert ? "" : "wav2vec2.");
+      ctc ? (hubert ? "hubert." : "wav2vec2.") : (hubert ? "" : "wav2vec2.");
   const std::string damaged = WithTensorsExchanged(
       options.output_dir, prefix + "encoder.layers.0.attention.q_proj.weight",
       prefix + "encoder.layers.0.attention.k_proj.weight");
@@ -126,8 +127,9 @@ TEST_P(FamilyParityTest, HonestConversionPassesAndDamagedOneFails) {
   EXPECT_GT(bad->overall().max_abs_diff(), 1e-4);
 }
 
-INSTANTIATE_TEST_SUITE_P(Families, FamilyParityTest,
-                         ::testing::ValuesIn(::fairport::testing::kFamilyVariants));
+INSTANTIATE_TEST_SUITE_P(
+    Families, FamilyParityTest,
+    ::testing::ValuesIn(::fairport::testing::kFamilyVariants));
 
 // A HuBERT conversion whose config.json says another conv stride makes other
 // frames: extending the mask cannot make it agree, and it fails.

@@ -60,9 +60,8 @@ void ExpectPaddedFramesZero(const torch::Tensor& batch,
 // (normalised values unless it names the raw audio).
 struct Inputs {
   explicit Inputs(const std::string& variant) {
-    nlohmann::json golden = nlohmann::json::parse(
-        ::fairport::testing::Slurp(FixturePath("golden/" + variant +
-                                               "/golden.json")));
+    nlohmann::json golden = nlohmann::json::parse(::fairport::testing::Slurp(
+        FixturePath("golden/" + variant + "/golden.json")));
     const std::string kind =
         golden.value("input", "").find("raw_audio") != std::string::npos
             ? "raw_audio"
@@ -75,18 +74,6 @@ struct Inputs {
       FromNpy("inputs/batch_attention_mask.npy").to(torch::kLong);
   torch::Tensor single;
 };
-
-// A sample mask whose conv-length formula gives `frames` valid frames: the
-// first SamplesForFrames(frames[b]) samples of each row.
-torch::Tensor MaskForFrames(const ForwardPass& pass, const torch::Tensor& frames,
-                            int64_t samples) {
-  torch::Tensor mask = torch::zeros({frames.size(0), samples}, torch::kLong);
-  for (int64_t b = 0; b < frames.size(0); ++b) {
-    mask[b].narrow(0, 0, pass.SamplesForFrames(frames[b].item<int64_t>()))
-        .fill_(1);
-  }
-  return mask;
-}
 
 class ForwardGoldenTest : public ::testing::TestWithParam<const char*> {};
 
@@ -121,9 +108,9 @@ TEST_P(ForwardGoldenTest,
                  FromNpy("golden/" + variant + "/single_" + output + ".npy"));
   EXPECT_LT(golden_batch, kTolerance);
   EXPECT_LT(golden_single, kTolerance);
-  if (!ctc && ::fairport::testing::Slurp(FixturePath(
-                  "golden/" + variant + "/batch_layer_results_last.npy")) !=
-                  "") {
+  if (!ctc &&
+      ::fairport::testing::Slurp(FixturePath(
+          "golden/" + variant + "/batch_layer_results_last.npy")) != "") {
     EXPECT_LT(MaxAbsDiff(ValidFrames(batch.layers.back(), frames),
                          ValidFrames(FromNpy("golden/" + variant +
                                              "/batch_layer_results_last.npy"),
@@ -150,7 +137,7 @@ TEST_P(ForwardGoldenTest,
     // formula length is fairseq's count, computes the same frames.
     EXPECT_FALSE(torch::equal(hf_batch.valid_frames, frames));
     hf_batch = hf.Forward(
-        in.batch, MaskForFrames(hf, frames, in.batch.size(1)), true);
+        in.batch, SampleMaskForFrames(hf, frames, in.batch.size(1)), true);
   }
   EXPECT_TRUE(torch::equal(hf_batch.valid_frames, frames));
   ExpectPaddedFramesZero(hf_batch.output, frames);
@@ -179,8 +166,9 @@ TEST_P(ForwardGoldenTest,
 
 INSTANTIATE_TEST_SUITE_P(AllVariants, ForwardGoldenTest,
                          ::testing::ValuesIn(kVariants));
-INSTANTIATE_TEST_SUITE_P(Families, ForwardGoldenTest,
-                         ::testing::ValuesIn(::fairport::testing::kFamilyVariants));
+INSTANTIATE_TEST_SUITE_P(
+    Families, ForwardGoldenTest,
+    ::testing::ValuesIn(::fairport::testing::kFamilyVariants));
 
 }  // namespace
 }  // namespace fairport

@@ -202,39 +202,37 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
         torch::Tensor frames = Load(reference, *ref_frames);
         ParityReport report;
         torch::Tensor mask = inputs.attention_mask;
-        ForwardOutput out =
-            converted.pass->Forward(inputs.values, mask, !converted.ctc);
         report.set_comparison(
             "the padded batch with the dataset's sample mask, as both models "
             "are fed it");
         const std::string counting = meta("frame_counting");
-        if (!torch::equal(out.valid_frames, frames) && !counting.empty() &&
-            counting != kConvLengthFormula) {
-          // The reference model counts a padded utterance's frames its own
-          // way; transformers cannot reproduce that from the same mask.
-          // Compare what both can represent: each row with a sample mask
-          // whose conv-length formula gives the reference's frame count
-          // (the samples past the utterance are the batch's zero padding).
-          mask = torch::zeros_like(inputs.attention_mask);
-          std::vector<std::string> changed;
+        std::vector<std::string> changed;
+        if (!counting.empty() && counting != kConvLengthFormula) {
           for (int64_t b = 0; b < frames.size(0); ++b) {
             const int64_t want = frames[b].item<int64_t>();
-            const int64_t samples =
-                want > 0 ? converted.pass->SamplesForFrames(want) : 0;
-            if (samples > mask.size(1)) {
+            const int64_t formula =
+                converted.pass->FramesForSamples(mask[b].sum().item<int64_t>());
+            if (want == formula) continue;
+            if (want > 0 &&
+                converted.pass->SamplesForFrames(want) > mask.size(1)) {
               return absl::InvalidArgumentError(absl::StrCat(
                   reference_path, ": the reference counts ", want,
                   " frames for ", dataset.utterances[b].id,
                   ", more than the converted model makes of the whole row"));
             }
-            mask[b].narrow(0, 0, samples).fill_(1);
-            if (want != out.valid_frames[b].item<int64_t>()) {
-              changed.push_back(absl::StrCat(
-                  dataset.utterances[b].id, ": ", want, " frames where the "
-                  "formula gives ", out.valid_frames[b].item<int64_t>()));
-            }
+            changed.push_back(absl::StrCat(dataset.utterances[b].id, ": ", want,
+                                           " frames where the formula "
+                                           "gives ",
+                                           formula));
           }
-          out = converted.pass->Forward(inputs.values, mask, !converted.ctc);
+        }
+        if (!changed.empty()) {
+          // The reference model counts a padded utterance's frames its own
+          // way; transformers cannot reproduce that from the same mask.
+          // Compare what both can represent: each row with a sample mask
+          // whose conv-length formula gives the reference's frame count
+          // (the samples past the utterance are the batch's zero padding).
+          mask = SampleMaskForFrames(*converted.pass, frames, mask.size(1));
           report.set_comparison(
               "the padded batch, each row's sample mask extended so that "
               "transformers' conv-length formula gives the reference's frame "
@@ -247,6 +245,8 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
               "the comparison gives it a mask that both models read as the "
               "same frames"));
         }
+        ForwardOutput out =
+            converted.pass->Forward(inputs.values, mask, !converted.ctc);
         torch::Tensor expected = Load(reference, *ref_out);
         if (expected.sizes() != out.output.sizes()) {
           return absl::InvalidArgumentError(

@@ -144,7 +144,8 @@ int64_t ConvOutputFrames(const std::vector<int64_t>& kernels,
 int64_t ConvInputSamples(const std::vector<int64_t>& kernels,
                          const std::vector<int64_t>& strides, int64_t frames) {
   int64_t n = frames;
-  for (size_t i = kernels.size(); i-- > 0;) n = (n - 1) * strides[i] + kernels[i];
+  for (size_t i = kernels.size(); i-- > 0;)
+    n = (n - 1) * strides[i] + kernels[i];
   return n;
 }
 

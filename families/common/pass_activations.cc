@@ -12,7 +12,7 @@ using ops::Activation;
 // fairseq.utils.get_activation_fn. fairseq's "swish" hands back the
 // torch.nn.SiLU class, not an instance; SiLU is what it means.
 absl::StatusOr<ops::Activation> FairseqActivation(const std::string& name,
-                                             const std::string& where) {
+                                                  const std::string& where) {
   static const auto* kTable = new std::map<std::string, Activation>{
       {"gelu", Activation::kGelu},
       {"gelu_accurate", Activation::kGeluTanh},
@@ -32,8 +32,8 @@ absl::StatusOr<ops::Activation> FairseqActivation(const std::string& name,
 
 // transformers' ACT2FN, the names this pass implements.
 absl::StatusOr<ops::Activation> HfActivation(const nlohmann::json& config,
-                                        const char* key,
-                                        const std::string& source) {
+                                             const char* key,
+                                             const std::string& source) {
   static const auto* kTable = new std::map<std::string, Activation>{
       {"gelu", Activation::kGelu},
       {"gelu_new", Activation::kGeluTanh},

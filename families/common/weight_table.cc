@@ -31,14 +31,12 @@ std::string Shape(const std::vector<int64_t>& shape) {
 }
 
 std::shared_ptr<const GeneratedTensor> FromFloats(
-    std::vector<int64_t> shape, const std::vector<float>& values,
-    DType dtype) {
+    std::vector<int64_t> shape, const std::vector<float>& values, DType dtype) {
   auto t = std::make_shared<GeneratedTensor>();
   t->dtype = dtype;
   t->shape = std::move(shape);
   t->bytes.resize(values.size() * ItemSize(dtype));
-  CastFloats(DType::kF32, values.data(), dtype, t->bytes.data(),
-             values.size());
+  CastFloats(DType::kF32, values.data(), dtype, t->bytes.data(), values.size());
   return t;
 }
 
@@ -60,16 +58,6 @@ bool MatchPattern(absl::string_view pattern, absl::string_view name,
     }
   }
   return true;
-}
-
-absl::StatusOr<int64_t> CtcHeadRows(const FairseqCheckpoint& checkpoint) {
-  const TensorRef* head = checkpoint.FindTensor("w2v_encoder.proj.weight");
-  if (head == nullptr || head->shape.size() != 2) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(checkpoint.path(),
-                     ": CTC checkpoint without a 2-D w2v_encoder.proj.weight"));
-  }
-  return head->shape[0];
 }
 
 std::shared_ptr<const GeneratedTensor> IdentityMatrix(int64_t n, DType dtype) {
@@ -177,8 +165,8 @@ absl::StatusOr<WeightMapping> MapByTable(const FairseqCheckpoint& checkpoint,
       continue;
     }
     return absl::InvalidArgumentError(absl::StrCat(
-        path, ": the checkpoint has no tensor for HF parameter '", p.name,
-        "' ", Shape(p.shape),
+        path, ": the checkpoint has no tensor for HF parameter '", p.name, "' ",
+        Shape(p.shape),
         " (the config implies it; it would otherwise be initialised "
         "randomly)"));
   }

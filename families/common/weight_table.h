@@ -68,10 +68,6 @@ bool MatchPattern(absl::string_view pattern, absl::string_view name,
 absl::StatusOr<WeightMapping> MapByTable(const FairseqCheckpoint& checkpoint,
                                          const WeightTable& table, bool strict);
 
-// Rows of a CTC checkpoint's output projection (w2v_encoder.proj.weight):
-// the dictionary size the model was trained with.
-absl::StatusOr<int64_t> CtcHeadRows(const FairseqCheckpoint& checkpoint);
-
 // (rows, columns) identity matrix and a zero vector of `rows`, as `dtype`.
 std::shared_ptr<const GeneratedTensor> IdentityMatrix(int64_t n, DType dtype);
 std::shared_ptr<const GeneratedTensor> ZeroVector(int64_t n, DType dtype);

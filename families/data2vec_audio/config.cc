@@ -1,13 +1,11 @@
 #include "families/data2vec_audio/config.h"
 
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "families/common/config_fields.h"
-#include "families/common/hf_config_fields.h"
 #include "families/common/conv_layers.h"
-#include "families/common/weight_table.h"
+#include "families/common/hf_config_fields.h"
 
 namespace fairport::data2vec_audio {
 namespace {
@@ -59,10 +57,6 @@ absl::StatusOr<ModelKind> DetectKind(const FairseqCheckpoint& checkpoint) {
       absl::StrCat(checkpoint.path(), ": model is '", arch, "' (", field,
                    "), not data2vec_audio or wav2vec_ctc over it: "
                    "Fairport converts data2vec-audio models only"));
-}
-
-absl::StatusOr<int64_t> CtcVocabularySize(const FairseqCheckpoint& checkpoint) {
-  return CtcHeadRows(checkpoint);
 }
 
 absl::Status CheckRepresentable(const FairseqCheckpoint& checkpoint,
@@ -147,8 +141,9 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
                    StringOr(enc, "activation_fn", "gelu", defaulted));
   ASSIGN_OR_RETURN(
       const std::string activation,
-      HfActivationName(activation_fn, absl::StrCat(checkpoint.path(), ": ",
-                                                   enc.path(), ".activation_fn")));
+      HfActivationName(
+          activation_fn,
+          absl::StrCat(checkpoint.path(), ": ", enc.path(), ".activation_fn")));
   if (depth <= 0)
     return absl::InvalidArgumentError(
         absl::StrCat(checkpoint.path(), ": pos_conv_depth ", depth));
@@ -248,11 +243,10 @@ absl::StatusOr<Architecture> Architecture::FromHfConfig(
   RETURN_IF_ERROR(f.IntList("conv_dim", a.conv_dim));
   RETURN_IF_ERROR(f.IntList("conv_kernel", a.conv_kernel));
   RETURN_IF_ERROR(f.IntList("conv_stride", a.conv_stride));
-  RETURN_IF_ERROR(
-      f.Int("num_conv_pos_embeddings", a.num_conv_pos_embeddings));
+  RETURN_IF_ERROR(f.Int("num_conv_pos_embeddings", a.num_conv_pos_embeddings));
   RETURN_IF_ERROR(f.Int("conv_pos_kernel_size", a.conv_pos_kernel_size));
-  RETURN_IF_ERROR(f.Int("num_conv_pos_embedding_groups",
-                          a.num_conv_pos_embedding_groups));
+  RETURN_IF_ERROR(
+      f.Int("num_conv_pos_embedding_groups", a.num_conv_pos_embedding_groups));
   RETURN_IF_ERROR(f.Float("layer_norm_eps", a.layer_norm_eps));
   RETURN_IF_ERROR(f.Float("mask_time_prob", a.mask_time_prob));
   RETURN_IF_ERROR(f.Float("mask_feature_prob", a.mask_feature_prob));

@@ -59,10 +59,6 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
                                            ModelKind kind,
                                            std::optional<int64_t> vocab_size);
 
-// Rows of a CTC checkpoint's output projection (w2v_encoder.proj.weight):
-// the dictionary size the model was trained with.
-absl::StatusOr<int64_t> CtcVocabularySize(const FairseqCheckpoint& checkpoint);
-
 // Refuses what transformers' Data2VecAudio cannot represent.
 absl::Status CheckRepresentable(const FairseqCheckpoint& checkpoint,
                                 ModelKind kind);

@@ -1,6 +1,7 @@
 // fairseq's data2vec-audio forward pass, module by module, on the valid
 // frames of each utterance only (see forward.h).
 #include "absl/strings/str_cat.h"
+#include "families/common/conv_layers.h"
 #include "families/data2vec_audio/forward.h"
 #include "ops/activation.h"
 #include "ops/packed.h"
@@ -18,14 +19,6 @@ torch::Tensor LayerNorm(const torch::Tensor& x, const torch::Tensor& w,
 }
 
 }  // namespace
-
-int64_t FramesFor(const Architecture& arch, int64_t samples) {
-  for (size_t i = 0; i < arch.conv_kernel.size(); ++i) {
-    if (samples < arch.conv_kernel[i]) return 0;
-    samples = (samples - arch.conv_kernel[i]) / arch.conv_stride[i] + 1;
-  }
-  return samples;
-}
 
 FairseqData2VecAudio::FairseqData2VecAudio(Architecture arch,
                                            ops::Activation activation_fn,
@@ -81,7 +74,9 @@ ForwardOutput FairseqData2VecAudio::Forward(const torch::Tensor& source,
                                             bool with_layers) const {
   torch::NoGradGuard no_grad;
   const std::string& p = prefix_;
-  const int64_t B = source.size(0), T = FramesFor(arch_, source.size(1));
+  const int64_t B = source.size(0),
+                T = ConvOutputFrames(arch_.conv_kernel, arch_.conv_stride,
+                                     source.size(1));
 
   // Data2VecAudioModel.forward: frames per utterance from its samples, by
   // _get_feat_extract_output_lengths (float floor), when there is padding.

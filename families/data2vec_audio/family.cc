@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "families/common/ctc_head.h"
 #include "families/data2vec_audio/config.h"
 #include "families/data2vec_audio/mapping.h"
 #include "families/data2vec_audio/synthetic_checkpoint.h"
@@ -39,7 +40,7 @@ class Data2VecAudioFamily : public ModelFamily {
   }
   absl::StatusOr<int64_t> CtcVocabularySize(
       const FairseqCheckpoint& checkpoint) const override {
-    return data2vec_audio::CtcVocabularySize(checkpoint);
+    return CtcHeadRows(checkpoint);
   }
   absl::StatusOr<InferredConfig> InferConfig(
       const FairseqCheckpoint& checkpoint, ModelKind kind,

@@ -36,9 +36,6 @@ namespace fairport::data2vec_audio {
 using ::fairport::ForwardOutput;
 using ::fairport::Weights;
 
-// Frames the conv feature extractor makes of `samples` samples.
-int64_t FramesFor(const Architecture& arch, int64_t samples);
-
 class FairseqData2VecAudio {
  public:
   // `weights` under fairseq names (with the w2v_encoder.w2v_model. prefix

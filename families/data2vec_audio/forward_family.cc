@@ -13,6 +13,8 @@
 #include "base/json_file.h"
 #include "base/status_macros.h"
 #include "families/common/conv_layers.h"
+#include "families/common/ctc_head.h"
+#include "families/common/model_pass.h"
 #include "families/common/pass_activations.h"
 #include "families/common/weights.h"
 #include "families/data2vec_audio/config.h"
@@ -29,76 +31,13 @@ int64_t ReceptiveField(const Architecture& arch) {
   return ConvReceptiveField(arch.conv_kernel, arch.conv_stride);
 }
 
-// 2*M*N*K for every matrix product and convolution on valid frames.
-double ValidFrameFlopsOf(const Architecture& a,
-                         const std::vector<int64_t>& samples) {
-  double flops = 0;
-  const double c = a.hidden_size, f = a.intermediate_size;
-  for (int64_t n : samples) {
-    double length = static_cast<double>(n);
-    int64_t in = 1;
-    for (size_t i = 0; i < a.conv_dim.size(); ++i) {
-      length = std::floor((length - a.conv_kernel[i]) / a.conv_stride[i]) + 1;
-      flops += 2.0 * length * a.conv_dim[i] * in * a.conv_kernel[i];
-      in = a.conv_dim[i];
-    }
-    const double t = length;
-    flops += 2.0 * t * a.conv_dim.back() * c;  // projection
-    flops += a.num_conv_pos_embeddings * 2.0 * t * c *
-             (c / a.num_conv_pos_embedding_groups) *  // pos conv
-             a.conv_pos_kernel_size;
-    flops += a.num_hidden_layers *
-             (4 * 2.0 * t * c * c + 2 * 2.0 * t * t * c + 2 * 2.0 * t * c * f);
-    if (a.ctc) flops += 2.0 * t * c * a.vocab_size;  // CTC head
-  }
-  return flops;
+EncoderShape ShapeOf(const Architecture& a) {
+  EncoderShape s = EncoderShapeOf(a);
+  s.pos_conv_layers = a.num_conv_pos_embeddings;
+  s.pos_conv_kernel = a.conv_pos_kernel_size;
+  s.pos_conv_groups = a.num_conv_pos_embedding_groups;
+  return s;
 }
-
-class FairseqPass : public ForwardPass {
- public:
-  FairseqPass(Architecture arch, Activation activation, Weights weights)
-      : model_(std::move(arch), activation, std::move(weights)) {}
-  ForwardOutput Forward(const torch::Tensor& input,
-                        const torch::Tensor& attention_mask,
-                        bool with_layers) const override {
-    // fairseq takes a padding mask: true = padded sample.
-    return model_.Forward(
-        input, attention_mask.defined() ? attention_mask == 0 : torch::Tensor(),
-        with_layers);
-  }
-  double ValidFrameFlops(const std::vector<int64_t>& samples) const override {
-    return ValidFrameFlopsOf(model_.arch(), samples);
-  }
-  int64_t SamplesForFrames(int64_t frames) const override {
-    return ConvInputSamples(model_.arch().conv_kernel,
-                            model_.arch().conv_stride, frames);
-  }
-
- private:
-  FairseqData2VecAudio model_;
-};
-
-class HfPass : public ForwardPass {
- public:
-  HfPass(Architecture arch, HfData2VecAudio::Activations activations,
-         Weights weights)
-      : model_(std::move(arch), activations, std::move(weights)) {}
-  ForwardOutput Forward(const torch::Tensor& input,
-                        const torch::Tensor& attention_mask,
-                        bool with_layers) const override {
-    return model_.Forward(input, attention_mask, with_layers);
-  }
-  double ValidFrameFlops(const std::vector<int64_t>& samples) const override {
-    return ValidFrameFlopsOf(model_.arch(), samples);
-  }
-  int64_t SamplesForFrames(int64_t frames) const override {
-    return ConvInputSamples(model_.arch().conv_kernel,
-                            model_.arch().conv_stride, frames);
-  }
-
- private:
-  HfData2VecAudio model_;
-};
 
 // The model fairseq's Data2VecAudioModel builds from its config (the
 // encoder's, inside w2v_args, for wav2vec_ctc): read here, not through
@@ -189,7 +128,7 @@ absl::StatusOr<FairseqBuild> BuildFromFairseqConfig(
                    FairseqActivation(activation_fn, field("activation_fn")));
   a.ctc = kind == ModelKind::kCtc;
   if (a.ctc) {
-    ASSIGN_OR_RETURN(a.vocab_size, CtcVocabularySize(checkpoint));
+    ASSIGN_OR_RETURN(a.vocab_size, CtcHeadRows(checkpoint));
   }
   return build;
 }
@@ -218,8 +157,9 @@ class Data2VecAudioForward : public ForwardFamily {
     }
     ASSIGN_OR_RETURN(Weights weights, FairseqWeights(checkpoint));
     RETURN_IF_ERROR(ops::CatchTorchErrors(checkpoint.path(), [&] {
-      model.pass = std::make_unique<FairseqPass>(build.arch, build.activation,
-                                                 std::move(weights));
+      model.pass = std::make_unique<ModelPass<FairseqData2VecAudio>>(
+          MaskConvention::kPadding, ShapeOf(build.arch), build.arch,
+          build.activation, std::move(weights));
       return absl::OkStatus();
     }));
     return model;
@@ -252,8 +192,9 @@ class Data2VecAudioForward : public ForwardFamily {
                       preprocessor["do_normalize"].get<bool>();
     ASSIGN_OR_RETURN(Weights weights, HfWeights(model_dir));
     RETURN_IF_ERROR(ops::CatchTorchErrors(model_dir, [&] {
-      model.pass =
-          std::make_unique<HfPass>(arch, activations, std::move(weights));
+      model.pass = std::make_unique<ModelPass<HfData2VecAudio>>(
+          MaskConvention::kAttention, ShapeOf(arch), arch, activations,
+          std::move(weights));
       return absl::OkStatus();
     }));
     return model;

@@ -13,7 +13,7 @@ namespace fairport::data2vec_audio {
 namespace {
 
 std::vector<SyntheticParam> EncoderParams(const SyntheticSpec& s,
-                                 const std::vector<ConvLayer>& conv) {
+                                          const std::vector<ConvLayer>& conv) {
   std::vector<SyntheticParam> p;
   const int64_t c = s.embed;
   p.push_back({"mask_emb", {c}, Init::kUniform, 1});

@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "families/common/config_fields.h"
-#include "families/common/hf_config_fields.h"
 #include "families/common/conv_layers.h"
+#include "families/common/hf_config_fields.h"
 
 namespace fairport::wav2vec2 {
 namespace {
@@ -16,17 +16,16 @@ constexpr char kDefaultConvLayers[] =
     "[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512,2,2)] + [(512,2,2)]";
 
 bool IsLegacy(const FairseqCheckpoint& checkpoint, const ConfigView& cfg) {
-  return checkpoint.legacy_args() ||
-         cfg.node()->is(PickleValue::Kind::kObject);
+  return checkpoint.legacy_args() || cfg.node()->is(PickleValue::Kind::kObject);
 }
 
 }  // namespace
 
 const VariantNames& NamesOf(Variant variant) {
-  static constexpr VariantNames kWav2Vec2 = {
-      "wav2vec2", "wav2vec2", "wav2vec2", "wav2vec_ctc", "wav2vec2.",
-      "Wav2Vec2"};
-  static constexpr VariantNames kHubert = {"hubert",     "hubert", "hubert",
+  static constexpr VariantNames kWav2Vec2 = {"wav2vec2",  "wav2vec2",
+                                             "wav2vec2",  "wav2vec_ctc",
+                                             "wav2vec2.", "Wav2Vec2"};
+  static constexpr VariantNames kHubert = {"hubert",     "hubert",  "hubert",
                                            "hubert_ctc", "hubert.", "Hubert"};
   return variant == Variant::kHubert ? kHubert : kWav2Vec2;
 }
@@ -41,10 +40,10 @@ absl::StatusOr<ModelKind> DetectKind(const FairseqCheckpoint& checkpoint,
     absl::StatusOr<std::string> name =
         encoder.String(IsLegacy(checkpoint, encoder) ? "arch" : "_name");
     if (name.ok() && *name == names.encoder) return ModelKind::kCtc;
-    return absl::InvalidArgumentError(absl::StrCat(
-        checkpoint.path(), ": a ", names.ctc_wrapper, " model over '",
-        name.ok() ? *name : "an unnamed encoder", "', not over ",
-        names.encoder));
+    return absl::InvalidArgumentError(
+        absl::StrCat(checkpoint.path(), ": a ", names.ctc_wrapper,
+                     " model over '", name.ok() ? *name : "an unnamed encoder",
+                     "', not over ", names.encoder));
   }
   return absl::InvalidArgumentError(
       absl::StrCat(checkpoint.path(), ": model is '", arch, "', not ",
@@ -120,11 +119,12 @@ absl::Status CheckRepresentable(const FairseqCheckpoint& checkpoint,
   ASSIGN_OR_RETURN(int64_t groups, IntOr(enc, "conv_pos_groups", 16, ignored));
   if (heads <= 0 || dim % heads != 0 || groups <= 0 || dim % groups != 0) {
     return refuse(absl::StrCat("encoder_embed_dim ", dim,
-                               " does not divide into ", heads,
-                               " heads and ", groups, " positional groups"));
+                               " does not divide into ", heads, " heads and ",
+                               groups, " positional groups"));
   }
   if (HasPretrainingHead(checkpoint, variant, kind)) {
-    ASSIGN_OR_RETURN(int64_t q_depth, IntOr(enc, "quantizer_depth", 1, ignored));
+    ASSIGN_OR_RETURN(int64_t q_depth,
+                     IntOr(enc, "quantizer_depth", 1, ignored));
     if (q_depth != 1)
       return refuse(absl::StrCat("quantizer_depth is ", q_depth));
     ASSIGN_OR_RETURN(bool glu, BoolOr(enc, "target_glu", false, ignored));
@@ -143,9 +143,9 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
   const std::string where = absl::StrCat(checkpoint.path(), ": ", enc.path());
   nlohmann::json c = nlohmann::json::object();
 
-  ASSIGN_OR_RETURN(std::string conv_text,
-                   StringOr(enc, "conv_feature_layers", kDefaultConvLayers,
-                            defaulted));
+  ASSIGN_OR_RETURN(
+      std::string conv_text,
+      StringOr(enc, "conv_feature_layers", kDefaultConvLayers, defaulted));
   absl::StatusOr<std::vector<ConvLayer>> conv =
       ParseConvFeatureLayers(conv_text);
   if (!conv.ok())
@@ -267,7 +267,8 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
     c["xvector_output_dim"] = 512;
   }
   c["torch_dtype"] = "float32";
-  c["transformers_version"] = "4.40.2";  // the release whose format this follows
+  c["transformers_version"] =
+      "4.40.2";  // the release whose format this follows
   out.hf_config = std::move(c);
 
   ASSIGN_OR_RETURN(bool normalize, BoolOr(checkpoint.task_config(), "normalize",
@@ -301,8 +302,7 @@ absl::StatusOr<Architecture> Architecture::FromHfConfig(
   RETURN_IF_ERROR(f.IntList("conv_stride", a.conv_stride));
   RETURN_IF_ERROR(f.Bool("conv_bias", a.conv_bias));
   RETURN_IF_ERROR(f.Int("num_conv_pos_embeddings", a.pos_conv_kernel));
-  RETURN_IF_ERROR(
-      f.Int("num_conv_pos_embedding_groups", a.pos_conv_groups));
+  RETURN_IF_ERROR(f.Int("num_conv_pos_embedding_groups", a.pos_conv_groups));
   RETURN_IF_ERROR(f.Float("layer_norm_eps", a.layer_norm_eps));
   RETURN_IF_ERROR(f.Float("mask_time_prob", a.mask_time_prob));
   RETURN_IF_ERROR(f.Float("mask_feature_prob", a.mask_feature_prob));

@@ -26,12 +26,12 @@ enum class Variant { kWav2Vec2, kHubert };
 
 // The names each variant goes by.
 struct VariantNames {
-  const char* family;        // registry key: "wav2vec2", "hubert"
-  const char* model_type;    // config.json: "wav2vec2", "hubert"
-  const char* encoder;       // fairseq _name / arch: "wav2vec2", "hubert"
-  const char* ctc_wrapper;   // "wav2vec_ctc", "hubert_ctc"
-  const char* hf_prefix;     // the base model inside a head model
-  const char* hf_name;       // "Wav2Vec2", "Hubert"
+  const char* family;       // registry key: "wav2vec2", "hubert"
+  const char* model_type;   // config.json: "wav2vec2", "hubert"
+  const char* encoder;      // fairseq _name / arch: "wav2vec2", "hubert"
+  const char* ctc_wrapper;  // "wav2vec_ctc", "hubert_ctc"
+  const char* hf_prefix;    // the base model inside a head model
+  const char* hf_name;      // "Wav2Vec2", "Hubert"
 };
 const VariantNames& NamesOf(Variant variant);
 

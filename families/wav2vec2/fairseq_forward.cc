@@ -144,10 +144,9 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
       const int64_t needed = ConvInputSamples(k_rest, s_rest, frames);
       if (i == 0) {
         const int64_t samples =
-            arch_.group_norm
-                ? L
-                : ConvInputSamples(arch_.conv_kernel, arch_.conv_stride,
-                                   frames);
+            arch_.group_norm ? L
+                             : ConvInputSamples(arch_.conv_kernel,
+                                                arch_.conv_stride, frames);
         x = source[b].narrow(0, 0, samples).unsqueeze(1);
       }
       if (arch_.group_norm && i == 0) {
@@ -170,8 +169,9 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
     }
     features.push_back(x.narrow(0, 0, frames));
   }
-  torch::Tensor x = LayerNorm(packing.Pack(features), W(p + "layer_norm.weight"),
-                              W(p + "layer_norm.bias"));
+  torch::Tensor x =
+      LayerNorm(packing.Pack(features), W(p + "layer_norm.weight"),
+                W(p + "layer_norm.bias"));
   if (has_projection_) {
     x = torch::linear(x, W(p + "post_extract_proj.weight"),
                       W(p + "post_extract_proj.bias"));

@@ -5,7 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "families/common/weight_table.h"
+#include "families/common/ctc_head.h"
 #include "families/wav2vec2/config.h"
 #include "families/wav2vec2/mapping.h"
 #include "families/wav2vec2/synthetic_checkpoint.h"
@@ -63,10 +63,10 @@ class Wav2Vec2StyleFamily : public ModelFamily {
     }
     if (arch.pretraining_head &&
         !HasPretrainingHead(checkpoint, variant_, kind)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          config_source, ": ", HfClassName(variant_, kind, true),
-          " needs the quantizer, project_q and final_proj, which ",
-          checkpoint.path(), " does not hold"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(config_source, ": ", HfClassName(variant_, kind, true),
+                       " needs the quantizer, project_q and final_proj, which ",
+                       checkpoint.path(), " does not hold"));
     }
     return wav2vec2::MapWeights(checkpoint, kind, arch, strict);
   }

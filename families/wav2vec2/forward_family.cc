@@ -12,6 +12,8 @@
 #include "base/json_file.h"
 #include "base/status_macros.h"
 #include "families/common/conv_layers.h"
+#include "families/common/ctc_head.h"
+#include "families/common/model_pass.h"
 #include "families/common/pass_activations.h"
 #include "families/common/weights.h"
 #include "families/wav2vec2/forward.h"
@@ -22,56 +24,13 @@ namespace {
 
 using ops::Activation;
 
-// 2*M*N*K for every matrix product and convolution on valid frames.
-double ValidFrameFlopsOf(const Architecture& a,
-                         const std::vector<int64_t>& samples) {
-  double flops = 0;
-  const double c = a.hidden_size, f = a.intermediate_size;
-  for (int64_t n : samples) {
-    double length = static_cast<double>(n);
-    int64_t in = 1;
-    for (size_t i = 0; i < a.conv_dim.size(); ++i) {
-      length = std::floor((length - a.conv_kernel[i]) / a.conv_stride[i]) + 1;
-      flops += 2.0 * length * a.conv_dim[i] * in * a.conv_kernel[i];
-      in = a.conv_dim[i];
-    }
-    const double t = length;
-    flops += 2.0 * t * a.conv_dim.back() * c;  // projection
-    flops += 2.0 * t * c * (c / a.pos_conv_groups) * a.pos_conv_kernel;
-    flops += a.num_hidden_layers *
-             (4 * 2.0 * t * c * c + 2 * 2.0 * t * t * c + 2 * 2.0 * t * c * f);
-    if (a.ctc) flops += 2.0 * t * c * a.vocab_size;  // CTC head
-  }
-  return flops;
+EncoderShape ShapeOf(const Architecture& a) {
+  EncoderShape s = EncoderShapeOf(a);
+  s.pos_conv_layers = 1;  // one weight-normed convolution
+  s.pos_conv_kernel = a.pos_conv_kernel;
+  s.pos_conv_groups = a.pos_conv_groups;
+  return s;
 }
-
-template <typename Model>
-class Pass : public ForwardPass {
- public:
-  template <typename... Args>
-  explicit Pass(bool padding_mask, Args&&... args)
-      : padding_mask_(padding_mask), model_(std::forward<Args>(args)...) {}
-  ForwardOutput Forward(const torch::Tensor& input,
-                        const torch::Tensor& attention_mask,
-                        bool with_layers) const override {
-    // fairseq takes a padding mask (true = padded sample), transformers an
-    // attention mask.
-    if (padding_mask_ && attention_mask.defined())
-      return model_.Forward(input, attention_mask == 0, with_layers);
-    return model_.Forward(input, attention_mask, with_layers);
-  }
-  double ValidFrameFlops(const std::vector<int64_t>& samples) const override {
-    return ValidFrameFlopsOf(model_.arch(), samples);
-  }
-  int64_t SamplesForFrames(int64_t frames) const override {
-    return ConvInputSamples(model_.arch().conv_kernel,
-                            model_.arch().conv_stride, frames);
-  }
-
- private:
-  bool padding_mask_;
-  Model model_;
-};
 
 struct FairseqBuild {
   Architecture arch;
@@ -137,8 +96,10 @@ absl::StatusOr<FairseqBuild> BuildFromFairseqConfig(
     return unimplemented("extractor_mode", mode);
   a.group_norm = mode == "default";
   ASSIGN_OR_RETURN(a.stable_layer_norm, bool_or("layer_norm_first", false));
-  ASSIGN_OR_RETURN(std::string layer_type, string_or("layer_type", "transformer"));
-  if (layer_type != "transformer") return unimplemented("layer_type", layer_type);
+  ASSIGN_OR_RETURN(std::string layer_type,
+                   string_or("layer_type", "transformer"));
+  if (layer_type != "transformer")
+    return unimplemented("layer_type", layer_type);
   a.layer_norm_eps = 1e-5;  // fairseq's LayerNorm default
   if (a.num_attention_heads <= 0 ||
       a.hidden_size % a.num_attention_heads != 0 || a.pos_conv_groups <= 0 ||
@@ -156,12 +117,7 @@ absl::StatusOr<FairseqBuild> BuildFromFairseqConfig(
   build.has_projection = a.conv_dim.back() != a.hidden_size;
   a.ctc = kind == ModelKind::kCtc;
   if (a.ctc) {
-    const TensorRef* head = checkpoint.FindTensor("w2v_encoder.proj.weight");
-    if (head == nullptr || head->shape.size() != 2) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": CTC checkpoint without a 2-D w2v_encoder.proj.weight"));
-    }
-    a.vocab_size = head->shape[0];
+    ASSIGN_OR_RETURN(a.vocab_size, CtcHeadRows(checkpoint));
   }
   return build;
 }
@@ -196,9 +152,9 @@ class Wav2Vec2StyleForward : public ForwardFamily {
     }
     ASSIGN_OR_RETURN(Weights weights, FairseqWeights(checkpoint));
     RETURN_IF_ERROR(ops::CatchTorchErrors(checkpoint.path(), [&] {
-      model.pass = std::make_unique<Pass<FairseqWav2Vec2>>(
-          true, build.arch, build.activation, build.has_projection,
-          std::move(weights));
+      model.pass = std::make_unique<ModelPass<FairseqWav2Vec2>>(
+          MaskConvention::kPadding, ShapeOf(build.arch), build.arch,
+          build.activation, build.has_projection, std::move(weights));
       return absl::OkStatus();
     }));
     return model;
@@ -208,8 +164,8 @@ class Wav2Vec2StyleForward : public ForwardFamily {
       const std::string& model_dir) const override {
     const std::string config_path = absl::StrCat(model_dir, "/config.json");
     ASSIGN_OR_RETURN(nlohmann::json config, ReadJsonObject(config_path));
-    ASSIGN_OR_RETURN(Architecture arch, Architecture::FromHfConfig(
-                                            config, config_path, variant_));
+    ASSIGN_OR_RETURN(Architecture arch,
+                     Architecture::FromHfConfig(config, config_path, variant_));
     HfWav2Vec2::Activations activations;
     ASSIGN_OR_RETURN(activations.hidden,
                      HfActivation(config, "hidden_act", config_path));
@@ -231,8 +187,9 @@ class Wav2Vec2StyleForward : public ForwardFamily {
                       preprocessor["do_normalize"].get<bool>();
     ASSIGN_OR_RETURN(Weights weights, HfWeights(model_dir));
     RETURN_IF_ERROR(ops::CatchTorchErrors(model_dir, [&] {
-      model.pass = std::make_unique<Pass<HfWav2Vec2>>(false, arch, activations,
-                                                      std::move(weights));
+      model.pass = std::make_unique<ModelPass<HfWav2Vec2>>(
+          MaskConvention::kAttention, ShapeOf(arch), arch, activations,
+          std::move(weights));
       return absl::OkStatus();
     }));
     return model;

@@ -105,10 +105,9 @@ ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
 
   // _get_feature_vector_attention_mask: _get_feat_extract_output_lengths
   // of the attention mask's sums.
-  torch::Tensor lengths =
-      attention_mask.defined()
-          ? attention_mask.sum(-1).to(torch::kLong)
-          : torch::full({B}, L, torch::kLong);
+  torch::Tensor lengths = attention_mask.defined()
+                              ? attention_mask.sum(-1).to(torch::kLong)
+                              : torch::full({B}, L, torch::kLong);
   for (size_t i = 0; i < arch_.conv_kernel.size(); ++i) {
     lengths = (torch::div(lengths - arch_.conv_kernel[i], arch_.conv_stride[i],
                           "floor") +
@@ -124,6 +123,21 @@ ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
   // Wav2Vec2GroupNormConvLayer (conv -> GroupNorm over the whole padded row
   // -> activation) then Wav2Vec2NoLayerNormConvLayer, or
   // Wav2Vec2LayerNormConvLayer each.
+  // feat_extract_activation, written into `chunk`.
+  auto activate = [&](torch::Tensor& chunk, const torch::Tensor& in) {
+    if (activations_.feature == ops::Activation::kGelu) {
+      torch::gelu_out(chunk, in);
+    } else {
+      chunk.copy_(ops::Activate(activations_.feature, in));
+    }
+  };
+  const ops::ChunkEpilogue activate_in_place = [&](torch::Tensor& chunk) {
+    if (activations_.feature == ops::Activation::kGelu) {
+      torch::gelu_(chunk);
+    } else {
+      chunk.copy_(ops::Activate(activations_.feature, chunk));
+    }
+  };
   std::vector<torch::Tensor> features;
   for (int64_t b = 0; b < B; ++b) {
     const int64_t frames = packing.length(b);
@@ -131,24 +145,17 @@ ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
       features.push_back(torch::zeros({0, arch_.conv_dim.back()}));
       continue;
     }
-    torch::Tensor h = input_values[b]
-                          .narrow(0, 0,
-                                  arch_.group_norm
-                                      ? L
-                                      : ConvInputSamples(arch_.conv_kernel,
-                                                         arch_.conv_stride,
-                                                         frames))
-                          .unsqueeze(1);
+    torch::Tensor h =
+        input_values[b]
+            .narrow(0, 0,
+                    arch_.group_norm
+                        ? L
+                        : ConvInputSamples(arch_.conv_kernel, arch_.conv_stride,
+                                           frames))
+            .unsqueeze(1);
     for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
       const std::string l =
           absl::StrCat(p, "feature_extractor.conv_layers.", i, ".");
-      auto activate = [&](torch::Tensor& chunk, const torch::Tensor& in) {
-        if (activations_.feature == ops::Activation::kGelu) {
-          torch::gelu_out(chunk, in);
-        } else {
-          chunk.copy_(ops::Activate(activations_.feature, in));
-        }
-      };
       if (arch_.group_norm && i == 0) {
         h = feature_convs_[0](h);
         h = torch::group_norm(h.t().unsqueeze(0), h.size(1),
@@ -161,10 +168,9 @@ ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
                                           arch_.conv_stride.end());
         h = h.narrow(0, 0, ConvInputSamples(k_rest, s_rest, frames))
                 .contiguous();
-        activate(h, h.clone());
+        activate_in_place(h);
       } else if (arch_.group_norm) {
-        h = feature_convs_[i](
-            h, [&](torch::Tensor& chunk) { activate(chunk, chunk.clone()); });
+        h = feature_convs_[i](h, activate_in_place);
       } else {
         const torch::Tensor& norm_w = W(l + "layer_norm.weight");
         const torch::Tensor& norm_b = W(l + "layer_norm.bias");

@@ -129,8 +129,7 @@ std::vector<HfParameter> ExpectedParameters(const Architecture& a) {
   }
   if (a.pretraining_head) {
     const int64_t g = a.codevector_groups, v = a.codevectors_per_group;
-    out.push_back(
-        {"quantizer.codevectors", {1, g * v, a.codevector_dim / g}});
+    out.push_back({"quantizer.codevectors", {1, g * v, a.codevector_dim / g}});
     out.push_back({"quantizer.weight_proj.weight", {g * v, last}});
     out.push_back({"quantizer.weight_proj.bias", {g * v}});
     out.push_back(
@@ -172,8 +171,8 @@ absl::StatusOr<WeightMapping> MapWeights(const FairseqCheckpoint& checkpoint,
   // script leaves it at its random initialisation).
   const int64_t last = arch.conv_dim.back();
   if (last == arch.hidden_size &&
-      checkpoint.FindTensor(table.fairseq_prefix + "post_extract_proj.weight") ==
-          nullptr) {
+      checkpoint.FindTensor(table.fairseq_prefix +
+                            "post_extract_proj.weight") == nullptr) {
     const TensorRef* norm =
         checkpoint.FindTensor(table.fairseq_prefix + "layer_norm.weight");
     const DType dtype = norm != nullptr && IsFloatingPoint(norm->storage->dtype)
@@ -183,8 +182,9 @@ absl::StatusOr<WeightMapping> MapWeights(const FairseqCheckpoint& checkpoint,
         "feature_projection.projection written as the identity (weight = I, "
         "bias = 0): fairseq has no post_extract_proj when the conv width (",
         last, ") is the model width");
-    table.fill_missing[table.hf_prefix + "feature_projection.projection.weight"] =
-        {IdentityMatrix(last, dtype), note};
+    table.fill_missing[table.hf_prefix +
+                       "feature_projection.projection.weight"] = {
+        IdentityMatrix(last, dtype), note};
     table.fill_missing[table.hf_prefix + "feature_projection.projection.bias"] =
         {ZeroVector(last, dtype), note};
   }

@@ -90,8 +90,10 @@ std::vector<SyntheticParam> EncoderParams(Variant variant, const Spec& s,
   const int64_t k = s.conv_pos, g = s.conv_pos_groups;
   p.push_back({"encoder.pos_conv.0.bias", {c}, Init::kBias, 1});
   p.push_back({"encoder.pos_conv.0.weight_g", {1, 1, k}, Init::kGain, 1});
-  p.push_back(
-      {"encoder.pos_conv.0.weight_v", {c, c / g, k}, Init::kUniform, c / g * k});
+  p.push_back({"encoder.pos_conv.0.weight_v",
+               {c, c / g, k},
+               Init::kUniform,
+               c / g * k});
   for (int64_t l = 0; l < s.layers; ++l) {
     const std::string e = absl::StrCat("encoder.layers.", l, ".");
     for (const char* proj : {"k_proj", "v_proj", "q_proj", "out_proj"}) {
@@ -122,8 +124,7 @@ std::vector<SyntheticParam> EncoderParams(Variant variant, const Spec& s,
                  Init::kUniform,
                  1});
     if (!ctc) {
-      p.push_back(
-          {"final_proj.weight", {s.final_dim, c}, Init::kUniform, c});
+      p.push_back({"final_proj.weight", {s.final_dim, c}, Init::kUniform, c});
       p.push_back({"final_proj.bias", {s.final_dim}, Init::kBias, 1});
     }
   } else if (!ctc) {
@@ -199,9 +200,10 @@ nlohmann::ordered_json EncoderModelConfig(Variant variant, const Spec& s) {
 nlohmann::ordered_json TaskConfig(Variant variant, const Spec& s,
                                   bool finetuning) {
   nlohmann::ordered_json task = {
-      {"_name", finetuning ? "audio_finetuning"
-                           : (variant == Variant::kHubert ? "hubert_pretraining"
-                                                          : "audio_pretraining")},
+      {"_name", finetuning
+                    ? "audio_finetuning"
+                    : (variant == Variant::kHubert ? "hubert_pretraining"
+                                                   : "audio_pretraining")},
       {"data", "/data/librispeech"},
       {"sample_rate", 16000},
       {"normalize", s.normalize},
