@@ -5,13 +5,17 @@
 #define FAIRPORT_FAMILIES_COMMON_CONFIG_FIELDS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "fairseq/checkpoint.h"
 #include "fairseq/config_view.h"
+#include "families/family.h"
+#include "nlohmann/json.hpp"
 
 namespace fairport {
 
@@ -91,6 +95,42 @@ inline constexpr TrainingField kTrainingFields[] = {
 // error naming the field for a name Fairport does not convert.
 absl::StatusOr<std::string> HfActivationName(const std::string& fairseq_name,
                                              const std::string& where);
+
+// The encoder's sizes: conv_feature_layers, encoder_embed_dim,
+// encoder_layers, encoder_attention_heads, encoder_ffn_embed_dim.
+struct EncoderSizes {
+  std::vector<int64_t> conv_dim, conv_kernel, conv_stride;
+  int64_t embed = 768;
+  int64_t layers = 12;
+  int64_t heads = 12;
+  int64_t ffn = 3072;
+};
+// `where` ("<checkpoint>: <config path>") prefixes errors.
+absl::StatusOr<EncoderSizes> InferEncoderSizes(
+    const ConfigView& enc, const std::string& where,
+    std::vector<std::string>& defaulted);
+
+// The config.json fields that transformers' Wav2Vec2Config,
+// Data2VecAudioConfig and HubertConfig share and every family infers alike:
+// the sizes, conv_bias, hidden_act, the training fields of `enc`, the
+// special tokens, the CTC head's final_dropout (from the fine-tuning config)
+// and vocab_size, and transformers' defaults for the rest.
+absl::Status WriteSharedConfigFields(const FairseqCheckpoint& checkpoint,
+                                     const ConfigView& enc, ModelKind kind,
+                                     std::optional<int64_t> vocab_size,
+                                     const EncoderSizes& sizes, bool conv_bias,
+                                     const std::string& hidden_act,
+                                     nlohmann::json& c,
+                                     std::vector<std::string>& defaulted);
+
+// The adapter, TDNN and x-vector defaults of Wav2Vec2Config and
+// Data2VecAudioConfig (HubertConfig has none).
+void WriteAdapterDefaults(nlohmann::json& c);
+
+// preprocessor_config.json: do_normalize from the task (cfg.task.normalize).
+absl::StatusOr<nlohmann::json> InferPreprocessorConfig(
+    const FairseqCheckpoint& checkpoint, ModelKind kind,
+    bool return_attention_mask, std::vector<std::string>& defaulted);
 
 }  // namespace fairport
 

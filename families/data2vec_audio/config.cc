@@ -4,7 +4,6 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "families/common/config_fields.h"
-#include "families/common/conv_layers.h"
 #include "families/common/hf_config_fields.h"
 
 namespace fairport::data2vec_audio {
@@ -106,32 +105,11 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
   out.kind = kind;
   std::vector<std::string>& defaulted = out.defaulted;
   ASSIGN_OR_RETURN(ConfigView enc, EncoderConfig(checkpoint, kind));
+  const std::string where = absl::StrCat(checkpoint.path(), ": ", enc.path());
   nlohmann::json c = nlohmann::json::object();
 
-  ASSIGN_OR_RETURN(
-      std::string conv_text,
-      StringOr(enc, "conv_feature_layers",
-               "[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512,2,2)] + [(512,2,2)]",
-               defaulted));
-  absl::StatusOr<std::vector<ConvLayer>> conv =
-      ParseConvFeatureLayers(conv_text);
-  if (!conv.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        checkpoint.path(), ": ", enc.path(), ".", conv.status().message()));
-  }
-  std::vector<int64_t> dims, kernels, strides;
-  for (const ConvLayer& l : *conv) {
-    dims.push_back(l.dim);
-    kernels.push_back(l.kernel);
-    strides.push_back(l.stride);
-  }
-  ASSIGN_OR_RETURN(int64_t embed,
-                   IntOr(enc, "encoder_embed_dim", 768, defaulted));
-  ASSIGN_OR_RETURN(int64_t layers, IntOr(enc, "encoder_layers", 12, defaulted));
-  ASSIGN_OR_RETURN(int64_t heads,
-                   IntOr(enc, "encoder_attention_heads", 12, defaulted));
-  ASSIGN_OR_RETURN(int64_t ffn,
-                   IntOr(enc, "encoder_ffn_embed_dim", 3072, defaulted));
+  ASSIGN_OR_RETURN(EncoderSizes sizes,
+                   InferEncoderSizes(enc, where, defaulted));
   ASSIGN_OR_RETURN(int64_t conv_pos, IntOr(enc, "conv_pos", 128, defaulted));
   ASSIGN_OR_RETURN(int64_t depth, IntOr(enc, "pos_conv_depth", 1, defaulted));
   ASSIGN_OR_RETURN(int64_t groups,
@@ -139,96 +117,30 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
   ASSIGN_OR_RETURN(bool conv_bias, BoolOr(enc, "conv_bias", false, defaulted));
   ASSIGN_OR_RETURN(std::string activation_fn,
                    StringOr(enc, "activation_fn", "gelu", defaulted));
-  ASSIGN_OR_RETURN(
-      const std::string activation,
-      HfActivationName(
-          activation_fn,
-          absl::StrCat(checkpoint.path(), ": ", enc.path(), ".activation_fn")));
+  ASSIGN_OR_RETURN(const std::string activation,
+                   HfActivationName(activation_fn, where + ".activation_fn"));
   if (depth <= 0)
     return absl::InvalidArgumentError(
         absl::StrCat(checkpoint.path(), ": pos_conv_depth ", depth));
 
   c["architectures"] = {HfClassName(kind)};
   c["model_type"] = "data2vec-audio";
-  c["hidden_size"] = embed;
-  c["output_hidden_size"] = embed;
-  c["num_hidden_layers"] = layers;
-  c["num_attention_heads"] = heads;
-  c["intermediate_size"] = ffn;
-  c["hidden_act"] = activation;
-  c["conv_dim"] = dims;
-  c["conv_kernel"] = kernels;
-  c["conv_stride"] = strides;
-  c["num_feat_extract_layers"] = static_cast<int64_t>(dims.size());
-  c["conv_bias"] = conv_bias;
-  c["feat_extract_activation"] =
-      "gelu";  // fairseq's extractor always uses GELU
+  c["output_hidden_size"] = sizes.embed;
   // HF counts positional conv LAYERS in num_conv_pos_embeddings; fairseq's
   // conv_pos is their total receptive field.
   c["num_conv_pos_embeddings"] = depth;
   c["conv_pos_kernel_size"] = std::max<int64_t>(3, conv_pos / depth);
   c["num_conv_pos_embedding_groups"] = groups;
-  c["layer_norm_eps"] = 1e-5;
-  for (const TrainingField& f : kTrainingFields) {
-    if (f.integer) {
-      ASSIGN_OR_RETURN(
-          c[f.hf],
-          IntOr(enc, f.fairseq, static_cast<int64_t>(f.fallback), defaulted));
-    } else {
-      ASSIGN_OR_RETURN(c[f.hf],
-                       NumberOr(enc, f.fairseq, f.fallback, defaulted));
-    }
-  }
-  c["mask_time_min_masks"] = 2;
-  c["mask_feature_min_masks"] = 0;
-  c["pad_token_id"] = 0;  // fairseq's <s>, the CTC blank, sits at index 0
-  c["bos_token_id"] = 1;
-  c["eos_token_id"] = 2;
-  if (kind == ModelKind::kCtc) {
-    ConfigView ft = checkpoint.model_config();
-    ASSIGN_OR_RETURN(double final_dropout,
-                     NumberOr(ft, "final_dropout", 0.0, defaulted));
-    c["final_dropout"] = final_dropout;
-    c["vocab_size"] = vocab_size.value_or(32);
-  } else {
-    c["final_dropout"] = 0.1;
-    c["vocab_size"] = 32;
-    defaulted.push_back(
-        "final_dropout = 0.1, vocab_size = 32: transformers' defaults (no CTC "
-        "head)");
-  }
-  // transformers' fields with no fairseq counterpart, at their defaults.
-  c["adapter_kernel_size"] = 3;
-  c["adapter_stride"] = 2;
-  c["add_adapter"] = false;
-  c["classifier_proj_size"] = 256;
-  c["ctc_loss_reduction"] = "sum";
-  c["ctc_zero_infinity"] = false;
-  c["initializer_range"] = 0.02;
-  c["num_adapter_layers"] = 3;
-  c["tdnn_dilation"] = {1, 2, 3, 1, 1};
-  c["tdnn_dim"] = {512, 512, 512, 512, 1500};
-  c["tdnn_kernel"] = {5, 3, 3, 1, 1};
-  c["use_weighted_layer_sum"] = false;
-  c["xvector_output_dim"] = 512;
-  c["torch_dtype"] = "float32";
-  c["transformers_version"] =
-      "4.40.2";  // the release whose format this follows
+  RETURN_IF_ERROR(WriteSharedConfigFields(checkpoint, enc, kind, vocab_size,
+                                          sizes, conv_bias, activation, c,
+                                          defaulted));
+  WriteAdapterDefaults(c);
   out.hf_config = std::move(c);
-
-  ASSIGN_OR_RETURN(bool normalize, BoolOr(checkpoint.task_config(), "normalize",
-                                          false, defaulted));
-  nlohmann::json p = nlohmann::json::object();
-  p["do_normalize"] = normalize;
-  p["feature_extractor_type"] = "Wav2Vec2FeatureExtractor";
-  p["feature_size"] = 1;
-  p["padding_side"] = "right";
-  p["padding_value"] = 0;
   // Layer-norm feature extractors are trained with padding masks.
-  p["return_attention_mask"] = true;
-  p["sampling_rate"] = 16000;
-  if (kind == ModelKind::kCtc) p["processor_class"] = "Wav2Vec2Processor";
-  out.preprocessor_config = std::move(p);
+  ASSIGN_OR_RETURN(
+      out.preprocessor_config,
+      InferPreprocessorConfig(checkpoint, kind,
+                              /*return_attention_mask=*/true, defaulted));
   return out;
 }
 

@@ -6,14 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "families/common/config_fields.h"
-#include "families/common/conv_layers.h"
 #include "families/common/hf_config_fields.h"
 
 namespace fairport::wav2vec2 {
 namespace {
-
-constexpr char kDefaultConvLayers[] =
-    "[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512,2,2)] + [(512,2,2)]";
 
 bool IsLegacy(const FairseqCheckpoint& checkpoint, const ConfigView& cfg) {
   return checkpoint.legacy_args() || cfg.node()->is(PickleValue::Kind::kObject);
@@ -143,27 +139,8 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
   const std::string where = absl::StrCat(checkpoint.path(), ": ", enc.path());
   nlohmann::json c = nlohmann::json::object();
 
-  ASSIGN_OR_RETURN(
-      std::string conv_text,
-      StringOr(enc, "conv_feature_layers", kDefaultConvLayers, defaulted));
-  absl::StatusOr<std::vector<ConvLayer>> conv =
-      ParseConvFeatureLayers(conv_text);
-  if (!conv.ok())
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ".", conv.status().message()));
-  std::vector<int64_t> dims, kernels, strides;
-  for (const ConvLayer& l : *conv) {
-    dims.push_back(l.dim);
-    kernels.push_back(l.kernel);
-    strides.push_back(l.stride);
-  }
-  ASSIGN_OR_RETURN(int64_t embed,
-                   IntOr(enc, "encoder_embed_dim", 768, defaulted));
-  ASSIGN_OR_RETURN(int64_t layers, IntOr(enc, "encoder_layers", 12, defaulted));
-  ASSIGN_OR_RETURN(int64_t heads,
-                   IntOr(enc, "encoder_attention_heads", 12, defaulted));
-  ASSIGN_OR_RETURN(int64_t ffn,
-                   IntOr(enc, "encoder_ffn_embed_dim", 3072, defaulted));
+  ASSIGN_OR_RETURN(EncoderSizes sizes,
+                   InferEncoderSizes(enc, where, defaulted));
   ASSIGN_OR_RETURN(int64_t conv_pos, IntOr(enc, "conv_pos", 128, defaulted));
   ASSIGN_OR_RETURN(int64_t groups,
                    IntOr(enc, "conv_pos_groups", 16, defaulted));
@@ -180,58 +157,16 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
 
   c["architectures"] = {HfClassName(variant, kind, pretraining_head)};
   c["model_type"] = NamesOf(variant).model_type;
-  c["hidden_size"] = embed;
-  c["num_hidden_layers"] = layers;
-  c["num_attention_heads"] = heads;
-  c["intermediate_size"] = ffn;
-  c["hidden_act"] = activation;
-  c["conv_dim"] = dims;
-  c["conv_kernel"] = kernels;
-  c["conv_stride"] = strides;
-  c["num_feat_extract_layers"] = static_cast<int64_t>(dims.size());
-  c["conv_bias"] = conv_bias;
-  c["feat_extract_activation"] = "gelu";  // fairseq's extractor: always GELU
   c["feat_extract_norm"] = mode == "layer_norm" ? "layer" : "group";
   c["do_stable_layer_norm"] = ln_first;
   // For wav2vec 2.0 and HuBERT, num_conv_pos_embeddings is the KERNEL of
   // the one positional convolution: fairseq's conv_pos.
   c["num_conv_pos_embeddings"] = conv_pos;
   c["num_conv_pos_embedding_groups"] = groups;
-  c["layer_norm_eps"] = 1e-5;
-  for (const TrainingField& f : kTrainingFields) {
-    if (f.integer) {
-      ASSIGN_OR_RETURN(
-          c[f.hf],
-          IntOr(enc, f.fairseq, static_cast<int64_t>(f.fallback), defaulted));
-    } else {
-      ASSIGN_OR_RETURN(c[f.hf],
-                       NumberOr(enc, f.fairseq, f.fallback, defaulted));
-    }
-  }
   c["apply_spec_augment"] = true;
-  c["mask_time_min_masks"] = 2;
-  c["mask_feature_min_masks"] = 0;
-  c["pad_token_id"] = 0;  // fairseq's <s>, the CTC blank, sits at index 0
-  c["bos_token_id"] = 1;
-  c["eos_token_id"] = 2;
-  if (kind == ModelKind::kCtc) {
-    ConfigView ft = checkpoint.model_config();
-    ASSIGN_OR_RETURN(double final_dropout,
-                     NumberOr(ft, "final_dropout", 0.0, defaulted));
-    c["final_dropout"] = final_dropout;
-    c["vocab_size"] = vocab_size.value_or(32);
-  } else {
-    c["final_dropout"] = 0.1;
-    c["vocab_size"] = 32;
-    defaulted.push_back(
-        "final_dropout = 0.1, vocab_size = 32: transformers' defaults (no CTC "
-        "head)");
-  }
-  c["classifier_proj_size"] = 256;
-  c["ctc_loss_reduction"] = "sum";
-  c["ctc_zero_infinity"] = false;
-  c["initializer_range"] = 0.02;
-  c["use_weighted_layer_sum"] = false;
+  RETURN_IF_ERROR(WriteSharedConfigFields(checkpoint, enc, kind, vocab_size,
+                                          sizes, conv_bias, activation, c,
+                                          defaulted));
   if (variant == Variant::kHubert) {
     c["feat_proj_layer_norm"] = true;  // fairseq HuBERT's layer_norm
   } else {
@@ -244,7 +179,7 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
     ASSIGN_OR_RETURN(int64_t latent_dim,
                      IntOr(enc, "latent_dim", 0, defaulted));
     ASSIGN_OR_RETURN(int64_t final_dim, IntOr(enc, "final_dim", 0, defaulted));
-    if (final_dim <= 0) final_dim = embed;
+    if (final_dim <= 0) final_dim = sizes.embed;
     c["num_codevectors_per_group"] = latent_vars;
     c["num_codevector_groups"] = latent_groups;
     c["codevector_dim"] = latent_dim > 0 ? latent_dim : final_dim;
@@ -255,36 +190,16 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
                      IntOr(enc, "num_negatives", 100, defaulted));
     c["diversity_loss_weight"] = 0.1;
     c["feat_quantizer_dropout"] = 0.0;
-    c["output_hidden_size"] = embed;
+    c["output_hidden_size"] = sizes.embed;
     c["adapter_attn_dim"] = nullptr;
-    c["adapter_kernel_size"] = 3;
-    c["adapter_stride"] = 2;
-    c["add_adapter"] = false;
-    c["num_adapter_layers"] = 3;
-    c["tdnn_dilation"] = {1, 2, 3, 1, 1};
-    c["tdnn_dim"] = {512, 512, 512, 512, 1500};
-    c["tdnn_kernel"] = {5, 3, 3, 1, 1};
-    c["xvector_output_dim"] = 512;
+    WriteAdapterDefaults(c);
   }
-  c["torch_dtype"] = "float32";
-  c["transformers_version"] =
-      "4.40.2";  // the release whose format this follows
   out.hf_config = std::move(c);
-
-  ASSIGN_OR_RETURN(bool normalize, BoolOr(checkpoint.task_config(), "normalize",
-                                          false, defaulted));
-  nlohmann::json p = nlohmann::json::object();
-  p["do_normalize"] = normalize;
-  p["feature_extractor_type"] = "Wav2Vec2FeatureExtractor";
-  p["feature_size"] = 1;
-  p["padding_side"] = "right";
-  p["padding_value"] = 0;
   // As transformers' wav2vec2 script writes it: group-norm extractors are
   // trained without padding masks.
-  p["return_attention_mask"] = mode == "layer_norm";
-  p["sampling_rate"] = 16000;
-  if (kind == ModelKind::kCtc) p["processor_class"] = "Wav2Vec2Processor";
-  out.preprocessor_config = std::move(p);
+  ASSIGN_OR_RETURN(out.preprocessor_config,
+                   InferPreprocessorConfig(checkpoint, kind,
+                                           mode == "layer_norm", defaulted));
   return out;
 }
 
