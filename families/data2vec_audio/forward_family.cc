@@ -14,6 +14,7 @@
 #include "base/status_macros.h"
 #include "families/common/conv_layers.h"
 #include "families/common/ctc_head.h"
+#include "families/common/fairseq_encoder.h"
 #include "families/common/model_pass.h"
 #include "families/common/pass_activations.h"
 #include "families/common/weights.h"
@@ -53,79 +54,36 @@ absl::StatusOr<FairseqBuild> BuildFromFairseqConfig(
   if (kind == ModelKind::kCtc) {
     ASSIGN_OR_RETURN(enc, checkpoint.WrappedEncoderConfig());
   }
-  const std::string& path = checkpoint.path();
-  auto field = [&](const char* key) {
-    return absl::StrCat(path, ": ", enc.path(), ".", key);
-  };
-  // fairseq's dataclass default where the stored config lacks the field.
-  auto int_or = [&](const char* key,
-                    int64_t fallback) -> absl::StatusOr<int64_t> {
-    return enc.Has(key) ? enc.Int(key) : fallback;
-  };
-  auto bool_or = [&](const char* key, bool fallback) -> absl::StatusOr<bool> {
-    return enc.Has(key) ? enc.Bool(key) : fallback;
-  };
-  auto string_or = [&](const char* key,
-                       std::string fallback) -> absl::StatusOr<std::string> {
-    return enc.Has(key) ? enc.String(key) : fallback;
-  };
-  auto unimplemented = [&](const char* key, absl::string_view value) {
-    return absl::UnimplementedError(
-        absl::StrCat(field(key), " is ", value,
-                     ", which the fairseq pass does not implement"));
-  };
+  const FairseqEncoderConfig config(checkpoint, enc);
+  ASSIGN_OR_RETURN(FairseqEncoder e, config.Read());
   FairseqBuild build;
   Architecture& a = build.arch;
-  // Wav2Vec2Config's defaults, which Data2VecAudioConfig inherits.
-  ASSIGN_OR_RETURN(a.hidden_size, int_or("encoder_embed_dim", 768));
-  ASSIGN_OR_RETURN(a.num_hidden_layers, int_or("encoder_layers", 12));
-  ASSIGN_OR_RETURN(a.num_attention_heads,
-                   int_or("encoder_attention_heads", 12));
-  ASSIGN_OR_RETURN(a.intermediate_size, int_or("encoder_ffn_embed_dim", 3072));
-  ASSIGN_OR_RETURN(int64_t conv_pos, int_or("conv_pos", 128));
-  ASSIGN_OR_RETURN(int64_t depth, int_or("pos_conv_depth", 1));
-  ASSIGN_OR_RETURN(a.num_conv_pos_embedding_groups,
-                   int_or("conv_pos_groups", 16));
-  ASSIGN_OR_RETURN(a.conv_bias, bool_or("conv_bias", false));
-  ASSIGN_OR_RETURN(
-      std::string conv_text,
-      string_or(
-          "conv_feature_layers",
-          "[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512,2,2)] + [(512,2,2)]"));
-  absl::StatusOr<std::vector<ConvLayer>> conv =
-      ParseConvFeatureLayers(conv_text);
-  if (!conv.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": ", enc.path(), ".", conv.status().message()));
-  }
-  for (const ConvLayer& l : *conv) {
-    a.conv_dim.push_back(l.dim);
-    a.conv_kernel.push_back(l.kernel);
-    a.conv_stride.push_back(l.stride);
-  }
-  ASSIGN_OR_RETURN(std::string mode, string_or("extractor_mode", "default"));
-  if (mode != "layer_norm") return unimplemented("extractor_mode", mode);
-  ASSIGN_OR_RETURN(bool layer_norm_first, bool_or("layer_norm_first", false));
-  if (layer_norm_first) return unimplemented("layer_norm_first", "True");
+  a.hidden_size = e.embed;
+  a.num_hidden_layers = e.layers;
+  a.num_attention_heads = e.heads;
+  a.intermediate_size = e.ffn;
+  a.num_conv_pos_embedding_groups = e.conv_pos_groups;
+  a.conv_bias = e.conv_bias;
+  a.conv_dim = e.conv_dim;
+  a.conv_kernel = e.conv_kernel;
+  a.conv_stride = e.conv_stride;
+  if (e.extractor_mode != "layer_norm")
+    return config.Unimplemented("extractor_mode", e.extractor_mode);
+  if (e.layer_norm_first)
+    return config.Unimplemented("layer_norm_first", "True");
   // TransformerEncoder: pos_conv_depth > 1 stacks that many convolutions of
   // kernel max(3, conv_pos // depth); depth 1 is wav2vec 2.0's single
   // weight-normed convolution.
-  if (depth <= 1) return unimplemented("pos_conv_depth", absl::StrCat(depth));
+  const int64_t depth = e.pos_conv_depth;
+  if (depth <= 1)
+    return config.Unimplemented("pos_conv_depth", absl::StrCat(depth));
   a.num_conv_pos_embeddings = depth;
-  a.conv_pos_kernel_size = std::max<int64_t>(3, conv_pos / depth);
+  a.conv_pos_kernel_size = std::max<int64_t>(3, e.conv_pos / depth);
   a.layer_norm_eps = 1e-5;  // fairseq's LayerNorm default
-  if (a.num_attention_heads <= 0 ||
-      a.hidden_size % a.num_attention_heads != 0 ||
-      a.num_conv_pos_embedding_groups <= 0 ||
-      a.hidden_size % a.num_conv_pos_embedding_groups != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field("encoder_embed_dim"), " ", a.hidden_size,
-        " does not divide into the attention heads or positional conv groups"));
-  }
-  ASSIGN_OR_RETURN(std::string activation_fn,
-                   string_or("activation_fn", "gelu"));
-  ASSIGN_OR_RETURN(build.activation,
-                   FairseqActivation(activation_fn, field("activation_fn")));
+  RETURN_IF_ERROR(config.CheckDivisible(e));
+  ASSIGN_OR_RETURN(
+      build.activation,
+      FairseqActivation(e.activation_fn, config.Field("activation_fn")));
   a.ctc = kind == ModelKind::kCtc;
   if (a.ctc) {
     ASSIGN_OR_RETURN(a.vocab_size, CtcHeadRows(checkpoint));

@@ -13,6 +13,7 @@
 #include "base/status_macros.h"
 #include "families/common/conv_layers.h"
 #include "families/common/ctc_head.h"
+#include "families/common/fairseq_encoder.h"
 #include "families/common/model_pass.h"
 #include "families/common/pass_activations.h"
 #include "families/common/weights.h"
@@ -41,77 +42,41 @@ struct FairseqBuild {
 absl::StatusOr<FairseqBuild> BuildFromFairseqConfig(
     const FairseqCheckpoint& checkpoint, Variant variant, ModelKind kind) {
   ASSIGN_OR_RETURN(ConfigView enc, EncoderConfig(checkpoint, kind));
-  const std::string& path = checkpoint.path();
-  auto field = [&](const char* key) {
-    return absl::StrCat(path, ": ", enc.path(), ".", key);
-  };
-  // fairseq's dataclass default where the stored config lacks the field.
-  auto int_or = [&](const char* key,
-                    int64_t fallback) -> absl::StatusOr<int64_t> {
-    return enc.Has(key) ? enc.Int(key) : fallback;
-  };
-  auto bool_or = [&](const char* key, bool fallback) -> absl::StatusOr<bool> {
-    return enc.Has(key) ? enc.Bool(key) : fallback;
-  };
-  auto string_or = [&](const char* key,
-                       std::string fallback) -> absl::StatusOr<std::string> {
-    return enc.Has(key) ? enc.String(key) : fallback;
-  };
-  auto unimplemented = [&](const char* key, absl::string_view value) {
-    return absl::UnimplementedError(
-        absl::StrCat(field(key), " is ", value,
-                     ", which the fairseq pass does not implement"));
-  };
+  const FairseqEncoderConfig config(checkpoint, enc);
+  ASSIGN_OR_RETURN(FairseqEncoder e, config.Read());
   FairseqBuild build;
   Architecture& a = build.arch;
   a.variant = variant;
-  ASSIGN_OR_RETURN(a.hidden_size, int_or("encoder_embed_dim", 768));
-  ASSIGN_OR_RETURN(a.num_hidden_layers, int_or("encoder_layers", 12));
-  ASSIGN_OR_RETURN(a.num_attention_heads,
-                   int_or("encoder_attention_heads", 12));
-  ASSIGN_OR_RETURN(a.intermediate_size, int_or("encoder_ffn_embed_dim", 3072));
-  ASSIGN_OR_RETURN(a.pos_conv_kernel, int_or("conv_pos", 128));
-  ASSIGN_OR_RETURN(a.pos_conv_groups, int_or("conv_pos_groups", 16));
-  ASSIGN_OR_RETURN(int64_t depth, int_or("pos_conv_depth", 1));
-  if (depth != 1) return unimplemented("pos_conv_depth", absl::StrCat(depth));
-  ASSIGN_OR_RETURN(a.conv_bias, bool_or("conv_bias", false));
-  ASSIGN_OR_RETURN(
-      std::string conv_text,
-      string_or(
-          "conv_feature_layers",
-          "[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512,2,2)] + [(512,2,2)]"));
-  absl::StatusOr<std::vector<ConvLayer>> conv =
-      ParseConvFeatureLayers(conv_text);
-  if (!conv.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": ", enc.path(), ".", conv.status().message()));
+  a.hidden_size = e.embed;
+  a.num_hidden_layers = e.layers;
+  a.num_attention_heads = e.heads;
+  a.intermediate_size = e.ffn;
+  a.pos_conv_kernel = e.conv_pos;
+  a.pos_conv_groups = e.conv_pos_groups;
+  if (e.pos_conv_depth != 1)
+    return config.Unimplemented("pos_conv_depth",
+                                absl::StrCat(e.pos_conv_depth));
+  a.conv_bias = e.conv_bias;
+  a.conv_dim = e.conv_dim;
+  a.conv_kernel = e.conv_kernel;
+  a.conv_stride = e.conv_stride;
+  if (e.extractor_mode != "default" && e.extractor_mode != "layer_norm")
+    return config.Unimplemented("extractor_mode", e.extractor_mode);
+  a.group_norm = e.extractor_mode == "default";
+  a.stable_layer_norm = e.layer_norm_first;
+  std::string layer_type = "transformer";
+  if (enc.Has("layer_type")) {
+    ASSIGN_OR_RETURN(layer_type, enc.String("layer_type"));
   }
-  for (const ConvLayer& l : *conv) {
-    a.conv_dim.push_back(l.dim);
-    a.conv_kernel.push_back(l.kernel);
-    a.conv_stride.push_back(l.stride);
-  }
-  ASSIGN_OR_RETURN(std::string mode, string_or("extractor_mode", "default"));
-  if (mode != "default" && mode != "layer_norm")
-    return unimplemented("extractor_mode", mode);
-  a.group_norm = mode == "default";
-  ASSIGN_OR_RETURN(a.stable_layer_norm, bool_or("layer_norm_first", false));
-  ASSIGN_OR_RETURN(std::string layer_type,
-                   string_or("layer_type", "transformer"));
   if (layer_type != "transformer")
-    return unimplemented("layer_type", layer_type);
+    return config.Unimplemented("layer_type", layer_type);
   a.layer_norm_eps = 1e-5;  // fairseq's LayerNorm default
-  if (a.num_attention_heads <= 0 ||
-      a.hidden_size % a.num_attention_heads != 0 || a.pos_conv_groups <= 0 ||
-      a.hidden_size % a.pos_conv_groups != 0 || a.pos_conv_kernel <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field("encoder_embed_dim"), " ", a.hidden_size,
-        " does not divide into the attention heads or positional conv groups"));
-  }
-  ASSIGN_OR_RETURN(std::string activation_fn,
-                   string_or("activation_fn", "gelu"));
-  ASSIGN_OR_RETURN(build.activation,
-                   FairseqActivation(activation_fn, field("activation_fn")));
+  RETURN_IF_ERROR(config.CheckDivisible(e));
+  if (a.pos_conv_kernel <= 0)
+    return config.Unimplemented("conv_pos", absl::StrCat(a.pos_conv_kernel));
+  ASSIGN_OR_RETURN(
+      build.activation,
+      FairseqActivation(e.activation_fn, config.Field("activation_fn")));
   // Wav2Vec2Model / HubertModel: post_extract_proj only when the conv width
   // is not the model width.
   build.has_projection = a.conv_dim.back() != a.hidden_size;
