@@ -2,6 +2,7 @@
 // frames of each utterance only (see forward.h).
 #include "absl/strings/str_cat.h"
 #include "families/common/conv_layers.h"
+#include "families/common/encoder_layers.h"
 #include "families/data2vec_audio/forward.h"
 #include "ops/activation.h"
 #include "ops/packed.h"
@@ -25,48 +26,15 @@ FairseqData2VecAudio::FairseqData2VecAudio(Architecture arch,
                                            Weights weights)
     : arch_(std::move(arch)),
       activation_fn_(activation_fn),
-      weights_(std::move(weights)),
+      w_(std::move(weights), "fairseq"),
       prefix_(arch_.ctc ? "w2v_encoder.w2v_model." : "") {
   for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
     const std::string l =
         absl::StrCat(prefix_, "feature_extractor.conv_layers.", i, ".0.");
     feature_convs_.emplace_back(
-        W(l + "weight"), arch_.conv_bias ? W(l + "bias") : torch::Tensor(),
+        w_(l + "weight"), arch_.conv_bias ? w_(l + "bias") : torch::Tensor(),
         arch_.conv_stride[i]);
   }
-}
-
-const torch::Tensor& FairseqData2VecAudio::W(const std::string& name) const {
-  auto it = weights_.find(name);
-  TORCH_CHECK(it != weights_.end(), "fairseq weight '", name, "' is missing");
-  return it->second;
-}
-
-// TransformerSentenceEncoderLayer, post-LN (layer_norm_first=False), with
-// fairseq's MultiheadAttention; the key padding mask becomes attention
-// within each utterance.
-torch::Tensor FairseqData2VecAudio::Layer(int64_t l, const torch::Tensor& x,
-                                          const ops::Packing& packing) const {
-  const std::string p = absl::StrCat(prefix_, "encoder.layers.", l, ".");
-  const int64_t H = arch_.num_attention_heads, hd = x.size(1) / H;
-  const double scaling = std::pow(static_cast<double>(hd), -0.5);
-  torch::Tensor q = torch::linear(x, W(p + "self_attn.q_proj.weight"),
-                                  W(p + "self_attn.q_proj.bias"))
-                        .mul_(scaling);
-  torch::Tensor k = torch::linear(x, W(p + "self_attn.k_proj.weight"),
-                                  W(p + "self_attn.k_proj.bias"));
-  torch::Tensor v = torch::linear(x, W(p + "self_attn.v_proj.weight"),
-                                  W(p + "self_attn.v_proj.bias"));
-  torch::Tensor out = torch::linear(ops::SegmentAttention(q, k, v, packing, H),
-                                    W(p + "self_attn.out_proj.weight"),
-                                    W(p + "self_attn.out_proj.bias"));
-  torch::Tensor h = LayerNorm(x + out, W(p + "self_attn_layer_norm.weight"),
-                              W(p + "self_attn_layer_norm.bias"));
-  torch::Tensor ff = ops::Activate(
-      activation_fn_, torch::linear(h, W(p + "fc1.weight"), W(p + "fc1.bias")));
-  ff = torch::linear(ff, W(p + "fc2.weight"), W(p + "fc2.bias"));
-  return LayerNorm(h + ff, W(p + "final_layer_norm.weight"),
-                   W(p + "final_layer_norm.bias"));
 }
 
 ForwardOutput FairseqData2VecAudio::Forward(const torch::Tensor& source,
@@ -107,8 +75,8 @@ ForwardOutput FairseqData2VecAudio::Forward(const torch::Tensor& source,
     for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
       const std::string l =
           absl::StrCat(p, "feature_extractor.conv_layers.", i, ".");
-      const torch::Tensor& ln_w = W(l + "2.1.weight");
-      const torch::Tensor& ln_b = W(l + "2.1.bias");
+      const torch::Tensor& ln_w = w_(l + "2.1.weight");
+      const torch::Tensor& ln_b = w_(l + "2.1.bias");
       x = feature_convs_[i](x, [&](torch::Tensor& chunk) {
         torch::gelu_out(chunk, LayerNorm(chunk, ln_w, ln_b));
       });
@@ -116,10 +84,10 @@ ForwardOutput FairseqData2VecAudio::Forward(const torch::Tensor& source,
     features.push_back(x.narrow(0, 0, packing.length(b)));
   }
   torch::Tensor x =
-      LayerNorm(packing.Pack(features), W(p + "layer_norm.weight"),
-                W(p + "layer_norm.bias"));
-  x = torch::linear(x, W(p + "post_extract_proj.weight"),
-                    W(p + "post_extract_proj.bias"));
+      LayerNorm(packing.Pack(features), w_(p + "layer_norm.weight"),
+                w_(p + "layer_norm.bias"));
+  x = torch::linear(x, w_(p + "post_extract_proj.weight"),
+                    w_(p + "post_extract_proj.bias"));
 
   // TransformerEncoder.extract_features: padded frames zeroed, then
   // pos_conv, a stack of Conv1d -> SamePad -> LayerNorm -> GELU over the
@@ -131,7 +99,7 @@ ForwardOutput FairseqData2VecAudio::Forward(const torch::Tensor& source,
     torch::Tensor pos = rows.t().unsqueeze(0);
     for (int64_t j = 0; j < arch_.num_conv_pos_embeddings; ++j) {
       const std::string l = absl::StrCat(p, "encoder.pos_conv.", j, ".0.");
-      pos = torch::conv1d(pos, W(l + "weight"), W(l + "bias"), 1, K / 2, 1,
+      pos = torch::conv1d(pos, w_(l + "weight"), w_(l + "bias"), 1, K / 2, 1,
                           arch_.num_conv_pos_embedding_groups);
       // SamePad drops the last frame of an even kernel.
       if (K % 2 == 0) pos = pos.slice(2, 0, -1);
@@ -149,20 +117,22 @@ ForwardOutput FairseqData2VecAudio::Forward(const torch::Tensor& source,
         pos_conv));
   }
   x = x + packing.Pack(pos);
-  x = LayerNorm(x, W(p + "encoder.layer_norm.weight"),
-                W(p + "encoder.layer_norm.bias"));
+  x = LayerNorm(x, w_(p + "encoder.layer_norm.weight"),
+                w_(p + "encoder.layer_norm.bias"));
 
   // The layers (pad_to_multiple only adds masked frames, which no valid
   // frame attends to).
   ForwardOutput out;
   for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
-    x = Layer(l, x, packing);
+    x = FairseqEncoderLayer(w_, absl::StrCat(p, "encoder.layers.", l, "."),
+                            arch_.num_attention_heads, activation_fn_,
+                            /*layer_norm_first=*/false, x, packing);
     if (with_layers) out.layers.push_back(packing.Pad(x, T));
   }
   if (arch_.ctc) {
     // Wav2VecEncoder: final_dropout (eval: identity) -> proj.
-    x = torch::linear(x, W("w2v_encoder.proj.weight"),
-                      W("w2v_encoder.proj.bias"));
+    x = torch::linear(x, w_("w2v_encoder.proj.weight"),
+                      w_("w2v_encoder.proj.bias"));
   }
   out.output = packing.Pad(x, T);
   out.valid_frames = lengths;

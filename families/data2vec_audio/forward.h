@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "families/common/encoder_layers.h"
 #include "families/common/weights.h"
 #include "families/data2vec_audio/config.h"
 #include "families/forward_family.h"
@@ -52,14 +53,9 @@ class FairseqData2VecAudio {
                         bool with_layers = true) const;
 
  private:
-  const torch::Tensor& W(const std::string& name) const;
-  // One encoder layer on packed (N, C) frames.
-  torch::Tensor Layer(int64_t l, const torch::Tensor& x,
-                      const ops::Packing& packing) const;
-
   Architecture arch_;
   ops::Activation activation_fn_;
-  Weights weights_;
+  NamedWeights w_;
   std::string prefix_;
   std::vector<ops::ChannelsLastConv1d> feature_convs_;
 };
@@ -80,14 +76,9 @@ class HfData2VecAudio {
                         bool with_layers = true) const;
 
  private:
-  const torch::Tensor& W(const std::string& name) const;
-  // One encoder layer on packed (N, C) frames.
-  torch::Tensor Layer(int64_t l, const torch::Tensor& h,
-                      const ops::Packing& packing) const;
-
   Architecture arch_;
   Activations activations_;
-  Weights weights_;
+  NamedWeights w_;
   std::string prefix_;
   std::vector<ops::ChannelsLastConv1d> feature_convs_;
 };

@@ -1,6 +1,7 @@
 // transformers' Data2VecAudioModel / Data2VecAudioForCTC forward pass, on
 // the valid frames of each utterance only (see forward.h).
 #include "absl/strings/str_cat.h"
+#include "families/common/encoder_layers.h"
 #include "families/data2vec_audio/forward.h"
 #include "ops/activation.h"
 #include "ops/packed.h"
@@ -20,53 +21,15 @@ HfData2VecAudio::HfData2VecAudio(Architecture arch, Activations activations,
                                  Weights weights)
     : arch_(std::move(arch)),
       activations_(activations),
-      weights_(std::move(weights)),
+      w_(std::move(weights), "HF"),
       prefix_(arch_.ctc ? "data2vec_audio." : "") {
   for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
     const std::string l =
         absl::StrCat(prefix_, "feature_extractor.conv_layers.", i, ".conv.");
     feature_convs_.emplace_back(
-        W(l + "weight"), arch_.conv_bias ? W(l + "bias") : torch::Tensor(),
+        w_(l + "weight"), arch_.conv_bias ? w_(l + "bias") : torch::Tensor(),
         arch_.conv_stride[i]);
   }
-}
-
-const torch::Tensor& HfData2VecAudio::W(const std::string& name) const {
-  auto it = weights_.find(name);
-  TORCH_CHECK(it != weights_.end(), "HF weight '", name, "' is missing");
-  return it->second;
-}
-
-// Data2VecAudioEncoderLayer (the Wav2Vec2EncoderLayer, post-LN); the
-// additive attention mask becomes attention within each utterance.
-torch::Tensor HfData2VecAudio::Layer(int64_t l, const torch::Tensor& h,
-                                     const ops::Packing& packing) const {
-  const std::string p = absl::StrCat(prefix_, "encoder.layers.", l, ".");
-  const int64_t C = h.size(1), H = arch_.num_attention_heads;
-  const double scaling = std::pow(static_cast<double>(C / H), -0.5);
-  torch::Tensor attn =
-      ops::SegmentAttention(torch::linear(h, W(p + "attention.q_proj.weight"),
-                                          W(p + "attention.q_proj.bias"))
-                                .mul_(scaling),
-                            torch::linear(h, W(p + "attention.k_proj.weight"),
-                                          W(p + "attention.k_proj.bias")),
-                            torch::linear(h, W(p + "attention.v_proj.weight"),
-                                          W(p + "attention.v_proj.bias")),
-                            packing, H);
-  attn = torch::linear(attn, W(p + "attention.out_proj.weight"),
-                       W(p + "attention.out_proj.bias"));
-  torch::Tensor x =
-      torch::layer_norm(h + attn, {C}, W(p + "layer_norm.weight"),
-                        W(p + "layer_norm.bias"), arch_.layer_norm_eps);
-  torch::Tensor ff = ops::Activate(
-      activations_.hidden,
-      torch::linear(x, W(p + "feed_forward.intermediate_dense.weight"),
-                    W(p + "feed_forward.intermediate_dense.bias")));
-  ff = torch::linear(ff, W(p + "feed_forward.output_dense.weight"),
-                     W(p + "feed_forward.output_dense.bias"));
-  return torch::layer_norm(x + ff, {C}, W(p + "final_layer_norm.weight"),
-                           W(p + "final_layer_norm.bias"),
-                           arch_.layer_norm_eps);
 }
 
 ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
@@ -108,8 +71,8 @@ ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
     for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
       const std::string l =
           absl::StrCat(p, "feature_extractor.conv_layers.", i, ".");
-      const torch::Tensor& norm_w = W(l + "layer_norm.weight");
-      const torch::Tensor& norm_b = W(l + "layer_norm.bias");
+      const torch::Tensor& norm_w = w_(l + "layer_norm.weight");
+      const torch::Tensor& norm_b = w_(l + "layer_norm.bias");
       h = feature_convs_[i](h, [&](torch::Tensor& chunk) {
         torch::Tensor normed = torch::layer_norm(chunk, {chunk.size(1)}, norm_w,
                                                  norm_b, kTorchLayerNormEps);
@@ -126,10 +89,10 @@ ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
   // Data2VecAudioFeatureProjection: LayerNorm -> projection.
   torch::Tensor h =
       torch::layer_norm(packing.Pack(features), {features[0].size(1)},
-                        W(p + "feature_projection.layer_norm.weight"),
-                        W(p + "feature_projection.layer_norm.bias"), eps);
-  h = torch::linear(h, W(p + "feature_projection.projection.weight"),
-                    W(p + "feature_projection.projection.bias"));
+                        w_(p + "feature_projection.layer_norm.weight"),
+                        w_(p + "feature_projection.layer_norm.bias"), eps);
+  h = torch::linear(h, w_(p + "feature_projection.projection.weight"),
+                    w_(p + "feature_projection.projection.bias"));
 
   // Data2VecAudioEncoder: padded states zeroed, then
   // Data2VecAudioPositionalConvEmbedding over the padded batch, whose
@@ -141,7 +104,7 @@ ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
     for (int64_t j = 0; j < arch_.num_conv_pos_embeddings; ++j) {
       const std::string l =
           absl::StrCat(p, "encoder.pos_conv_embed.layers.", j, ".conv.");
-      pos = torch::conv1d(pos, W(l + "weight"), W(l + "bias"), 1, K / 2, 1,
+      pos = torch::conv1d(pos, w_(l + "weight"), w_(l + "bias"), 1, K / 2, 1,
                           arch_.num_conv_pos_embedding_groups);
       if (K % 2 == 0) pos = pos.slice(2, 0, -1);  // Data2VecAudioPadLayer
       pos = torch::layer_norm(pos.transpose(1, 2), {pos.size(1)}, {}, {},
@@ -158,14 +121,16 @@ ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
         pos_conv_embed));
   }
   h = h + packing.Pack(pos);
-  h = torch::layer_norm(h, {h.size(-1)}, W(p + "encoder.layer_norm.weight"),
-                        W(p + "encoder.layer_norm.bias"), eps);
+  h = torch::layer_norm(h, {h.size(-1)}, w_(p + "encoder.layer_norm.weight"),
+                        w_(p + "encoder.layer_norm.bias"), eps);
   ForwardOutput out;
   for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
-    h = Layer(l, h, packing);
+    h = HfEncoderLayer(w_, absl::StrCat(p, "encoder.layers.", l, "."),
+                       arch_.num_attention_heads, activations_.hidden, eps,
+                       /*stable=*/false, h, packing);
     if (with_layers) out.layers.push_back(packing.Pad(h, T));
   }
-  if (arch_.ctc) h = torch::linear(h, W("lm_head.weight"), W("lm_head.bias"));
+  if (arch_.ctc) h = torch::linear(h, w_("lm_head.weight"), w_("lm_head.bias"));
   out.output = packing.Pad(h, T);
   out.valid_frames = lengths;
   return out;

@@ -2,6 +2,7 @@
 // valid frames of each utterance only (see forward.h).
 #include "absl/strings/str_cat.h"
 #include "families/common/conv_layers.h"
+#include "families/common/encoder_layers.h"
 #include "families/wav2vec2/forward.h"
 #include "ops/activation.h"
 #include "ops/packed.h"
@@ -29,61 +30,18 @@ FairseqWav2Vec2::FairseqWav2Vec2(Architecture arch,
     : arch_(std::move(arch)),
       activation_fn_(activation_fn),
       has_projection_(has_projection),
-      weights_(std::move(weights)),
+      w_(std::move(weights), "fairseq"),
       prefix_(arch_.ctc ? "w2v_encoder.w2v_model." : "") {
   for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
     const std::string l =
         absl::StrCat(prefix_, "feature_extractor.conv_layers.", i, ".0.");
     feature_convs_.emplace_back(
-        W(l + "weight"), arch_.conv_bias ? W(l + "bias") : torch::Tensor(),
+        w_(l + "weight"), arch_.conv_bias ? w_(l + "bias") : torch::Tensor(),
         arch_.conv_stride[i]);
   }
   const std::string pos = prefix_ + "encoder.pos_conv.0.";
-  pos_conv_weight_ = WeightNormWeight(W(pos + "weight_g"), W(pos + "weight_v"));
-}
-
-const torch::Tensor& FairseqWav2Vec2::W(const std::string& name) const {
-  auto it = weights_.find(name);
-  TORCH_CHECK(it != weights_.end(), "fairseq weight '", name, "' is missing");
-  return it->second;
-}
-
-// TransformerSentenceEncoderLayer: post-LN, or pre-LN for
-// layer_norm_first; the key padding mask becomes attention within each
-// utterance.
-torch::Tensor FairseqWav2Vec2::Layer(int64_t l, const torch::Tensor& x,
-                                     const ops::Packing& packing) const {
-  const std::string p = absl::StrCat(prefix_, "encoder.layers.", l, ".");
-  const int64_t H = arch_.num_attention_heads, hd = x.size(1) / H;
-  const double scaling = std::pow(static_cast<double>(hd), -0.5);
-  auto self_attn = [&](const torch::Tensor& in) {
-    torch::Tensor q = torch::linear(in, W(p + "self_attn.q_proj.weight"),
-                                    W(p + "self_attn.q_proj.bias"))
-                          .mul_(scaling);
-    torch::Tensor k = torch::linear(in, W(p + "self_attn.k_proj.weight"),
-                                    W(p + "self_attn.k_proj.bias"));
-    torch::Tensor v = torch::linear(in, W(p + "self_attn.v_proj.weight"),
-                                    W(p + "self_attn.v_proj.bias"));
-    return torch::linear(ops::SegmentAttention(q, k, v, packing, H),
-                         W(p + "self_attn.out_proj.weight"),
-                         W(p + "self_attn.out_proj.bias"));
-  };
-  auto ffn = [&](const torch::Tensor& in) {
-    torch::Tensor h = ops::Activate(
-        activation_fn_,
-        torch::linear(in, W(p + "fc1.weight"), W(p + "fc1.bias")));
-    return torch::linear(h, W(p + "fc2.weight"), W(p + "fc2.bias"));
-  };
-  const torch::Tensor& attn_w = W(p + "self_attn_layer_norm.weight");
-  const torch::Tensor& attn_b = W(p + "self_attn_layer_norm.bias");
-  const torch::Tensor& final_w = W(p + "final_layer_norm.weight");
-  const torch::Tensor& final_b = W(p + "final_layer_norm.bias");
-  if (arch_.stable_layer_norm) {
-    torch::Tensor h = x + self_attn(LayerNorm(x, attn_w, attn_b));
-    return h + ffn(LayerNorm(h, final_w, final_b));
-  }
-  torch::Tensor h = LayerNorm(x + self_attn(x), attn_w, attn_b);
-  return LayerNorm(h + ffn(h), final_w, final_b);
+  pos_conv_weight_ =
+      WeightNormWeight(w_(pos + "weight_g"), w_(pos + "weight_v"));
 }
 
 ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
@@ -151,8 +109,8 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
       }
       if (arch_.group_norm && i == 0) {
         x = feature_convs_[0](x);
-        x = torch::group_norm(x.t().unsqueeze(0), x.size(1), W(l + "2.weight"),
-                              W(l + "2.bias"), kEps)[0]
+        x = torch::group_norm(x.t().unsqueeze(0), x.size(1), w_(l + "2.weight"),
+                              w_(l + "2.bias"), kEps)[0]
                 .t()
                 .narrow(0, 0, needed);
         x = torch::gelu(x).contiguous();
@@ -160,8 +118,8 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
         x = feature_convs_[i](
             x, [](torch::Tensor& chunk) { torch::gelu_(chunk); });
       } else {
-        const torch::Tensor& ln_w = W(l + "2.1.weight");
-        const torch::Tensor& ln_b = W(l + "2.1.bias");
+        const torch::Tensor& ln_w = w_(l + "2.1.weight");
+        const torch::Tensor& ln_b = w_(l + "2.1.bias");
         x = feature_convs_[i](x, [&](torch::Tensor& chunk) {
           torch::gelu_out(chunk, LayerNorm(chunk, ln_w, ln_b));
         });
@@ -170,18 +128,18 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
     features.push_back(x.narrow(0, 0, frames));
   }
   torch::Tensor x =
-      LayerNorm(packing.Pack(features), W(p + "layer_norm.weight"),
-                W(p + "layer_norm.bias"));
+      LayerNorm(packing.Pack(features), w_(p + "layer_norm.weight"),
+                w_(p + "layer_norm.bias"));
   if (has_projection_) {
-    x = torch::linear(x, W(p + "post_extract_proj.weight"),
-                      W(p + "post_extract_proj.bias"));
+    x = torch::linear(x, w_(p + "post_extract_proj.weight"),
+                      w_(p + "post_extract_proj.bias"));
   }
 
   // TransformerEncoder.extract_features: padded frames zeroed, then
   // pos_conv = weight-normed Conv1d(K, padding K // 2, groups) -> SamePad
   // -> GELU over the padded batch, added to the input.
   const int64_t K = arch_.pos_conv_kernel;
-  const torch::Tensor& pos_bias = W(p + "encoder.pos_conv.0.bias");
+  const torch::Tensor& pos_bias = w_(p + "encoder.pos_conv.0.bias");
   auto pos_conv = [&](const torch::Tensor& rows) {
     torch::Tensor pos =
         torch::conv1d(rows.t().unsqueeze(0), pos_conv_weight_, pos_bias, 1,
@@ -193,13 +151,15 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
   for (size_t b = 0; b < packing.size(); ++b)
     pos.push_back(ops::AsInPaddedBatch(packing.Rows(x, b), T, 0, pos_conv));
   x = x + packing.Pack(pos);
-  const torch::Tensor& enc_w = W(p + "encoder.layer_norm.weight");
-  const torch::Tensor& enc_b = W(p + "encoder.layer_norm.bias");
+  const torch::Tensor& enc_w = w_(p + "encoder.layer_norm.weight");
+  const torch::Tensor& enc_b = w_(p + "encoder.layer_norm.bias");
   if (!arch_.stable_layer_norm) x = LayerNorm(x, enc_w, enc_b);
 
   ForwardOutput out;
   for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
-    x = Layer(l, x, packing);
+    x = FairseqEncoderLayer(w_, absl::StrCat(p, "encoder.layers.", l, "."),
+                            arch_.num_attention_heads, activation_fn_,
+                            arch_.stable_layer_norm, x, packing);
     if (with_layers) out.layers.push_back(packing.Pad(x, T));
   }
   // TransformerEncoder.forward: layer_norm_first normalises after the
@@ -207,8 +167,8 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
   if (arch_.stable_layer_norm) x = LayerNorm(x, enc_w, enc_b);
   if (arch_.ctc) {
     // Wav2VecEncoder / HubertEncoder: final_dropout (eval: identity) -> proj.
-    x = torch::linear(x, W("w2v_encoder.proj.weight"),
-                      W("w2v_encoder.proj.bias"));
+    x = torch::linear(x, w_("w2v_encoder.proj.weight"),
+                      w_("w2v_encoder.proj.bias"));
   }
   out.output = packing.Pad(x, T);
   out.valid_frames = lengths;

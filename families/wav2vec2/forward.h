@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "families/common/encoder_layers.h"
 #include "families/common/weights.h"
 #include "families/forward_family.h"
 #include "families/wav2vec2/config.h"
@@ -49,14 +50,10 @@ class FairseqWav2Vec2 {
                         bool with_layers = true) const;
 
  private:
-  const torch::Tensor& W(const std::string& name) const;
-  torch::Tensor Layer(int64_t l, const torch::Tensor& x,
-                      const ops::Packing& packing) const;
-
   Architecture arch_;
   ops::Activation activation_fn_;
   bool has_projection_;
-  Weights weights_;
+  NamedWeights w_;
   std::string prefix_;
   std::vector<ops::ChannelsLastConv1d> feature_convs_;
   torch::Tensor pos_conv_weight_;  // weight_g * weight_v / ||weight_v||
@@ -80,13 +77,9 @@ class HfWav2Vec2 {
                         bool with_layers = true) const;
 
  private:
-  const torch::Tensor& W(const std::string& name) const;
-  torch::Tensor Layer(int64_t l, const torch::Tensor& h,
-                      const ops::Packing& packing) const;
-
   Architecture arch_;
   Activations activations_;
-  Weights weights_;
+  NamedWeights w_;
   std::string prefix_;
   std::vector<ops::ChannelsLastConv1d> feature_convs_;
   torch::Tensor pos_conv_weight_;

@@ -3,6 +3,7 @@
 // utterance only (see forward.h).
 #include "absl/strings/str_cat.h"
 #include "families/common/conv_layers.h"
+#include "families/common/encoder_layers.h"
 #include "families/wav2vec2/forward.h"
 #include "ops/activation.h"
 #include "ops/packed.h"
@@ -34,65 +35,17 @@ HfWav2Vec2::HfWav2Vec2(Architecture arch, Activations activations,
                        Weights weights)
     : arch_(std::move(arch)),
       activations_(activations),
-      weights_(std::move(weights)),
+      w_(std::move(weights), "HF"),
       prefix_(arch_.hf_prefix()) {
   for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
     const std::string l =
         absl::StrCat(prefix_, "feature_extractor.conv_layers.", i, ".conv.");
     feature_convs_.emplace_back(
-        W(l + "weight"), arch_.conv_bias ? W(l + "bias") : torch::Tensor(),
+        w_(l + "weight"), arch_.conv_bias ? w_(l + "bias") : torch::Tensor(),
         arch_.conv_stride[i]);
   }
   pos_conv_weight_ =
-      PosConvWeight(weights_, prefix_ + "encoder.pos_conv_embed.conv.");
-}
-
-const torch::Tensor& HfWav2Vec2::W(const std::string& name) const {
-  auto it = weights_.find(name);
-  TORCH_CHECK(it != weights_.end(), "HF weight '", name, "' is missing");
-  return it->second;
-}
-
-// Wav2Vec2EncoderLayer (post-LN) or Wav2Vec2EncoderLayerStableLayerNorm
-// (pre-LN); the additive attention mask becomes attention within each
-// utterance.
-torch::Tensor HfWav2Vec2::Layer(int64_t l, const torch::Tensor& h,
-                                const ops::Packing& packing) const {
-  const std::string p = absl::StrCat(prefix_, "encoder.layers.", l, ".");
-  const int64_t C = h.size(1), H = arch_.num_attention_heads;
-  const double scaling = std::pow(static_cast<double>(C / H), -0.5);
-  const double eps = arch_.layer_norm_eps;
-  auto attention = [&](const torch::Tensor& in) {
-    torch::Tensor attn = ops::SegmentAttention(
-        torch::linear(in, W(p + "attention.q_proj.weight"),
-                      W(p + "attention.q_proj.bias"))
-            .mul_(scaling),
-        torch::linear(in, W(p + "attention.k_proj.weight"),
-                      W(p + "attention.k_proj.bias")),
-        torch::linear(in, W(p + "attention.v_proj.weight"),
-                      W(p + "attention.v_proj.bias")),
-        packing, H);
-    return torch::linear(attn, W(p + "attention.out_proj.weight"),
-                         W(p + "attention.out_proj.bias"));
-  };
-  auto feed_forward = [&](const torch::Tensor& in) {
-    torch::Tensor ff = ops::Activate(
-        activations_.hidden,
-        torch::linear(in, W(p + "feed_forward.intermediate_dense.weight"),
-                      W(p + "feed_forward.intermediate_dense.bias")));
-    return torch::linear(ff, W(p + "feed_forward.output_dense.weight"),
-                         W(p + "feed_forward.output_dense.bias"));
-  };
-  auto layer_norm = [&](const torch::Tensor& in, const char* name) {
-    return torch::layer_norm(in, {C}, W(p + name + ".weight"),
-                             W(p + name + ".bias"), eps);
-  };
-  if (arch_.stable_layer_norm) {
-    torch::Tensor x = h + attention(layer_norm(h, "layer_norm"));
-    return x + feed_forward(layer_norm(x, "final_layer_norm"));
-  }
-  torch::Tensor x = layer_norm(h + attention(h), "layer_norm");
-  return layer_norm(x + feed_forward(x), "final_layer_norm");
+      PosConvWeight(w_.all(), prefix_ + "encoder.pos_conv_embed.conv.");
 }
 
 ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
@@ -159,8 +112,8 @@ ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
       if (arch_.group_norm && i == 0) {
         h = feature_convs_[0](h);
         h = torch::group_norm(h.t().unsqueeze(0), h.size(1),
-                              W(l + "layer_norm.weight"),
-                              W(l + "layer_norm.bias"), kTorchNormEps)[0]
+                              w_(l + "layer_norm.weight"),
+                              w_(l + "layer_norm.bias"), kTorchNormEps)[0]
                 .t();
         const std::vector<int64_t> k_rest(arch_.conv_kernel.begin() + 1,
                                           arch_.conv_kernel.end());
@@ -172,8 +125,8 @@ ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
       } else if (arch_.group_norm) {
         h = feature_convs_[i](h, activate_in_place);
       } else {
-        const torch::Tensor& norm_w = W(l + "layer_norm.weight");
-        const torch::Tensor& norm_b = W(l + "layer_norm.bias");
+        const torch::Tensor& norm_w = w_(l + "layer_norm.weight");
+        const torch::Tensor& norm_b = w_(l + "layer_norm.bias");
         h = feature_convs_[i](h, [&](torch::Tensor& chunk) {
           activate(chunk, torch::layer_norm(chunk, {chunk.size(1)}, norm_w,
                                             norm_b, kTorchNormEps));
@@ -188,17 +141,17 @@ ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
   torch::Tensor h = packing.Pack(features);
   if (arch_.feat_proj_layer_norm) {
     h = torch::layer_norm(h, {h.size(1)},
-                          W(p + "feature_projection.layer_norm.weight"),
-                          W(p + "feature_projection.layer_norm.bias"), eps);
+                          w_(p + "feature_projection.layer_norm.weight"),
+                          w_(p + "feature_projection.layer_norm.bias"), eps);
   }
-  h = torch::linear(h, W(p + "feature_projection.projection.weight"),
-                    W(p + "feature_projection.projection.bias"));
+  h = torch::linear(h, w_(p + "feature_projection.projection.weight"),
+                    w_(p + "feature_projection.projection.bias"));
 
   // Wav2Vec2Encoder(StableLayerNorm): padded states zeroed, then
   // Wav2Vec2PositionalConvEmbedding (weight-normed conv -> SamePadLayer ->
   // feat_extract_activation) over the padded batch, added.
   const int64_t K = arch_.pos_conv_kernel;
-  const torch::Tensor& pos_bias = W(p + "encoder.pos_conv_embed.conv.bias");
+  const torch::Tensor& pos_bias = w_(p + "encoder.pos_conv_embed.conv.bias");
   auto pos_conv_embed = [&](const torch::Tensor& states) {
     torch::Tensor pos =
         torch::conv1d(states.t().unsqueeze(0), pos_conv_weight_, pos_bias, 1,
@@ -211,18 +164,20 @@ ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
     pos.push_back(
         ops::AsInPaddedBatch(packing.Rows(h, b), T, 0, pos_conv_embed));
   h = h + packing.Pack(pos);
-  const torch::Tensor& enc_w = W(p + "encoder.layer_norm.weight");
-  const torch::Tensor& enc_b = W(p + "encoder.layer_norm.bias");
+  const torch::Tensor& enc_w = w_(p + "encoder.layer_norm.weight");
+  const torch::Tensor& enc_b = w_(p + "encoder.layer_norm.bias");
   if (!arch_.stable_layer_norm)
     h = torch::layer_norm(h, {h.size(-1)}, enc_w, enc_b, eps);
   ForwardOutput out;
   for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
-    h = Layer(l, h, packing);
+    h = HfEncoderLayer(w_, absl::StrCat(p, "encoder.layers.", l, "."),
+                       arch_.num_attention_heads, activations_.hidden, eps,
+                       arch_.stable_layer_norm, h, packing);
     if (with_layers) out.layers.push_back(packing.Pad(h, T));
   }
   if (arch_.stable_layer_norm)
     h = torch::layer_norm(h, {h.size(-1)}, enc_w, enc_b, eps);
-  if (arch_.ctc) h = torch::linear(h, W("lm_head.weight"), W("lm_head.bias"));
+  if (arch_.ctc) h = torch::linear(h, w_("lm_head.weight"), w_("lm_head.bias"));
   out.output = packing.Pad(h, T);
   out.valid_frames = lengths;
   return out;

@@ -1,0 +1,55 @@
+// The Transformer encoder layer every family shares, once per side:
+// fairseq's TransformerSentenceEncoderLayer for the fairseq passes and
+// transformers' Wav2Vec2EncoderLayer (which Data2VecAudio and Hubert copy)
+// for the HF passes, on packed (N, C) frames (ops/packed.h). The two stay
+// separate implementations, each after its original, so that parity
+// between the passes still proves a conversion.
+#ifndef FAIRPORT_FAMILIES_COMMON_ENCODER_LAYERS_H_
+#define FAIRPORT_FAMILIES_COMMON_ENCODER_LAYERS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "families/common/weights.h"
+#include "ops/activation.h"
+#include "ops/packed.h"
+#include "torch/torch.h"
+
+namespace fairport {
+
+// One side's weights by name; a missing one throws c10::Error naming the
+// side ("fairseq weight '...' is missing").
+class NamedWeights {
+ public:
+  NamedWeights(Weights weights, const char* side)
+      : weights_(std::move(weights)), side_(side) {}
+  const torch::Tensor& operator()(const std::string& name) const;
+  const Weights& all() const { return weights_; }
+
+ private:
+  Weights weights_;
+  const char* side_;
+};
+
+// TransformerSentenceEncoderLayer with fairseq's MultiheadAttention under
+// `prefix` ("...encoder.layers.<l>."): post-LN, or pre-LN when
+// `layer_norm_first`; the key padding mask is attention within each
+// utterance.
+torch::Tensor FairseqEncoderLayer(const NamedWeights& w,
+                                  const std::string& prefix, int64_t heads,
+                                  ops::Activation activation_fn,
+                                  bool layer_norm_first, const torch::Tensor& x,
+                                  const ops::Packing& packing);
+
+// Wav2Vec2EncoderLayer (post-LN) or Wav2Vec2EncoderLayerStableLayerNorm
+// (pre-LN, `stable`) under `prefix`, LayerNorms with config.layer_norm_eps;
+// the additive attention mask is attention within each utterance.
+torch::Tensor HfEncoderLayer(const NamedWeights& w, const std::string& prefix,
+                             int64_t heads, ops::Activation hidden_act,
+                             double layer_norm_eps, bool stable,
+                             const torch::Tensor& h,
+                             const ops::Packing& packing);
+
+}  // namespace fairport
+
+#endif  // FAIRPORT_FAMILIES_COMMON_ENCODER_LAYERS_H_
