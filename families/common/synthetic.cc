@@ -43,6 +43,33 @@ int64_t LetterVocabularySize() {
   return 4 + static_cast<int64_t>(std::size(kLetters));
 }
 
+void AppendEncoderLayers(int64_t layers, int64_t embed, int64_t ffn,
+                         std::vector<SyntheticParam>& params) {
+  for (int64_t l = 0; l < layers; ++l) {
+    const std::string e = absl::StrCat("encoder.layers.", l, ".");
+    for (const char* proj : {"k_proj", "v_proj", "q_proj", "out_proj"}) {
+      params.push_back({absl::StrCat(e, "self_attn.", proj, ".weight"),
+                        {embed, embed},
+                        Init::kUniform,
+                        embed});
+      params.push_back({absl::StrCat(e, "self_attn.", proj, ".bias"),
+                        {embed},
+                        Init::kBias,
+                        1});
+    }
+    params.push_back(
+        {e + "self_attn_layer_norm.weight", {embed}, Init::kGain, 1});
+    params.push_back(
+        {e + "self_attn_layer_norm.bias", {embed}, Init::kBias, 1});
+    params.push_back({e + "fc1.weight", {ffn, embed}, Init::kUniform, embed});
+    params.push_back({e + "fc1.bias", {ffn}, Init::kBias, 1});
+    params.push_back({e + "fc2.weight", {embed, ffn}, Init::kUniform, ffn});
+    params.push_back({e + "fc2.bias", {embed}, Init::kBias, 1});
+    params.push_back({e + "final_layer_norm.weight", {embed}, Init::kGain, 1});
+    params.push_back({e + "final_layer_norm.bias", {embed}, Init::kBias, 1});
+  }
+}
+
 absl::Status WriteSyntheticTorchSave(const std::vector<SyntheticParam>& params,
                                      const nlohmann::ordered_json& cfg,
                                      const SyntheticFile& file,

@@ -38,6 +38,12 @@ std::string LetterDictionary();
 // Its symbols with fairseq's four specials: the CTC head's rows.
 int64_t LetterVocabularySize();
 
+// fairseq's TransformerSentenceEncoderLayer tensors of `layers` layers
+// (encoder.layers.<l>.*), appended to `params` in the order fairseq's
+// state dict holds them.
+void AppendEncoderLayers(int64_t layers, int64_t embed, int64_t ffn,
+                         std::vector<SyntheticParam>& params);
+
 absl::Status WriteSyntheticTorchSave(const std::vector<SyntheticParam>& params,
                                      const nlohmann::ordered_json& cfg,
                                      const SyntheticFile& file,

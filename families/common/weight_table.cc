@@ -42,6 +42,27 @@ std::shared_ptr<const GeneratedTensor> FromFloats(
 
 }  // namespace
 
+void AppendEncoderLayerParameters(const std::string& prefix, int64_t layers,
+                                  int64_t c, int64_t intermediate,
+                                  std::vector<HfParameter>& out) {
+  for (int64_t l = 0; l < layers; ++l) {
+    const std::string e = absl::StrCat(prefix, "encoder.layers.", l, ".");
+    for (const char* proj : {"q_proj", "k_proj", "v_proj", "out_proj"}) {
+      out.push_back({absl::StrCat(e, "attention.", proj, ".weight"), {c, c}});
+      out.push_back({absl::StrCat(e, "attention.", proj, ".bias"), {c}});
+    }
+    out.push_back({e + "layer_norm.weight", {c}});
+    out.push_back({e + "layer_norm.bias", {c}});
+    out.push_back(
+        {e + "feed_forward.intermediate_dense.weight", {intermediate, c}});
+    out.push_back({e + "feed_forward.intermediate_dense.bias", {intermediate}});
+    out.push_back({e + "feed_forward.output_dense.weight", {c, intermediate}});
+    out.push_back({e + "feed_forward.output_dense.bias", {c}});
+    out.push_back({e + "final_layer_norm.weight", {c}});
+    out.push_back({e + "final_layer_norm.bias", {c}});
+  }
+}
+
 bool MatchPattern(absl::string_view pattern, absl::string_view name,
                   std::vector<std::string>& indices) {
   std::vector<absl::string_view> p = absl::StrSplit(pattern, '.');

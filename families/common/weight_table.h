@@ -59,6 +59,13 @@ struct WeightTable {
   std::map<std::string, Filler> fill_missing;
 };
 
+// transformers' Wav2Vec2EncoderLayer parameters (Data2VecAudio's and
+// Hubert's are copies) of `layers` layers under `prefix` +
+// "encoder.layers.<l>.".
+void AppendEncoderLayerParameters(const std::string& prefix, int64_t layers,
+                                  int64_t hidden, int64_t intermediate,
+                                  std::vector<HfParameter>& out);
+
 // Matches `name` against `pattern`, collecting what each `#` stands for.
 bool MatchPattern(absl::string_view pattern, absl::string_view name,
                   std::vector<std::string>& indices);

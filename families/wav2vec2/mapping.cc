@@ -107,21 +107,8 @@ std::vector<HfParameter> ExpectedParameters(const Architecture& a) {
   add("encoder.pos_conv_embed.conv.bias", {c});
   add("encoder.layer_norm.weight", {c});
   add("encoder.layer_norm.bias", {c});
-  for (int64_t l = 0; l < a.num_hidden_layers; ++l) {
-    const std::string e = absl::StrCat("encoder.layers.", l, ".");
-    for (const char* proj : {"q_proj", "k_proj", "v_proj", "out_proj"}) {
-      add(absl::StrCat(e, "attention.", proj, ".weight"), {c, c});
-      add(absl::StrCat(e, "attention.", proj, ".bias"), {c});
-    }
-    add(e + "layer_norm.weight", {c});
-    add(e + "layer_norm.bias", {c});
-    add(e + "feed_forward.intermediate_dense.weight", {a.intermediate_size, c});
-    add(e + "feed_forward.intermediate_dense.bias", {a.intermediate_size});
-    add(e + "feed_forward.output_dense.weight", {c, a.intermediate_size});
-    add(e + "feed_forward.output_dense.bias", {c});
-    add(e + "final_layer_norm.weight", {c});
-    add(e + "final_layer_norm.bias", {c});
-  }
+  AppendEncoderLayerParameters(p, a.num_hidden_layers, c, a.intermediate_size,
+                               out);
   if (a.has_masked_spec_embed()) add("masked_spec_embed", {c});
   if (a.ctc) {
     out.push_back({"lm_head.weight", {a.vocab_size, c}});

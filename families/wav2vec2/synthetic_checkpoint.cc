@@ -94,25 +94,7 @@ std::vector<SyntheticParam> EncoderParams(Variant variant, const Spec& s,
                {c, c / g, k},
                Init::kUniform,
                c / g * k});
-  for (int64_t l = 0; l < s.layers; ++l) {
-    const std::string e = absl::StrCat("encoder.layers.", l, ".");
-    for (const char* proj : {"k_proj", "v_proj", "q_proj", "out_proj"}) {
-      p.push_back({absl::StrCat(e, "self_attn.", proj, ".weight"),
-                   {c, c},
-                   Init::kUniform,
-                   c});
-      p.push_back(
-          {absl::StrCat(e, "self_attn.", proj, ".bias"), {c}, Init::kBias, 1});
-    }
-    p.push_back({e + "self_attn_layer_norm.weight", {c}, Init::kGain, 1});
-    p.push_back({e + "self_attn_layer_norm.bias", {c}, Init::kBias, 1});
-    p.push_back({e + "fc1.weight", {s.ffn, c}, Init::kUniform, c});
-    p.push_back({e + "fc1.bias", {s.ffn}, Init::kBias, 1});
-    p.push_back({e + "fc2.weight", {c, s.ffn}, Init::kUniform, s.ffn});
-    p.push_back({e + "fc2.bias", {c}, Init::kBias, 1});
-    p.push_back({e + "final_layer_norm.weight", {c}, Init::kGain, 1});
-    p.push_back({e + "final_layer_norm.bias", {c}, Init::kBias, 1});
-  }
+  AppendEncoderLayers(s.layers, c, s.ffn, p);
   p.push_back({"encoder.layer_norm.weight", {c}, Init::kGain, 1});
   p.push_back({"encoder.layer_norm.bias", {c}, Init::kBias, 1});
   p.push_back({"layer_norm.weight", {last}, Init::kGain, 1});
