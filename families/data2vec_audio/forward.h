@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "families/common/encoder_layers.h"
+#include "families/common/hf_files.h"
 #include "families/common/weights.h"
 #include "families/data2vec_audio/config.h"
 #include "families/forward_family.h"
@@ -62,10 +63,7 @@ class FairseqData2VecAudio {
 
 class HfData2VecAudio {
  public:
-  struct Activations {
-    ops::Activation hidden;   // hidden_act: the feed-forward blocks
-    ops::Activation feature;  // feat_extract_activation: convolutions
-  };
+  using Activations = HfActivations;
   // `weights` under transformers' names, float32.
   HfData2VecAudio(Architecture arch, Activations activations, Weights weights);
   // `input_values` (B, L); `attention_mask` (B, L) long, 1 = valid, or

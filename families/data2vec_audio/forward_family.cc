@@ -10,11 +10,11 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "base/json_file.h"
 #include "base/status_macros.h"
 #include "families/common/conv_layers.h"
 #include "families/common/ctc_head.h"
 #include "families/common/fairseq_encoder.h"
+#include "families/common/hf_files.h"
 #include "families/common/model_pass.h"
 #include "families/common/pass_activations.h"
 #include "families/common/weights.h"
@@ -125,33 +125,21 @@ class Data2VecAudioForward : public ForwardFamily {
 
   absl::StatusOr<LoadedModel> LoadHf(
       const std::string& model_dir) const override {
-    const std::string config_path = absl::StrCat(model_dir, "/config.json");
-    ASSIGN_OR_RETURN(nlohmann::json config, ReadJsonObject(config_path));
+    ASSIGN_OR_RETURN(HfFiles files, ReadHfFiles(model_dir));
+    const nlohmann::json& config = files.config;
     ASSIGN_OR_RETURN(Architecture arch,
-                     Architecture::FromHfConfig(config, config_path));
-    HfData2VecAudio::Activations activations;
-    ASSIGN_OR_RETURN(activations.hidden,
-                     HfActivation(config, "hidden_act", config_path));
-    ASSIGN_OR_RETURN(
-        activations.feature,
-        HfActivation(config, "feat_extract_activation", config_path));
-    const std::string preprocessor_path =
-        absl::StrCat(model_dir, "/preprocessor_config.json");
-    ASSIGN_OR_RETURN(nlohmann::json preprocessor,
-                     ReadJsonObject(preprocessor_path));
+                     Architecture::FromHfConfig(config, files.config_path));
     LoadedModel model;
     model.ctc = arch.ctc;
     model.description =
         HfClassName(arch.ctc ? ModelKind::kCtc : ModelKind::kPretrained);
     model.model_type = std::string(model_type());
     model.receptive_field = ReceptiveField(arch);
-    model.normalize = preprocessor.contains("do_normalize") &&
-                      preprocessor["do_normalize"].is_boolean() &&
-                      preprocessor["do_normalize"].get<bool>();
+    model.normalize = files.normalize;
     ASSIGN_OR_RETURN(Weights weights, HfWeights(model_dir));
     RETURN_IF_ERROR(ops::CatchTorchErrors(model_dir, [&] {
       model.pass = std::make_unique<ModelPass<HfData2VecAudio>>(
-          MaskConvention::kAttention, ShapeOf(arch), arch, activations,
+          MaskConvention::kAttention, ShapeOf(arch), arch, files.activations,
           std::move(weights));
       return absl::OkStatus();
     }));

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "families/common/encoder_layers.h"
+#include "families/common/hf_files.h"
 #include "families/common/weights.h"
 #include "families/forward_family.h"
 #include "families/wav2vec2/config.h"
@@ -61,10 +62,7 @@ class FairseqWav2Vec2 {
 
 class HfWav2Vec2 {
  public:
-  struct Activations {
-    ops::Activation hidden;   // hidden_act: the feed-forward blocks
-    ops::Activation feature;  // feat_extract_activation: convolutions
-  };
+  using Activations = HfActivations;
   // `weights` under transformers' names, float32; the positional conv as
   // weight_g / weight_v (PyTorch < 2.1) or parametrizations.weight.original0
   // / original1 (PyTorch >= 2.1).

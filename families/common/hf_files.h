@@ -1,0 +1,32 @@
+// What an HF pass reads of a converted directory besides its weights, as
+// transformers reads it: config.json, its two activation names
+// (hidden_act, feat_extract_activation) and preprocessor_config.json's
+// do_normalize.
+#ifndef FAIRPORT_FAMILIES_COMMON_HF_FILES_H_
+#define FAIRPORT_FAMILIES_COMMON_HF_FILES_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+#include "ops/activation.h"
+
+namespace fairport {
+
+struct HfActivations {
+  ops::Activation hidden;   // hidden_act: the feed-forward blocks
+  ops::Activation feature;  // feat_extract_activation: convolutions
+};
+
+struct HfFiles {
+  std::string config_path;  // <model_dir>/config.json, for messages
+  nlohmann::json config;
+  HfActivations activations;
+  bool normalize = false;  // preprocessor_config.json's do_normalize
+};
+
+absl::StatusOr<HfFiles> ReadHfFiles(const std::string& model_dir);
+
+}  // namespace fairport
+
+#endif  // FAIRPORT_FAMILIES_COMMON_HF_FILES_H_
