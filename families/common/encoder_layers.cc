@@ -10,6 +10,28 @@ const torch::Tensor& NamedWeights::operator()(const std::string& name) const {
   return it->second;
 }
 
+torch::Tensor FairseqOutputLengths(torch::Tensor lengths,
+                                   const std::vector<int64_t>& kernels,
+                                   const std::vector<int64_t>& strides) {
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    lengths =
+        torch::floor((lengths - kernels[i]).to(torch::kFloat) / strides[i] + 1)
+            .to(torch::kLong)
+            .clamp_min(0);
+  }
+  return lengths;
+}
+
+torch::Tensor HfOutputLengths(torch::Tensor lengths,
+                              const std::vector<int64_t>& kernels,
+                              const std::vector<int64_t>& strides) {
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    lengths = (torch::div(lengths - kernels[i], strides[i], "floor") + 1)
+                  .clamp_min(0);
+  }
+  return lengths;
+}
+
 torch::Tensor FairseqEncoderLayer(const NamedWeights& w, const std::string& p,
                                   int64_t heads, ops::Activation activation_fn,
                                   bool layer_norm_first, const torch::Tensor& x,

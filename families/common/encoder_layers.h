@@ -1,4 +1,6 @@
-// The Transformer encoder layer every family shares, once per side:
+// What every family's forward passes share, once per side: the
+// conv-length formula as each original computes it, and the Transformer
+// encoder layer:
 // fairseq's TransformerSentenceEncoderLayer for the fairseq passes and
 // transformers' Wav2Vec2EncoderLayer (which Data2VecAudio and Hubert copy)
 // for the HF passes, on packed (N, C) frames (ops/packed.h). The two stay
@@ -9,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "families/common/weights.h"
 #include "ops/activation.h"
@@ -30,6 +33,16 @@ class NamedWeights {
   Weights weights_;
   const char* side_;
 };
+
+// _get_feat_extract_output_lengths of (B) long sample counts, as fairseq
+// computes it (floor of the float (L - k) / s + 1, layer by layer) and as
+// transformers does (integer floor division); clamped at 0.
+torch::Tensor FairseqOutputLengths(torch::Tensor samples,
+                                   const std::vector<int64_t>& kernels,
+                                   const std::vector<int64_t>& strides);
+torch::Tensor HfOutputLengths(torch::Tensor samples,
+                              const std::vector<int64_t>& kernels,
+                              const std::vector<int64_t>& strides);
 
 // TransformerSentenceEncoderLayer with fairseq's MultiheadAttention under
 // `prefix` ("...encoder.layers.<l>."): post-LN, or pre-LN when

@@ -52,15 +52,8 @@ ForwardOutput FairseqData2VecAudio::Forward(const torch::Tensor& source,
   torch::Tensor lengths = torch::full({B}, T, torch::kLong);
   if (padding_mask.defined() && padding_mask.any().item<bool>()) {
     samples = (~padding_mask).sum(-1);
-    lengths = samples;
-    for (size_t i = 0; i < arch_.conv_kernel.size(); ++i) {
-      lengths =
-          torch::floor((lengths - arch_.conv_kernel[i]).to(torch::kFloat) /
-                           arch_.conv_stride[i] +
-                       1)
-              .to(torch::kLong)
-              .clamp_min(0);
-    }
+    lengths =
+        FairseqOutputLengths(samples, arch_.conv_kernel, arch_.conv_stride);
   }
   ops::Packing packing(std::vector<int64_t>(lengths.data_ptr<int64_t>(),
                                             lengths.data_ptr<int64_t>() + B));

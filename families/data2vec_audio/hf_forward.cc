@@ -1,6 +1,7 @@
 // transformers' Data2VecAudioModel / Data2VecAudioForCTC forward pass, on
 // the valid frames of each utterance only (see forward.h).
 #include "absl/strings/str_cat.h"
+#include "families/common/conv_layers.h"
 #include "families/common/encoder_layers.h"
 #include "families/data2vec_audio/forward.h"
 #include "ops/activation.h"
@@ -46,19 +47,10 @@ ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
       attention_mask.defined()
           ? attention_mask.sum(-1).to(torch::kLong)
           : torch::full({B}, input_values.size(1), torch::kLong);
-  auto output_lengths = [&](torch::Tensor lengths) {
-    for (size_t i = 0; i < arch_.conv_kernel.size(); ++i) {
-      lengths = (torch::div(lengths - arch_.conv_kernel[i],
-                            arch_.conv_stride[i], "floor") +
-                 1)
-                    .clamp_min(0);
-    }
-    return lengths;
-  };
-  const torch::Tensor lengths = output_lengths(samples);
-  const int64_t T =
-      output_lengths(torch::full({1}, input_values.size(1), torch::kLong))
-          .item<int64_t>();
+  const torch::Tensor lengths =
+      HfOutputLengths(samples, arch_.conv_kernel, arch_.conv_stride);
+  const int64_t T = ConvOutputFrames(arch_.conv_kernel, arch_.conv_stride,
+                                     input_values.size(1));
   ops::Packing packing(std::vector<int64_t>(lengths.data_ptr<int64_t>(),
                                             lengths.data_ptr<int64_t>() + B));
 

@@ -65,15 +65,8 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
                   .sum(-1)
                   .to(torch::kLong);
   } else if (padding_mask.defined() && padding_mask.any().item<bool>()) {
-    lengths = (~padding_mask).sum(-1);
-    for (size_t i = 0; i < arch_.conv_kernel.size(); ++i) {
-      lengths =
-          torch::floor((lengths - arch_.conv_kernel[i]).to(torch::kFloat) /
-                           arch_.conv_stride[i] +
-                       1)
-              .to(torch::kLong)
-              .clamp_min(0);
-    }
+    lengths = FairseqOutputLengths((~padding_mask).sum(-1), arch_.conv_kernel,
+                                   arch_.conv_stride);
   }
   ops::Packing packing(std::vector<int64_t>(lengths.data_ptr<int64_t>(),
                                             lengths.data_ptr<int64_t>() + B));
@@ -90,29 +83,29 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
       features.push_back(torch::zeros({0, arch_.conv_dim.back()}));
       continue;
     }
-    torch::Tensor x;
+    torch::Tensor x =
+        source[b]
+            .narrow(0, 0,
+                    arch_.group_norm
+                        ? L
+                        : ConvInputSamples(arch_.conv_kernel, arch_.conv_stride,
+                                           frames))
+            .unsqueeze(1);
     for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
       const std::string l =
           absl::StrCat(p, "feature_extractor.conv_layers.", i, ".");
-      // Frames of this layer's output the remaining layers need.
-      const std::vector<int64_t> k_rest(arch_.conv_kernel.begin() + i + 1,
-                                        arch_.conv_kernel.end());
-      const std::vector<int64_t> s_rest(arch_.conv_stride.begin() + i + 1,
-                                        arch_.conv_stride.end());
-      const int64_t needed = ConvInputSamples(k_rest, s_rest, frames);
-      if (i == 0) {
-        const int64_t samples =
-            arch_.group_norm ? L
-                             : ConvInputSamples(arch_.conv_kernel,
-                                                arch_.conv_stride, frames);
-        x = source[b].narrow(0, 0, samples).unsqueeze(1);
-      }
       if (arch_.group_norm && i == 0) {
+        // Statistics over the whole row; the later layers need only the
+        // first frames of it.
+        const std::vector<int64_t> k_rest(arch_.conv_kernel.begin() + 1,
+                                          arch_.conv_kernel.end());
+        const std::vector<int64_t> s_rest(arch_.conv_stride.begin() + 1,
+                                          arch_.conv_stride.end());
         x = feature_convs_[0](x);
         x = torch::group_norm(x.t().unsqueeze(0), x.size(1), w_(l + "2.weight"),
                               w_(l + "2.bias"), kEps)[0]
                 .t()
-                .narrow(0, 0, needed);
+                .narrow(0, 0, ConvInputSamples(k_rest, s_rest, frames));
         x = torch::gelu(x).contiguous();
       } else if (arch_.group_norm) {
         x = feature_convs_[i](

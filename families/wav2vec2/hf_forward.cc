@@ -58,15 +58,10 @@ ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
 
   // _get_feature_vector_attention_mask: _get_feat_extract_output_lengths
   // of the attention mask's sums.
-  torch::Tensor lengths = attention_mask.defined()
-                              ? attention_mask.sum(-1).to(torch::kLong)
-                              : torch::full({B}, L, torch::kLong);
-  for (size_t i = 0; i < arch_.conv_kernel.size(); ++i) {
-    lengths = (torch::div(lengths - arch_.conv_kernel[i], arch_.conv_stride[i],
-                          "floor") +
-               1)
-                  .clamp_min(0);
-  }
+  const torch::Tensor lengths = HfOutputLengths(
+      attention_mask.defined() ? attention_mask.sum(-1).to(torch::kLong)
+                               : torch::full({B}, L, torch::kLong),
+      arch_.conv_kernel, arch_.conv_stride);
   const int64_t T = ConvOutputFrames(arch_.conv_kernel, arch_.conv_stride, L);
   ops::Packing packing(std::vector<int64_t>(lengths.data_ptr<int64_t>(),
                                             lengths.data_ptr<int64_t>() + B));
