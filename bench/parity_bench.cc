@@ -146,9 +146,9 @@ absl::Status Run() {
       for (int i = 0; i < absl::GetFlag(FLAGS_repeats); ++i) {
         auto t0 = Clock::now();
         if (reference) {
-          fairseq.Forward(values, mask, /*with_layers=*/false);
+          fairseq.Forward(values, mask, /*with_stages=*/false);
         } else {
-          hf.Forward(values, mask, /*with_layers=*/false);
+          hf.Forward(values, mask, /*with_stages=*/false);
         }
         runs.push_back(Seconds(t0, Clock::now()));
       }

@@ -20,6 +20,18 @@ ForwardFamilies() {
 
 }  // namespace
 
+std::string EncoderLayerStage(int64_t layer) {
+  return absl::StrCat("encoder layer ", layer);
+}
+
+torch::Tensor ForwardOutput::Layer(int64_t layer) const {
+  const std::string name = EncoderLayerStage(layer);
+  for (const ForwardStage& stage : stages) {
+    if (stage.name == name) return stage.states;
+  }
+  return torch::Tensor();
+}
+
 bool RegisterForwardFamily(std::unique_ptr<ForwardFamily> family) {
   std::string name(family->name());
   return ForwardFamilies().emplace(std::move(name), std::move(family)).second;

@@ -22,13 +22,33 @@
 
 namespace fairport {
 
+// What both sides compute on the way to the output, in this order, so
+// that parity can name the first stage where a conversion goes wrong: the
+// conv feature extractor's frames, the feature projection (fairseq's
+// layer_norm and post_extract_proj), the encoder's input (the positional
+// convolution added, and the encoder LayerNorm of a post-LN model), then
+// each encoder layer's output.
+inline constexpr char kFeatureExtractorStage[] = "feature extractor";
+inline constexpr char kFeatureProjectionStage[] = "feature projection";
+inline constexpr char kEncoderInputStage[] = "encoder input";
+// "encoder layer 1" ... "encoder layer N".
+std::string EncoderLayerStage(int64_t layer);
+
+struct ForwardStage {
+  std::string name;
+  torch::Tensor states;  // (B, T, C) with zeros at padded frames
+};
+
 struct ForwardOutput {
   // (B, T, C) final hidden states, or (B, T, V) CTC logits.
   torch::Tensor output;
-  // (B, T, C) output of every encoder layer, if asked for.
-  std::vector<torch::Tensor> layers;
+  // Every stage's states, if asked for.
+  std::vector<ForwardStage> stages;
   // (B) number of valid frames per utterance.
   torch::Tensor valid_frames;
+
+  // The states of encoder layer `layer` (1-based), or an undefined tensor.
+  torch::Tensor Layer(int64_t layer) const;
 };
 
 class ForwardPass {
@@ -39,7 +59,7 @@ class ForwardPass {
   // unpadded batch. LibTorch errors are thrown as c10::Error.
   virtual ForwardOutput Forward(const torch::Tensor& input,
                                 const torch::Tensor& attention_mask,
-                                bool with_layers) const = 0;
+                                bool with_stages) const = 0;
   // 2*M*N*K of every matrix product and convolution on the valid frames of
   // utterances of these lengths (for benchmarks).
   virtual double ValidFrameFlops(const std::vector<int64_t>& samples) const = 0;
@@ -53,7 +73,17 @@ class ForwardPass {
 // How a model counts the valid frames of a padded utterance.
 inline constexpr char kConvLengthFormula[] = "conv-length formula";
 
+struct WeightFinding {
+  enum class Kind { kUnused, kMissing };
+  Kind kind;
+  std::string name;
+  bool changes_output = false;  // a missing weight the eval forward reads
+  std::string consequence;
+};
+
 struct LoadedModel {
+  // Null when the model cannot run as transformers would run it (a weight
+  // its forward reads is missing: see weight_findings).
   std::unique_ptr<ForwardPass> pass;
   bool ctc = false;
   bool normalize = false;       // input normalised per utterance
@@ -65,6 +95,10 @@ struct LoadedModel {
   // kConvLengthFormula (transformers, and most fairseq models: frames of
   // the valid samples), or how else the model counts them.
   std::string frame_counting = kConvLengthFormula;
+  // HF side: weights in model.safetensors transformers' class would not use,
+  // and weights it has that the file lacks (transformers initialises them
+  // randomly), each with transformers' consequence.
+  std::vector<WeightFinding> weight_findings;
 };
 
 class ForwardFamily {

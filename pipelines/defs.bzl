@@ -12,6 +12,15 @@ gives :my_model_hf (the converted directory), :my_model_reference (outputs
 of the original model; depends only on the checkpoint, the dataset and the
 reference tool), :my_model_parity (the report), :my_model_parity_test,
 :my_model_package (the release .tar.gz) and :my_model.publish.
+
+    fairseq_audit(
+        name = "hub_model_audit",
+        checkpoint = "@my_checkpoint//:checkpoint.pt",
+        model_dir = ":hub_model_files",  # filegroup(srcs = glob(["hub_model/*"]))
+    )
+
+audits a directory written elsewhere (the Hub, transformers' scripts):
+:hub_model_audit (the report) and :hub_model_audit_test.
 """
 
 _TOOL = {
@@ -102,15 +111,28 @@ reference_outputs = rule(
     },
 )
 
+def _model_dir(files):
+    """The model directory among `files` and the files it needs as inputs.
+
+    Either one directory (a conversion's output) or the files of a source
+    directory (a filegroup), which must hold config.json.
+    """
+    if len(files) == 1 and files[0].is_directory:
+        return files[0].path, files
+    configs = [f for f in files if f.basename == "config.json"]
+    if len(configs) != 1:
+        fail("the model needs exactly one config.json among its files, found %d" % len(configs))
+    return configs[0].dirname, files
+
 def _parity_report_impl(ctx):
     json = ctx.actions.declare_file(ctx.label.name + ".json")
     markdown = ctx.actions.declare_file(ctx.label.name + ".md")
     manifest = _dataset_manifest(ctx.files.dataset)
-    model = ctx.files.model[0]
+    model_dir, model_inputs = _model_dir(ctx.files.model)
     ctx.actions.run(
         executable = ctx.executable._parity,
         arguments = [
-            "--model_dir=" + model.path,
+            "--model_dir=" + model_dir,
             "--reference=" + ctx.file.reference.path,
             "--dataset=" + manifest.path,
             "--output=" + json.path,
@@ -118,11 +140,11 @@ def _parity_report_impl(ctx):
             # The report gates publishing; the action itself succeeds.
             "--nofail_on_mismatch",
         ],
-        inputs = [model, ctx.file.reference] + ctx.files.dataset,
+        inputs = model_inputs + [ctx.file.reference] + ctx.files.dataset,
         outputs = [json, markdown],
         env = _LIBTORCH_ENV,
         mnemonic = "FairportParity",
-        progress_message = "Checking parity of %s" % model.short_path,
+        progress_message = "Checking parity of %s" % model_dir,
     )
     return [DefaultInfo(files = depset([json, markdown]), runfiles = ctx.runfiles(files = [json, markdown]))]
 
@@ -132,7 +154,7 @@ parity_report = rule(
     attrs = {
         "atol": attr.string(default = "1e-4"),
         "dataset": attr.label(allow_files = True, mandatory = True),
-        "model": attr.label(mandatory = True),
+        "model": attr.label(allow_files = True, mandatory = True),
         "reference": attr.label(allow_single_file = True, mandatory = True),
         "_parity": _tool("parity"),
     },
@@ -236,6 +258,43 @@ def fairseq_release(
             "$(rootpaths :%s_parity)" % name,
         ],
         data = [":" + name + "_package", ":" + name + "_parity", _TOOL["parity_gate"]],
+    )
+
+def fairseq_audit(
+        name,
+        checkpoint,
+        model_dir,
+        dataset = Label("//datasets:default"),
+        atol = "1e-4",
+        visibility = None):
+    """Audits a Hugging Face directory written elsewhere against its checkpoint.
+
+    `model_dir` is a label of the directory's files (a filegroup over, e.g.,
+    `glob(["my_model/*"])`) or of a rule that makes the directory. Gives
+    :NAME_reference (the original model's outputs), :NAME (the parity report,
+    JSON + Markdown) and :NAME_test, which passes only when the report does;
+    the report says where a failing directory first diverges.
+    """
+    reference_outputs(
+        name = name + "_reference",
+        checkpoint = checkpoint,
+        dataset = dataset,
+        visibility = visibility,
+    )
+    parity_report(
+        name = name,
+        model = model_dir,
+        reference = ":" + name + "_reference",
+        dataset = dataset,
+        atol = atol,
+        visibility = visibility,
+    )
+    native.sh_test(
+        name = name + "_test",
+        size = "small",
+        srcs = [Label("//pipelines:parity_gate.sh")],
+        args = ["$(rootpath %s)" % _TOOL["parity_gate"], "$(rootpaths :%s)" % name],
+        data = [":" + name, _TOOL["parity_gate"]],
     )
 
 # The name this macro had when Fairport converted data2vec audio only;

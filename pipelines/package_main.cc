@@ -54,7 +54,7 @@ std::string ParityPlot(const ParityReport& report) {
   double top = std::ceil(std::log10(report.atol())) + 1;
   for (const UtteranceParity& u : report.utterances()) {
     double worst = u.output().max_abs_diff();
-    for (const Difference& d : u.layers())
+    for (const Difference& d : u.stages())
       worst = std::max(worst, d.max_abs_diff());
     if (worst > 0) top = std::max(top, std::ceil(std::log10(worst)));
   }
@@ -100,16 +100,16 @@ std::string ParityPlot(const ParityReport& report) {
             u.output().max_abs_diff() <= report.atol() ? "#4a90d9" : "#d9534f",
             u.id(), u.output().max_abs_diff(), x + slot / 2, by - 4,
             u.output().max_abs_diff()));
-    for (int l = 0; l < u.layers_size(); ++l) {
+    for (int l = 0; l < u.stages_size(); ++l) {
       const double lx =
-          x + slot * 0.2 + slot * 0.6 * (l + 0.5) / u.layers_size();
+          x + slot * 0.2 + slot * 0.6 * (l + 0.5) / u.stages_size();
       absl::StrAppend(
           &svg,
           absl::StrFormat("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" "
                           "fill=\"#333\"><title>%s %s: %.3g</title>"
                           "</circle>\n",
-                          lx, y(u.layers(l).max_abs_diff()), u.id(),
-                          u.layers(l).name(), u.layers(l).max_abs_diff()));
+                          lx, y(u.stages(l).max_abs_diff()), u.id(),
+                          u.stages(l).name(), u.stages(l).max_abs_diff()));
     }
     absl::StrAppend(&svg,
                     absl::StrFormat("<text x=\"%.1f\" y=\"%.0f\" "
@@ -127,7 +127,7 @@ std::string ParityPlot(const ParityReport& report) {
           "differences sit on the floor</text>\n</svg>\n",
           kLeft, ty, kWidth - kRight, ty, kWidth - kRight, ty - 4,
           report.atol(), kLeft, kHeight - 12,
-          report.ctc() ? " (logits)" : " (last hidden state); dots: layers"));
+          report.ctc() ? " (logits)" : " (last hidden state); dots: stages"));
   return svg;
 }
 

@@ -25,16 +25,16 @@ absl::Status Gate(const std::vector<std::string>& files) {
   if (report_path.empty()) ExitBadUsage("give the parity report's .json file");
   ASSIGN_OR_RETURN(std::string json, ReadFile(report_path));
   ASSIGN_OR_RETURN(ParityReport report, ParseParityReport(json, report_path));
-  if (report.utterances().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(report_path, ": the report compares no utterance"));
-  }
   if (!report.passed()) {
     absl::StatusOr<std::string> markdown =
         ReadFile(ReportMarkdownPath(report_path));
     if (markdown.ok()) std::fputs(markdown->c_str(), stdout);
     return absl::FailedPreconditionError(
         absl::StrCat(report_path, ": ", FailedParitySummary(report)));
+  }
+  if (report.utterances().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(report_path, ": the report compares no utterance"));
   }
   std::printf(
       "parity passed: %s (%d utterances, max abs diff %g, tolerance %g)\n",

@@ -16,6 +16,12 @@ namespace fairport {
 // `bazel run` too).
 absl::StatusOr<Dataset> DatasetFromFlags(std::vector<std::string> files);
 
+// DatasetFromFlags, or Fairport's bundled default set (datasets/default, in
+// the runfiles of a binary that has it as data) when neither --dataset nor
+// audio files name one. `argv0` locates the runfiles outside `bazel run`.
+absl::StatusOr<Dataset> DatasetFromFlagsOrDefault(
+    std::vector<std::string> files, const std::string& argv0);
+
 }  // namespace fairport
 
 #endif  // FAIRPORT_VERIFY_DATASET_FLAGS_H_

@@ -111,7 +111,7 @@ TEST_P(ForwardGoldenTest,
   if (!ctc &&
       ::fairport::testing::Slurp(FixturePath(
           "golden/" + variant + "/batch_layer_results_last.npy")) != "") {
-    EXPECT_LT(MaxAbsDiff(ValidFrames(batch.layers.back(), frames),
+    EXPECT_LT(MaxAbsDiff(ValidFrames(batch.stages.back().states, frames),
                          ValidFrames(FromNpy("golden/" + variant +
                                              "/batch_layer_results_last.npy"),
                                      frames)),
@@ -145,8 +145,14 @@ TEST_P(ForwardGoldenTest,
   const double parity_single = MaxAbsDiff(hf_single.output, single.output);
   EXPECT_LT(parity_batch, kTolerance);
   EXPECT_LT(parity_single, kTolerance);
-  for (size_t l = 0; l < batch.layers.size(); ++l)
-    EXPECT_LT(MaxAbsDiff(hf_batch.layers[l], batch.layers[l]), kTolerance);
+  // Every stage on the way, under the same names on both sides.
+  ASSERT_EQ(hf_batch.stages.size(), batch.stages.size());
+  for (size_t s = 0; s < batch.stages.size(); ++s) {
+    EXPECT_EQ(hf_batch.stages[s].name, batch.stages[s].name);
+    EXPECT_LT(MaxAbsDiff(hf_batch.stages[s].states, batch.stages[s].states),
+              kTolerance)
+        << batch.stages[s].name;
+  }
   // The HF pass on the converted files against fairseq's own outputs.
   const double hf_golden_batch = MaxAbsDiff(
       ValidFrames(hf_batch.output, frames),

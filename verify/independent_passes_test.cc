@@ -118,11 +118,12 @@ TEST(IndependentPassesTest, ReluCheckpointIsHonouredByEachSideFromItsOwnFiles) {
   torch::Tensor input =
       torch::sin(torch::arange(0, 6000) * 0.01).to(torch::kFloat).unsqueeze(0);
   ForwardOutput out = original->pass->Forward(input, torch::Tensor(), true);
-  ASSERT_GE(out.layers.size(), 2u);
-  const int64_t last = static_cast<int64_t>(out.layers.size()) - 1;
+  const int64_t last = 2;  // the fixture's third and last encoder layer
+  ASSERT_TRUE(out.Layer(last + 1).defined());
+  ASSERT_FALSE(out.Layer(last + 2).defined());
   absl::StatusOr<Weights> weights = FairseqWeights(*checkpoint);
   ASSERT_TRUE(weights.ok()) << weights.status();
-  torch::Tensor before_last = out.layers[last - 1][0].to(torch::kDouble);
+  torch::Tensor before_last = out.Layer(last)[0].to(torch::kDouble);
   const int64_t heads = 5;  // the fixture's encoder_attention_heads
   torch::Tensor by_hand =
       LastLayerAndHead(*weights, last, heads, before_last, /*relu=*/true);

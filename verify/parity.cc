@@ -1,6 +1,7 @@
 #include "verify/parity.h"
 
-#include <cstring>
+#include <algorithm>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -9,10 +10,11 @@
 #include "base/files.h"
 #include "base/status_macros.h"
 #include "families/forward_family.h"
-#include "formats/safetensors.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 #include "ops/torch_errors.h"
+#include "verify/reference_outputs.h"
+#include "verify/report_file.h"
 
 namespace fairport {
 namespace {
@@ -45,34 +47,6 @@ absl::StatusOr<BatchTensors> MakeInputs(const Dataset& dataset,
       torch::from_blob(batch.attention_mask.data(),
                        {batch.batch, batch.max_length}, torch::kLong)
           .clone();
-  return t;
-}
-
-absl::Status WriteSafetensors(
-    const std::string& path,
-    const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
-    const std::map<std::string, std::string>& metadata) {
-  SafetensorsLayout layout;
-  for (const auto& [k, v] : metadata) layout.SetMetadata(k, v);
-  for (const auto& [name, t] : tensors) {
-    layout.Add(name,
-               t.scalar_type() == torch::kLong ? DType::kI64 : DType::kF32,
-               t.sizes().vec());
-  }
-  std::string bytes = layout.Header();
-  for (const auto& [name, t] : tensors) {
-    torch::Tensor c = t.contiguous();
-    bytes.append(static_cast<const char*>(c.data_ptr()),
-                 c.numel() * c.element_size());
-  }
-  return WriteFileAtomically(path, bytes);
-}
-
-torch::Tensor Load(const SafetensorsFile& file, const SafetensorsEntry& e) {
-  torch::Tensor t = torch::empty(
-      e.shape, e.dtype == DType::kI64 ? torch::kLong : torch::kFloat);
-  absl::string_view bytes = file.Bytes(e);
-  std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
   return t;
 }
 
@@ -131,9 +105,8 @@ absl::StatusOr<std::vector<std::string>> Vocabulary(
 
 }  // namespace
 
-absl::StatusOr<std::string> WriteReference(const std::string& checkpoint_path,
-                                           const Dataset& dataset,
-                                           const std::string& output) {
+absl::StatusOr<ReferenceOutputs> ComputeReference(
+    const std::string& checkpoint_path, const Dataset& dataset) {
   ASSIGN_OR_RETURN(FairseqCheckpoint checkpoint,
                    FairseqCheckpoint::Load(checkpoint_path));
   RETURN_IF_ERROR(checkpoint.archive().zip().VerifyAllCrcs());
@@ -141,51 +114,139 @@ absl::StatusOr<std::string> WriteReference(const std::string& checkpoint_path,
   ASSIGN_OR_RETURN(LoadedModel original, LoadFairseqModel(checkpoint));
   ASSIGN_OR_RETURN(BatchTensors inputs, MakeInputs(dataset, original));
   return ops::CatchTorchErrors(
-      checkpoint_path, [&]() -> absl::StatusOr<std::string> {
-        const bool ctc = original.ctc;
-        ForwardOutput out =
-            original.pass->Forward(inputs.values, inputs.attention_mask, !ctc);
-        std::vector<std::pair<std::string, torch::Tensor>> tensors = {
-            {"output", out.output}};
-        if (!ctc) {
-          for (size_t l = 0; l < out.layers.size(); ++l)
-            tensors.emplace_back(absl::StrCat("layers.", l), out.layers[l]);
-        }
-        tensors.emplace_back("valid_frames", out.valid_frames);
+      checkpoint_path, [&]() -> absl::StatusOr<ReferenceOutputs> {
+        ForwardOutput out = original.pass->Forward(
+            inputs.values, inputs.attention_mask, /*with_stages=*/true);
         std::vector<std::string> ids;
         for (const Utterance& u : dataset.utterances) ids.push_back(u.id);
-        std::map<std::string, std::string> metadata = {
-            {"format", "pt"},
+        ReferenceOutputs ref;
+        ref.output = std::move(out.output);
+        ref.valid_frames = std::move(out.valid_frames);
+        ref.stages = std::move(out.stages);
+        ref.metadata = {
             {"checkpoint_sha256", checkpoint_sha256},
             {"dataset_sha256", dataset.sha256},
             {"model_kind", original.description},
-            {"output", ctc ? "logits" : "last_hidden_state"},
+            {"output", original.ctc ? "logits" : "last_hidden_state"},
             {"frame_counting", original.frame_counting},
             {"utterances", absl::StrJoin(ids, ",")},
         };
-        RETURN_IF_ERROR(WriteSafetensors(output, tensors, metadata));
-        return absl::StrCat("reference: ", dataset.utterances.size(),
-                            " utterances through the original ",
-                            original.description, " model -> ", output);
+        return ref;
       });
 }
 
-absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
-                                         const Dataset& dataset,
-                                         const std::string& reference_path,
-                                         double atol) {
-  ASSIGN_OR_RETURN(SafetensorsFile reference,
-                   SafetensorsFile::Open(reference_path));
-  auto meta = [&](const std::string& key) {
-    auto it = reference.metadata().find(key);
-    return it == reference.metadata().end() ? std::string() : it->second;
-  };
-  if (meta("dataset_sha256") != dataset.sha256) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        reference_path, ": computed on dataset ", meta("dataset_sha256"),
-        ", not on this one (", dataset.sha256, ")"));
+absl::StatusOr<std::string> WriteReference(const std::string& checkpoint_path,
+                                           const Dataset& dataset,
+                                           const std::string& output) {
+  ASSIGN_OR_RETURN(ReferenceOutputs ref,
+                   ComputeReference(checkpoint_path, dataset));
+  RETURN_IF_ERROR(WriteReferenceFile(ref, output));
+  return absl::StrCat("reference: ", dataset.utterances.size(),
+                      " utterances through the original ",
+                      ref.Meta("model_kind"), " model -> ", output);
+}
+
+namespace {
+
+std::string WeightKindName(WeightFinding::Kind kind) {
+  return kind == WeightFinding::Kind::kUnused ? "unused" : "missing";
+}
+
+// The report's weight findings; the names of those that change outputs.
+std::vector<std::string> AddWeightFindings(
+    const std::vector<WeightFinding>& findings, ParityReport& report) {
+  std::vector<std::string> changing;
+  for (const WeightFinding& f : findings) {
+    ReportedWeight* w = report.add_weights();
+    w->set_name(f.name);
+    w->set_kind(WeightKindName(f.kind));
+    w->set_changes_output(f.changes_output);
+    w->set_consequence(f.consequence);
+    if (f.changes_output) changing.push_back(f.name);
+  }
+  return changing;
+}
+
+// The first stage where the converted model's states part from the
+// reference's (by name, by shape, or beyond `atol`), if any.
+bool FindDivergence(const std::vector<ForwardStage>& reference,
+                    const std::vector<ForwardStage>& converted,
+                    const Dataset& dataset, double atol, ParityReport& report) {
+  const size_t n = std::max(reference.size(), converted.size());
+  for (size_t s = 0; s < n; ++s) {
+    Divergence d;
+    d.set_index(static_cast<int>(s) + 1);
+    d.set_stages(static_cast<int>(n));
+    if (s >= reference.size() || s >= converted.size() ||
+        reference[s].name != converted[s].name ||
+        reference[s].states.sizes() != converted[s].states.sizes()) {
+      const ForwardStage& known =
+          s < reference.size() ? reference[s] : converted[s];
+      d.set_stage(known.name);
+      d.set_reason(absl::StrCat(
+          "the original model's stage ", s + 1, " is ",
+          s < reference.size()
+              ? absl::StrCat("'", reference[s].name, "' of shape [",
+                             absl::StrJoin(reference[s].states.sizes(), ", "),
+                             "]")
+              : "missing",
+          ", the converted model's ",
+          s < converted.size()
+              ? absl::StrCat("'", converted[s].name, "' of shape [",
+                             absl::StrJoin(converted[s].states.sizes(), ", "),
+                             "]")
+              : "missing"));
+      *report.mutable_first_divergence() = d;
+      return true;
+    }
+    const Difference& overall = report.stages(static_cast<int>(s));
+    if (overall.max_abs_diff() <= atol) continue;
+    d.set_stage(reference[s].name);
+    d.set_max_abs_diff(overall.max_abs_diff());
+    for (int b = 0; b < report.utterances_size(); ++b) {
+      if (report.utterances(b).stages(static_cast<int>(s)).max_abs_diff() ==
+          overall.max_abs_diff()) {
+        d.set_utterance(dataset.utterances[b].id);
+        break;
+      }
+    }
+    *report.mutable_first_divergence() = d;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::StatusOr<ParityReport> CompareWithReference(
+    const std::string& model_dir, const Dataset& dataset,
+    const ReferenceOutputs& reference, const std::string& reference_name,
+    double atol) {
+  if (reference.Meta("dataset_sha256") != dataset.sha256) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(reference_name, ": computed on dataset ",
+                     reference.Meta("dataset_sha256"), ", not on this one (",
+                     dataset.sha256, ")"));
   }
   ASSIGN_OR_RETURN(LoadedModel converted, LoadHfModel(model_dir));
+  ParityReport report;
+  report.set_model_kind(reference.Meta("model_kind"));
+  report.set_model_type(converted.model_type);
+  report.set_hf_class(converted.description);
+  report.set_ctc(converted.ctc);
+  report.set_checkpoint_sha256(reference.Meta("checkpoint_sha256"));
+  report.set_dataset_sha256(dataset.sha256);
+  report.set_atol(atol);
+  const std::vector<std::string> changing =
+      AddWeightFindings(converted.weight_findings, report);
+  if (converted.pass == nullptr) {
+    report.set_passed(false);
+    report.set_not_run_reason(absl::StrCat(
+        "model.safetensors lacks ", absl::StrJoin(changing, ", "),
+        ", which transformers would initialise randomly and its forward "
+        "reads"));
+    return report;
+  }
   ASSIGN_OR_RETURN(BatchTensors inputs, MakeInputs(dataset, converted));
   std::vector<std::string> vocab;
   if (converted.ctc) {
@@ -193,21 +254,14 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
   }
   return ops::CatchTorchErrors(
       model_dir, [&]() -> absl::StatusOr<ParityReport> {
-        const SafetensorsEntry* ref_out = reference.Find("output");
-        const SafetensorsEntry* ref_frames = reference.Find("valid_frames");
-        if (ref_out == nullptr || ref_frames == nullptr) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(reference_path, ": not a Fairport reference file"));
-        }
-        torch::Tensor frames = Load(reference, *ref_frames);
-        ParityReport report;
+        const torch::Tensor& frames = reference.valid_frames;
         torch::Tensor mask = inputs.attention_mask;
         report.set_comparison(
             "the padded batch with the dataset's sample mask, as both models "
             "are fed it");
-        const std::string counting = meta("frame_counting");
+        const std::string counting = reference.Meta("frame_counting");
         std::vector<std::string> changed;
-        if (!counting.empty() && counting != kConvLengthFormula) {
+        if (counting != kConvLengthFormula) {
           for (int64_t b = 0; b < frames.size(0); ++b) {
             const int64_t want = frames[b].item<int64_t>();
             const int64_t formula =
@@ -216,7 +270,7 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
             if (want > 0 &&
                 converted.pass->SamplesForFrames(want) > mask.size(1)) {
               return absl::InvalidArgumentError(absl::StrCat(
-                  reference_path, ": the reference counts ", want,
+                  reference_name, ": the reference counts ", want,
                   " frames for ", dataset.utterances[b].id,
                   ", more than the converted model makes of the whole row"));
             }
@@ -245,41 +299,43 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
               "the comparison gives it a mask that both models read as the "
               "same frames"));
         }
-        ForwardOutput out =
-            converted.pass->Forward(inputs.values, mask, !converted.ctc);
-        torch::Tensor expected = Load(reference, *ref_out);
+        ForwardOutput out = converted.pass->Forward(inputs.values, mask,
+                                                    /*with_stages=*/true);
+        const torch::Tensor& expected = reference.output;
         if (expected.sizes() != out.output.sizes()) {
           return absl::InvalidArgumentError(
-              absl::StrCat(reference_path, ": reference output has shape [",
+              absl::StrCat(reference_name, ": reference output has shape [",
                            absl::StrJoin(expected.sizes().vec(), ", "),
                            "], the converted model gives [",
                            absl::StrJoin(out.output.sizes().vec(), ", "), "]"));
         }
-        // The reference's layers (pretrained models), each loaded once.
-        std::vector<std::pair<size_t, torch::Tensor>> expected_layers;
-        for (size_t l = 0; l < out.layers.size(); ++l) {
-          if (const SafetensorsEntry* layer =
-                  reference.Find(absl::StrCat("layers.", l))) {
-            expected_layers.emplace_back(l, Load(reference, *layer));
-          }
+        // Stages are compared while both sides name the same stage of the
+        // same shape; FindDivergence says where they stop doing so.
+        size_t comparable = 0;
+        while (comparable < reference.stages.size() &&
+               comparable < out.stages.size() &&
+               reference.stages[comparable].name ==
+                   out.stages[comparable].name &&
+               reference.stages[comparable].states.sizes() ==
+                   out.stages[comparable].states.sizes()) {
+          ++comparable;
         }
-        report.set_model_kind(meta("model_kind"));
-        report.set_model_type(converted.model_type);
-        report.set_hf_class(converted.description);
-        report.set_ctc(converted.ctc);
-        report.set_checkpoint_sha256(meta("checkpoint_sha256"));
-        report.set_dataset_sha256(dataset.sha256);
-        report.set_atol(atol);
+        for (size_t s = 0; s < comparable; ++s) {
+          *report.add_stages() =
+              Diff(reference.stages[s].name, out.stages[s].states,
+                   reference.stages[s].states);
+        }
         for (size_t b = 0; b < dataset.utterances.size(); ++b) {
           UtteranceParity* u = report.add_utterances();
           u->set_id(dataset.utterances[b].id);
           u->set_valid_frames(frames[b].item<int64_t>());
           u->set_mask_samples(mask[b].sum().item<int64_t>());
           *u->mutable_output() =
-              Diff(meta("output"), out.output[b], expected[b]);
-          for (const auto& [l, layer] : expected_layers) {
-            *u->add_layers() =
-                Diff(absl::StrCat("layer ", l), out.layers[l][b], layer[b]);
+              Diff(reference.Meta("output"), out.output[b], expected[b]);
+          for (size_t s = 0; s < comparable; ++s) {
+            *u->add_stages() =
+                Diff(reference.stages[s].name, out.stages[s].states[b],
+                     reference.stages[s].states[b]);
           }
           if (converted.ctc) {
             u->set_reference_text(
@@ -290,14 +346,35 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
         }
         *report.mutable_overall() = Diff("overall", out.output, expected);
         bool passed = report.overall().max_abs_diff() <= atol;
-        for (const UtteranceParity& u : report.utterances()) {
-          for (const Difference& d : u.layers())
-            passed &= d.max_abs_diff() <= atol;
+        for (const Difference& d : report.stages())
+          passed &= d.max_abs_diff() <= atol;
+        for (const UtteranceParity& u : report.utterances())
           passed &= u.reference_text() == u.converted_text();
+        if (FindDivergence(reference.stages, out.stages, dataset, atol,
+                           report)) {
+          passed = false;
+        } else if (report.overall().max_abs_diff() > atol) {
+          Divergence* d = report.mutable_first_divergence();
+          d->set_stage("output");
+          d->set_index(static_cast<int>(comparable) + 1);
+          d->set_stages(static_cast<int>(comparable) + 1);
+          d->set_max_abs_diff(report.overall().max_abs_diff());
         }
         report.set_passed(passed);
         return report;
       });
+}
+
+absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
+                                         const Dataset& dataset,
+                                         const std::string& reference_path,
+                                         double atol) {
+  ASSIGN_OR_RETURN(
+      ReferenceOutputs reference,
+      ReadReferenceFile(reference_path, dataset.sha256,
+                        static_cast<int64_t>(dataset.utterances.size())));
+  return CompareWithReference(model_dir, dataset, reference, reference_path,
+                              atol);
 }
 
 std::string ReportJson(const ParityReport& report) {
@@ -320,18 +397,26 @@ std::string Clip(const std::string& text) {
 
 std::string ReportMarkdown(const ParityReport& report) {
   std::string md = absl::StrFormat(
-      "# Parity: %s\n\n%s: max abs diff %.3g (tolerance %.0e) over %d "
+      "# Parity: %s\n\n%s -> %s: max abs diff %.3g (tolerance %.0e) over %d "
       "utterances\n\n",
       report.passed() ? "PASSED" : "FAILED", report.model_kind(),
-      report.overall().max_abs_diff(), report.atol(), report.utterances_size());
-  const bool ctc = !report.utterances().empty() &&
-                   !report.utterances(0).reference_text().empty();
-  absl::StrAppend(&md, "| utterance | frames | max abs diff | mean abs diff |",
-                  ctc ? " text (reference / converted) |" : "",
-                  "\n|---|---|---|---|", ctc ? "---|" : "", "\n");
+      report.hf_class(), report.overall().max_abs_diff(), report.atol(),
+      report.utterances_size());
+  if (!report.not_run_reason().empty())
+    absl::StrAppend(&md, "**Not run**: ", report.not_run_reason(), ".\n\n");
+  if (report.has_first_divergence())
+    absl::StrAppend(&md, "**The converted model ", DivergenceText(report),
+                    ".**\n\n");
+  const bool ctc = report.ctc();
+  if (!report.utterances().empty()) {
+    absl::StrAppend(&md,
+                    "| utterance | frames | max abs diff | mean abs diff |",
+                    ctc ? " text (reference / converted) |" : "",
+                    "\n|---|---|---|---|", ctc ? "---|" : "", "\n");
+  }
   for (const UtteranceParity& u : report.utterances()) {
     double worst = u.output().max_abs_diff();
-    for (const Difference& d : u.layers())
+    for (const Difference& d : u.stages())
       worst = std::max(worst, d.max_abs_diff());
     absl::StrAppend(&md, absl::StrFormat("| %s | %d | %.3g | %.3g |", u.id(),
                                          u.valid_frames(), worst,
@@ -341,7 +426,25 @@ std::string ReportMarkdown(const ParityReport& report) {
                       Clip(u.converted_text()), " |");
     absl::StrAppend(&md, "\n");
   }
-  absl::StrAppend(&md, "\nCompared: ", report.comparison(), ".\n");
+  if (!report.stages().empty()) {
+    absl::StrAppend(&md, "\n| stage | max abs diff |\n|---|---|\n");
+    for (const Difference& d : report.stages())
+      absl::StrAppend(
+          &md, absl::StrFormat("| %s | %.3g |\n", d.name(), d.max_abs_diff()));
+    absl::StrAppend(&md, absl::StrFormat("| output (%s) | %.3g |\n",
+                                         ctc ? "logits" : "last hidden state",
+                                         report.overall().max_abs_diff()));
+  }
+  if (!report.weights().empty()) {
+    absl::StrAppend(&md, "\n## Weights transformers would warn about\n\n");
+    for (const ReportedWeight& w : report.weights()) {
+      absl::StrAppend(&md, "- `", w.name(), "` (", w.kind(),
+                      "): ", w.consequence(),
+                      w.changes_output() ? " **(changes outputs)**" : "", "\n");
+    }
+  }
+  if (!report.comparison().empty())
+    absl::StrAppend(&md, "\nCompared: ", report.comparison(), ".\n");
   if (!report.comparison_reason().empty())
     absl::StrAppend(&md, "Why: ", report.comparison_reason(), ".\n");
   absl::StrAppend(&md, "\ncheckpoint sha256 `", report.checkpoint_sha256(),

@@ -8,18 +8,32 @@
 #include "absl/status/statusor.h"
 #include "datasets/dataset.h"
 #include "proto/parity_report.pb.h"
+#include "verify/reference_outputs.h"
 
 namespace fairport {
 
-// Runs the original model on `dataset` and writes `output`
-// (safetensors: "output", "layers.<l>" for pretrained models,
-// "valid_frames"; provenance in its metadata). Returns a one-line summary.
+// Runs the original model (its fairseq config and weights only) on
+// `dataset`: its output and every stage on the way.
+absl::StatusOr<ReferenceOutputs> ComputeReference(
+    const std::string& checkpoint_path, const Dataset& dataset);
+
+// ComputeReference, written to `output` (verify/reference_outputs.h).
+// Returns a one-line summary.
 absl::StatusOr<std::string> WriteReference(const std::string& checkpoint_path,
                                            const Dataset& dataset,
                                            const std::string& output);
 
-// Runs the converted model in `model_dir` on `dataset` and compares with
-// the reference file.
+// Runs the converted model in `model_dir` (its files only) on `dataset`
+// and compares it, stage by stage, with the reference outputs
+// (`reference_name` names them in messages). A report that fails says
+// where: the first stage beyond `atol`, or the weights transformers would
+// initialise randomly that the forward reads.
+absl::StatusOr<ParityReport> CompareWithReference(
+    const std::string& model_dir, const Dataset& dataset,
+    const ReferenceOutputs& reference, const std::string& reference_name,
+    double atol);
+
+// CompareWithReference against a reference file.
 absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
                                          const Dataset& dataset,
                                          const std::string& reference_path,

@@ -60,9 +60,8 @@ int Main(int argc, char** argv) {
   }
   std::fputs(markdown.c_str(), stdout);
   if (!report->passed() && absl::GetFlag(FLAGS_fail_on_mismatch)) {
-    std::fprintf(
-        stderr, "parity: error: %s: parity FAILED (max abs diff %.3g > %.0e)\n",
-        model_dir.c_str(), report->overall().max_abs_diff(), report->atol());
+    std::fprintf(stderr, "parity: error: %s: %s\n", model_dir.c_str(),
+                 FailedParitySummary(*report).c_str());
     return kExitParityFailed;
   }
   return 0;

@@ -101,6 +101,14 @@ TEST_F(ParityTest, CorrectConversionPasses) {
   ASSERT_EQ(report->utterances_size(), 3);
   for (const UtteranceParity& u : report->utterances())
     EXPECT_EQ(u.reference_text(), u.converted_text());
+  // A CTC model's stages are compared too: the extractor, the projection,
+  // the encoder's input and its three layers.
+  ASSERT_EQ(report->stages_size(), 6);
+  EXPECT_EQ(report->stages(1).name(), "feature projection");
+  EXPECT_EQ(report->stages(5).name(), "encoder layer 3");
+  for (const Difference& d : report->stages())
+    EXPECT_LT(d.max_abs_diff(), 1e-5) << d.name();
+  EXPECT_FALSE(report->has_first_divergence());
   EXPECT_EQ(ReportJson(*report), ReportJson(*CheckParity(*model_dir_, *dataset_,
                                                          *reference_, 1e-4)));
 }
@@ -119,6 +127,9 @@ TEST_F(ParityTest, CatchesTwoHeadsSwappedInTheValueProjection) {
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_FALSE(report->passed());
   EXPECT_GT(report->overall().max_abs_diff(), 1e-3);
+  EXPECT_EQ(report->first_divergence().stage(), "encoder layer 1");
+  EXPECT_EQ(report->first_divergence().index(), 4);
+  EXPECT_EQ(report->first_divergence().stages(), 6);
 }
 
 TEST_F(ParityTest, CatchesOneBiasZeroed) {
@@ -133,6 +144,14 @@ TEST_F(ParityTest, CatchesOneBiasZeroed) {
       CheckParity(dir, *dataset_, *reference_, 1e-4);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_FALSE(report->passed());
+  // Layer 1 (0-based) is the second: the stages before it agree.
+  EXPECT_EQ(report->first_divergence().stage(), "encoder layer 2");
+  EXPECT_LT(report->stages(3).max_abs_diff(), 1e-5);
+  EXPECT_NE(ReportMarkdown(*report).find(
+                "The converted model diverges from stage 5 of 6, encoder "
+                "layer 2"),
+            std::string::npos)
+      << ReportMarkdown(*report);
 }
 
 TEST_F(ParityTest, CatchesQueryAndKeyProjectionsExchanged) {

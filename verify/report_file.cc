@@ -1,8 +1,9 @@
 #include "verify/report_file.h"
 
 #include "absl/status/status.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace fairport {
@@ -27,10 +28,30 @@ absl::StatusOr<ParityReport> ParseParityReport(absl::string_view json,
   return report;
 }
 
+// Where the report says the two models part, in one sentence.
+std::string DivergenceText(const ParityReport& report) {
+  const Divergence& d = report.first_divergence();
+  if (!d.reason().empty()) {
+    return absl::StrFormat("diverges from stage %d of %d, %s: %s", d.index(),
+                           d.stages(), d.stage(), d.reason());
+  }
+  return absl::StrFormat(
+      "diverges from stage %d of %d, %s: max abs diff %.3g%s; every stage "
+      "before it is within the tolerance",
+      d.index(), d.stages(), d.stage(), d.max_abs_diff(),
+      d.utterance().empty() ? "" : absl::StrCat(" (", d.utterance(), ")"));
+}
+
 std::string FailedParitySummary(const ParityReport& report) {
+  std::string why;
+  if (!report.not_run_reason().empty()) {
+    why = absl::StrCat("; not run: ", report.not_run_reason());
+  } else if (report.has_first_divergence()) {
+    why = absl::StrCat("; the converted model ", DivergenceText(report));
+  }
   return absl::StrCat("parity FAILED (max abs diff ",
                       report.overall().max_abs_diff(), ", tolerance ",
-                      report.atol(), ")");
+                      report.atol(), why, ")");
 }
 
 }  // namespace fairport

@@ -20,8 +20,13 @@ std::string ReportMarkdownPath(const std::string& json_path);
 absl::StatusOr<ParityReport> ParseParityReport(absl::string_view json,
                                                const std::string& path);
 
-// "parity FAILED (max abs diff X, tolerance Y)": what a failed report says.
+// "parity FAILED (max abs diff X, tolerance Y; the converted model
+// diverges from ...)": what a failed report says, in one line.
 std::string FailedParitySummary(const ParityReport& report);
+
+// "diverges from stage 2 of 7, feature projection: max abs diff ..." for a
+// report with a first_divergence.
+std::string DivergenceText(const ParityReport& report);
 
 }  // namespace fairport
 

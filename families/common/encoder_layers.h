@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "families/common/weights.h"
+#include "families/forward_family.h"
 #include "ops/activation.h"
 #include "ops/packed.h"
 #include "torch/torch.h"
@@ -32,6 +33,26 @@ class NamedWeights {
  private:
   Weights weights_;
   const char* side_;
+};
+
+// Keeps a pass's stages (ForwardOutput::stages), padded to `frames`, when
+// they were asked for.
+class StageRecorder {
+ public:
+  StageRecorder(bool on, const ops::Packing& packing, int64_t frames,
+                ForwardOutput& out)
+      : on_(on), packing_(packing), frames_(frames), out_(out) {}
+  // `packed` (N, C) valid frames.
+  void operator()(std::string name, const torch::Tensor& packed) const {
+    if (on_)
+      out_.stages.push_back({std::move(name), packing_.Pad(packed, frames_)});
+  }
+
+ private:
+  bool on_;
+  const ops::Packing& packing_;
+  int64_t frames_;
+  ForwardOutput& out_;
 };
 
 // _get_feat_extract_output_lengths of (B) long sample counts, as fairseq

@@ -66,10 +66,10 @@ class ModelPass : public ForwardPass {
 
   ForwardOutput Forward(const torch::Tensor& input,
                         const torch::Tensor& attention_mask,
-                        bool with_layers) const override {
+                        bool with_stages) const override {
     if (mask_ == MaskConvention::kPadding && attention_mask.defined())
-      return model_.Forward(input, attention_mask == 0, with_layers);
-    return model_.Forward(input, attention_mask, with_layers);
+      return model_.Forward(input, attention_mask == 0, with_stages);
+    return model_.Forward(input, attention_mask, with_stages);
   }
   double ValidFrameFlops(const std::vector<int64_t>& samples) const override {
     return ::fairport::ValidFrameFlops(shape_, samples);

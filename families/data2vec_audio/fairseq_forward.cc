@@ -39,7 +39,7 @@ FairseqData2VecAudio::FairseqData2VecAudio(Architecture arch,
 
 ForwardOutput FairseqData2VecAudio::Forward(const torch::Tensor& source,
                                             const torch::Tensor& padding_mask,
-                                            bool with_layers) const {
+                                            bool with_stages) const {
   torch::NoGradGuard no_grad;
   const std::string& p = prefix_;
   const int64_t B = source.size(0),
@@ -57,6 +57,8 @@ ForwardOutput FairseqData2VecAudio::Forward(const torch::Tensor& source,
   }
   ops::Packing packing(std::vector<int64_t>(lengths.data_ptr<int64_t>(),
                                             lengths.data_ptr<int64_t>() + B));
+  ForwardOutput out;
+  const StageRecorder stage(with_stages, packing, T, out);
 
   // ConvFeatureExtractionModel, extractor_mode=layer_norm: Conv1d ->
   // Dropout -> Sequential(TransposeLast, Fp32LayerNorm, TransposeLast) ->
@@ -76,11 +78,12 @@ ForwardOutput FairseqData2VecAudio::Forward(const torch::Tensor& source,
     }
     features.push_back(x.narrow(0, 0, packing.length(b)));
   }
-  torch::Tensor x =
-      LayerNorm(packing.Pack(features), w_(p + "layer_norm.weight"),
-                w_(p + "layer_norm.bias"));
+  torch::Tensor x = packing.Pack(features);
+  stage(kFeatureExtractorStage, x);
+  x = LayerNorm(x, w_(p + "layer_norm.weight"), w_(p + "layer_norm.bias"));
   x = torch::linear(x, w_(p + "post_extract_proj.weight"),
                     w_(p + "post_extract_proj.bias"));
+  stage(kFeatureProjectionStage, x);
 
   // TransformerEncoder.extract_features: padded frames zeroed, then
   // pos_conv, a stack of Conv1d -> SamePad -> LayerNorm -> GELU over the
@@ -112,15 +115,15 @@ ForwardOutput FairseqData2VecAudio::Forward(const torch::Tensor& source,
   x = x + packing.Pack(pos);
   x = LayerNorm(x, w_(p + "encoder.layer_norm.weight"),
                 w_(p + "encoder.layer_norm.bias"));
+  stage(kEncoderInputStage, x);
 
   // The layers (pad_to_multiple only adds masked frames, which no valid
   // frame attends to).
-  ForwardOutput out;
   for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
     x = FairseqEncoderLayer(w_, absl::StrCat(p, "encoder.layers.", l, "."),
                             arch_.num_attention_heads, activation_fn_,
                             /*layer_norm_first=*/false, x, packing);
-    if (with_layers) out.layers.push_back(packing.Pad(x, T));
+    stage(EncoderLayerStage(l + 1), x);
   }
   if (arch_.ctc) {
     // Wav2VecEncoder: final_dropout (eval: identity) -> proj.

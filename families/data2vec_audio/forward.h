@@ -51,7 +51,7 @@ class FairseqData2VecAudio {
   const Architecture& arch() const { return arch_; }
   ForwardOutput Forward(const torch::Tensor& source,
                         const torch::Tensor& padding_mask,
-                        bool with_layers = true) const;
+                        bool with_stages = true) const;
 
  private:
   Architecture arch_;
@@ -71,7 +71,7 @@ class HfData2VecAudio {
   const Architecture& arch() const { return arch_; }
   ForwardOutput Forward(const torch::Tensor& input_values,
                         const torch::Tensor& attention_mask,
-                        bool with_layers = true) const;
+                        bool with_stages = true) const;
 
  private:
   Architecture arch_;

@@ -35,7 +35,7 @@ HfData2VecAudio::HfData2VecAudio(Architecture arch, Activations activations,
 
 ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
                                        const torch::Tensor& attention_mask,
-                                       bool with_layers) const {
+                                       bool with_stages) const {
   torch::NoGradGuard no_grad;
   const std::string& p = prefix_;
   const double eps = arch_.layer_norm_eps;
@@ -53,6 +53,8 @@ ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
                                      input_values.size(1));
   ops::Packing packing(std::vector<int64_t>(lengths.data_ptr<int64_t>(),
                                             lengths.data_ptr<int64_t>() + B));
+  ForwardOutput out;
+  const StageRecorder stage(with_stages, packing, T, out);
 
   // Data2VecAudioFeatureEncoder: Data2VecAudioConvLayer = conv -> LayerNorm
   // over channels -> GELU, each utterance on its own samples.
@@ -79,12 +81,14 @@ ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
   }
 
   // Data2VecAudioFeatureProjection: LayerNorm -> projection.
-  torch::Tensor h =
-      torch::layer_norm(packing.Pack(features), {features[0].size(1)},
+  torch::Tensor h = packing.Pack(features);
+  stage(kFeatureExtractorStage, h);
+  h = torch::layer_norm(h, {h.size(1)},
                         w_(p + "feature_projection.layer_norm.weight"),
                         w_(p + "feature_projection.layer_norm.bias"), eps);
   h = torch::linear(h, w_(p + "feature_projection.projection.weight"),
                     w_(p + "feature_projection.projection.bias"));
+  stage(kFeatureProjectionStage, h);
 
   // Data2VecAudioEncoder: padded states zeroed, then
   // Data2VecAudioPositionalConvEmbedding over the padded batch, whose
@@ -115,12 +119,12 @@ ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
   h = h + packing.Pack(pos);
   h = torch::layer_norm(h, {h.size(-1)}, w_(p + "encoder.layer_norm.weight"),
                         w_(p + "encoder.layer_norm.bias"), eps);
-  ForwardOutput out;
+  stage(kEncoderInputStage, h);
   for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
     h = HfEncoderLayer(w_, absl::StrCat(p, "encoder.layers.", l, "."),
                        arch_.num_attention_heads, activations_.hidden, eps,
                        /*stable=*/false, h, packing);
-    if (with_layers) out.layers.push_back(packing.Pad(h, T));
+    stage(EncoderLayerStage(l + 1), h);
   }
   if (arch_.ctc) h = torch::linear(h, w_("lm_head.weight"), w_("lm_head.bias"));
   out.output = packing.Pad(h, T);

@@ -46,7 +46,7 @@ FairseqWav2Vec2::FairseqWav2Vec2(Architecture arch,
 
 ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
                                        const torch::Tensor& padding_mask,
-                                       bool with_layers) const {
+                                       bool with_stages) const {
   torch::NoGradGuard no_grad;
   const std::string& p = prefix_;
   const int64_t B = source.size(0), L = source.size(1);
@@ -70,6 +70,8 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
   }
   ops::Packing packing(std::vector<int64_t>(lengths.data_ptr<int64_t>(),
                                             lengths.data_ptr<int64_t>() + B));
+  ForwardOutput out;
+  const StageRecorder stage(with_stages, packing, T, out);
 
   // ConvFeatureExtractionModel over the padded batch, computed for the
   // frames each utterance's valid frames need. mode=default: Conv1d ->
@@ -120,13 +122,14 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
     }
     features.push_back(x.narrow(0, 0, frames));
   }
-  torch::Tensor x =
-      LayerNorm(packing.Pack(features), w_(p + "layer_norm.weight"),
-                w_(p + "layer_norm.bias"));
+  torch::Tensor x = packing.Pack(features);
+  stage(kFeatureExtractorStage, x);
+  x = LayerNorm(x, w_(p + "layer_norm.weight"), w_(p + "layer_norm.bias"));
   if (has_projection_) {
     x = torch::linear(x, w_(p + "post_extract_proj.weight"),
                       w_(p + "post_extract_proj.bias"));
   }
+  stage(kFeatureProjectionStage, x);
 
   // TransformerEncoder.extract_features: padded frames zeroed, then
   // pos_conv = weight-normed Conv1d(K, padding K // 2, groups) -> SamePad
@@ -147,13 +150,13 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
   const torch::Tensor& enc_w = w_(p + "encoder.layer_norm.weight");
   const torch::Tensor& enc_b = w_(p + "encoder.layer_norm.bias");
   if (!arch_.stable_layer_norm) x = LayerNorm(x, enc_w, enc_b);
+  stage(kEncoderInputStage, x);
 
-  ForwardOutput out;
   for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
     x = FairseqEncoderLayer(w_, absl::StrCat(p, "encoder.layers.", l, "."),
                             arch_.num_attention_heads, activation_fn_,
                             arch_.stable_layer_norm, x, packing);
-    if (with_layers) out.layers.push_back(packing.Pad(x, T));
+    stage(EncoderLayerStage(l + 1), x);
   }
   // TransformerEncoder.forward: layer_norm_first normalises after the
   // last layer.

@@ -48,7 +48,7 @@ class FairseqWav2Vec2 {
   // undefined for an unpadded batch.
   ForwardOutput Forward(const torch::Tensor& source,
                         const torch::Tensor& padding_mask,
-                        bool with_layers = true) const;
+                        bool with_stages = true) const;
 
  private:
   Architecture arch_;
@@ -72,7 +72,7 @@ class HfWav2Vec2 {
   // undefined.
   ForwardOutput Forward(const torch::Tensor& input_values,
                         const torch::Tensor& attention_mask,
-                        bool with_layers = true) const;
+                        bool with_stages = true) const;
 
  private:
   Architecture arch_;

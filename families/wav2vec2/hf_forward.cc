@@ -50,7 +50,7 @@ HfWav2Vec2::HfWav2Vec2(Architecture arch, Activations activations,
 
 ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
                                   const torch::Tensor& attention_mask,
-                                  bool with_layers) const {
+                                  bool with_stages) const {
   torch::NoGradGuard no_grad;
   const std::string& p = prefix_;
   const double eps = arch_.layer_norm_eps;
@@ -65,6 +65,8 @@ ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
   const int64_t T = ConvOutputFrames(arch_.conv_kernel, arch_.conv_stride, L);
   ops::Packing packing(std::vector<int64_t>(lengths.data_ptr<int64_t>(),
                                             lengths.data_ptr<int64_t>() + B));
+  ForwardOutput out;
+  const StageRecorder stage(with_stages, packing, T, out);
 
   // Wav2Vec2FeatureEncoder over the padded batch (it takes no mask), for
   // the frames each utterance's valid frames need:
@@ -134,6 +136,7 @@ ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
   // Wav2Vec2FeatureProjection / HubertFeatureProjection: (LayerNorm) ->
   // projection.
   torch::Tensor h = packing.Pack(features);
+  stage(kFeatureExtractorStage, h);
   if (arch_.feat_proj_layer_norm) {
     h = torch::layer_norm(h, {h.size(1)},
                           w_(p + "feature_projection.layer_norm.weight"),
@@ -141,6 +144,7 @@ ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
   }
   h = torch::linear(h, w_(p + "feature_projection.projection.weight"),
                     w_(p + "feature_projection.projection.bias"));
+  stage(kFeatureProjectionStage, h);
 
   // Wav2Vec2Encoder(StableLayerNorm): padded states zeroed, then
   // Wav2Vec2PositionalConvEmbedding (weight-normed conv -> SamePadLayer ->
@@ -163,12 +167,12 @@ ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
   const torch::Tensor& enc_b = w_(p + "encoder.layer_norm.bias");
   if (!arch_.stable_layer_norm)
     h = torch::layer_norm(h, {h.size(-1)}, enc_w, enc_b, eps);
-  ForwardOutput out;
+  stage(kEncoderInputStage, h);
   for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
     h = HfEncoderLayer(w_, absl::StrCat(p, "encoder.layers.", l, "."),
                        arch_.num_attention_heads, activations_.hidden, eps,
                        arch_.stable_layer_norm, h, packing);
-    if (with_layers) out.layers.push_back(packing.Pad(h, T));
+    stage(EncoderLayerStage(l + 1), h);
   }
   if (arch_.stable_layer_norm)
     h = torch::layer_norm(h, {h.size(-1)}, enc_w, enc_b, eps);
