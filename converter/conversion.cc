@@ -297,12 +297,8 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
       StagedDirectory::CheckTarget(options.output_dir, options.overwrite));
   ASSIGN_OR_RETURN(FairseqCheckpoint checkpoint,
                    FairseqCheckpoint::Load(options.checkpoint_path));
-  // Damage anywhere (optimizer state included) is reported, naming the
-  // entry. The CRC pass reads the whole file, so it runs on the second core
-  // while the conversion streams; nothing is committed before it agrees.
-  std::future<absl::Status> crc = std::async(std::launch::async, [&checkpoint] {
-    return checkpoint.archive().zip().VerifyAllCrcs();
-  });
+  // Detection, config and mapping read only the pickle: their errors come
+  // before the CRC pass starts, so none of them waits for the whole file.
   ASSIGN_OR_RETURN(const ModelFamily* family, FamilyOf(checkpoint));
   ASSIGN_OR_RETURN(ModelKind kind, family->DetectKind(checkpoint));
   summary.model_kind = family->KindName(kind);
@@ -379,6 +375,12 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
   ASSIGN_OR_RETURN(
       StagedDirectory staged,
       StagedDirectory::Create(options.output_dir, options.overwrite));
+  // Damage anywhere (optimizer state included) is reported, naming the
+  // entry. The CRC pass reads the whole file, so it runs on the second core
+  // while the files are written; nothing is committed before it agrees.
+  std::future<absl::Status> crc = std::async(std::launch::async, [&checkpoint] {
+    return checkpoint.archive().zip().VerifyAllCrcs();
+  });
   std::map<std::string, std::string> small_files = {
       {"config.json", inferred.hf_config.dump(2) + "\n"},
       {"preprocessor_config.json", inferred.preprocessor_config.dump(2) + "\n"},

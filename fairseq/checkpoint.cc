@@ -91,12 +91,21 @@ absl::Status FairseqCheckpoint::Index() {
     ASSIGN_OR_RETURN(model_config_, top.Child("model"));
     ASSIGN_OR_RETURN(task_config_, top.Child("task"));
     ASSIGN_OR_RETURN(architecture_, model_config_.String("_name"));
+    // Optional, and never a reason to refuse a checkpoint: conversion takes
+    // only transformers' CTC loss settings from it.
+    const PickleValue* criterion = cfg->Find("criterion");
+    if (criterion != nullptr && criterion->is(Kind::kDict)) {
+      criterion_config_ = ConfigView(criterion, "cfg.criterion");
+      criterion_ = criterion_config_.String("_name").value_or("");
+    }
   } else if (args != nullptr && args->is(Kind::kObject) &&
              args->state() != nullptr) {
     legacy_args_ = true;
     model_config_ = ConfigView(args, "args");
     task_config_ = model_config_;
     ASSIGN_OR_RETURN(architecture_, model_config_.String("arch"));
+    criterion_config_ = model_config_;
+    criterion_ = model_config_.String("criterion").value_or("");
   } else if (cfg != nullptr && cfg->is(Kind::kObject)) {
     return invalid(
         absl::StrCat("'cfg' is a pickled ", cfg->TypeName(),

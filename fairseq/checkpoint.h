@@ -38,6 +38,11 @@ class FairseqCheckpoint {
   const ConfigView& task_config() const { return task_config_; }
   // cfg.model._name or args.arch, e.g. "data2vec_audio", "wav2vec_ctc".
   const std::string& architecture() const { return architecture_; }
+  // The training criterion, cfg.criterion._name or args.criterion (e.g.
+  // "ctc"), or "" when the checkpoint names none; its fields are in
+  // criterion_config(): `cfg.criterion` (hydra) or `args` (legacy).
+  const std::string& criterion() const { return criterion_; }
+  const ConfigView& criterion_config() const { return criterion_config_; }
 
   // For models that wrap a pretrained encoder (wav2vec_ctc): the encoder's
   // model configuration, `cfg.model.w2v_args.model` or `args.w2v_args`.
@@ -58,7 +63,9 @@ class FairseqCheckpoint {
   bool legacy_args_ = false;
   ConfigView model_config_{nullptr, ""};
   ConfigView task_config_{nullptr, ""};
+  ConfigView criterion_config_{nullptr, ""};
   std::string architecture_;
+  std::string criterion_;
 };
 
 }  // namespace fairport

@@ -111,6 +111,25 @@ TEST(CheckpointTest, HydraCheckpointNestsEncoderConfig) {
   EXPECT_EQ(*encoder->Int("pos_conv_depth"), 4);
 }
 
+// The fixtures were fine-tuned with fairseq's ctc criterion with
+// zero_infinity set (as data2vec's and wav2vec 2.0's fine-tuning configs
+// set it).
+TEST(CheckpointTest, CriterionIsReadFromCfgOrLegacyArgs) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"finetuned", "cfg.criterion"},
+      {"finetuned_legacy_args", "args"},
+  };
+  for (const auto& [variant, path] : cases) {
+    absl::StatusOr<FairseqCheckpoint> checkpoint = FairseqCheckpoint::Load(
+        FixturePath(std::string(variant) + "/checkpoint.pt"));
+    ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+    EXPECT_EQ(checkpoint->criterion(), "ctc") << variant;
+    EXPECT_EQ(checkpoint->criterion_config().path(), path) << variant;
+    EXPECT_EQ(*checkpoint->criterion_config().Bool("zero_infinity"), true)
+        << variant;
+  }
+}
+
 TEST(CheckpointTest, NestedEmaTensorsAreFlattenedWithDots) {
   absl::StatusOr<FairseqCheckpoint> checkpoint =
       FairseqCheckpoint::Load(FixturePath("pretrained/checkpoint.pt"));

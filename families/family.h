@@ -34,8 +34,10 @@ struct InferredConfig {
   ModelKind kind;
   nlohmann::json hf_config;  // config.json
   nlohmann::json preprocessor_config;
-  // "final_dropout = 0.1 (transformers' default: ...)" for each field that
-  // the checkpoint could not give.
+  // For the summary, what the checkpoint could not give: each fairseq
+  // default used for a field its config lacks ("cfg.model.conv_pos missing:
+  // fairseq default 128"), and one line listing the config.json fields
+  // written at transformers' defaults.
   std::vector<std::string> defaulted;
 };
 

@@ -7,14 +7,14 @@
 #include "absl/strings/str_join.h"
 #include "base/json_file.h"
 #include "base/status_macros.h"
+#include "families/family_table.h"
 
 namespace fairport {
 namespace {
 
-std::map<std::string, std::unique_ptr<ForwardFamily>, std::less<>>&
-ForwardFamilies() {
+FamilyTable<ForwardFamily>& ForwardFamilies() {
   static auto* families =
-      new std::map<std::string, std::unique_ptr<ForwardFamily>, std::less<>>;
+      new FamilyTable<ForwardFamily>("forward registry", "checks");
   return *families;
 }
 
@@ -33,21 +33,15 @@ torch::Tensor ForwardOutput::Layer(int64_t layer) const {
 }
 
 bool RegisterForwardFamily(std::unique_ptr<ForwardFamily> family) {
-  std::string name(family->name());
-  return ForwardFamilies().emplace(std::move(name), std::move(family)).second;
+  ForwardFamilies().Add(std::move(family));
+  return true;
 }
 
 absl::StatusOr<LoadedModel> LoadFairseqModel(
     const FairseqCheckpoint& checkpoint) {
-  std::vector<std::string> names;
-  for (const auto& [name, family] : ForwardFamilies()) {
-    if (family->Claims(checkpoint)) return family->LoadFairseq(checkpoint);
-    names.push_back(name);
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat(checkpoint.path(), ": model ", checkpoint.ModelDescription(),
-                   " belongs to no family Fairport checks (families: ",
-                   absl::StrJoin(names, ", "), ")"));
+  ASSIGN_OR_RETURN(const ForwardFamily* family,
+                   ForwardFamilies().Claimant(checkpoint));
+  return family->LoadFairseq(checkpoint);
 }
 
 absl::StatusOr<LoadedModel> LoadHfModel(const std::string& model_dir) {
@@ -56,7 +50,7 @@ absl::StatusOr<LoadedModel> LoadHfModel(const std::string& model_dir) {
   const nlohmann::json* type =
       config.contains("model_type") ? &config["model_type"] : nullptr;
   std::vector<std::string> known;
-  for (const auto& [name, family] : ForwardFamilies()) {
+  for (const auto& [name, family] : ForwardFamilies().families()) {
     if (type != nullptr && type->is_string() &&
         type->get<std::string>() == family->model_type()) {
       return family->LoadHf(model_dir);

@@ -116,11 +116,15 @@ class ForwardFamily {
       const std::string& model_dir) const = 0;
 };
 
+// Returns true so that it can initialise a static. A name registered twice
+// ends the program with a message (family_table.h).
 bool RegisterForwardFamily(std::unique_ptr<ForwardFamily> family);
 
-// The fairseq-structured model of the checkpoint's family. The forward
-// registry is separate from the conversion registry (families/registry.h)
-// so that reference outputs do not depend on the mapping code.
+// The fairseq-structured model of the checkpoint's family: an error when no
+// family claims the checkpoint, or when several do (naming each). The
+// forward registry is separate from the conversion registry
+// (families/registry.h) so that reference outputs do not depend on the
+// mapping code.
 absl::StatusOr<LoadedModel> LoadFairseqModel(
     const FairseqCheckpoint& checkpoint);
 

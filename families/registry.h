@@ -15,14 +15,16 @@
 
 namespace fairport {
 
-// Adds a family; returns true so that it can initialise a static.
+// Adds a family; returns true so that it can initialise a static. A name
+// registered twice ends the program with a message (family_table.h).
 bool RegisterFamily(std::unique_ptr<ModelFamily> family);
 
 // The names of every registered family, sorted.
 std::vector<std::string> FamilyNames();
 
 // The family that claims the checkpoint. When none does, the error names
-// the checkpoint's model and lists the families that exist.
+// the checkpoint's model and lists the families that exist; when several
+// do, it names the checkpoint and each of them (never the first found).
 absl::StatusOr<const ModelFamily*> FamilyOf(
     const FairseqCheckpoint& checkpoint);
 

@@ -61,6 +61,23 @@ std::vector<float> AsFloats(const SafetensorsFile& file,
   return out;
 }
 
+// transformers' config.json for `variant` (hf_reference/) with the one
+// difference README documents: its scripts leave ctc_zero_infinity at
+// false, and every fine-tuned fixture was trained with fairseq's ctc
+// criterion with zero_infinity set, which Fairport carries over.
+std::string ExpectedConfigJson(const std::string& variant) {
+  std::string bytes =
+      Slurp(FixturePath("hf_reference/" + variant + "/config.json"));
+  if (!HasDictionary(variant)) return bytes;
+  const std::string from = "\"ctc_zero_infinity\": false,";
+  const size_t at = bytes.find(from);
+  EXPECT_NE(at, std::string::npos) << variant;
+  EXPECT_EQ(bytes.find(from, at + 1), std::string::npos) << variant;
+  if (at != std::string::npos)
+    bytes.replace(at, from.size(), "\"ctc_zero_infinity\": true,");
+  return bytes;
+}
+
 class ConverterFixtureTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(ConverterFixtureTest, OutputAgreesWithWhatTransformersWrites) {
@@ -71,7 +88,8 @@ TEST_P(ConverterFixtureTest, OutputAgreesWithWhatTransformersWrites) {
   const std::string ref = FixturePath("hf_reference/" + variant);
 
   nlohmann::json config = Json(out + "/config.json");
-  nlohmann::json ref_config = Json(ref + "/config.json");
+  nlohmann::json ref_config =
+      nlohmann::json::parse(ExpectedConfigJson(variant));
   if (variant == "finetuned_fp16") {
     // --dtype keep writes the stored float16 weights and says so.
     EXPECT_EQ(config["torch_dtype"], "float16");
@@ -120,32 +138,102 @@ INSTANTIATE_TEST_SUITE_P(AllVariants, ConverterFixtureTest,
 INSTANTIATE_TEST_SUITE_P(Families, ConverterFixtureTest,
                          ::testing::ValuesIn(kFamilyVariants));
 
-// wav2vec 2.0 and HuBERT (all fp32): config.json and model.safetensors are
+// Every fp32 fixture: model.safetensors and preprocessor_config.json are
 // the very bytes transformers' own scripts write, with their bugs fixed as
 // testdata/hf_reference holds them (identity feature projection where
-// fairseq has none, vocab.json with <pad> and <s> exchanged for HuBERT).
-class FamilyByteIdentityTest : public ::testing::TestWithParam<const char*> {};
+// fairseq has none, vocab.json with <pad> and <s> exchanged for HuBERT);
+// config.json too, but for the documented ctc_zero_infinity of fine-tuned
+// models (ExpectedConfigJson).
+class ByteIdentityTest : public ::testing::TestWithParam<const char*> {};
 
-TEST_P(FamilyByteIdentityTest, ConfigAndWeightsAreByteIdentical) {
+TEST_P(ByteIdentityTest, ConfigAndWeightsAreByteIdentical) {
   const std::string variant = GetParam();
   const std::string out = TempDir() + "/bytes_" + variant;
   ToolResult r = Convert(variant, out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string ref = FixturePath("hf_reference/" + variant);
-  for (const char* name :
-       {"config.json", "model.safetensors", "preprocessor_config.json"}) {
+  EXPECT_TRUE(Slurp(out + "/config.json") == ExpectedConfigJson(variant))
+      << variant;
+  for (const char* name : {"model.safetensors", "preprocessor_config.json"}) {
     EXPECT_TRUE(Slurp(out + "/" + name) == Slurp(ref + "/" + name))
         << variant << " " << name;
   }
-  // Every field transformers' script needed by hand is inferred.
+  // Every field transformers' wav2vec2 and HuBERT scripts needed by hand is
+  // inferred.
+  if (!Exists(ref + "/hand_config_fields.json")) return;
   nlohmann::json hand = Json(ref + "/hand_config_fields.json");
   nlohmann::json config = Json(out + "/config.json");
   for (auto& [key, value] : hand.items())
     EXPECT_EQ(config[key], value) << variant << " " << key;
 }
 
-INSTANTIATE_TEST_SUITE_P(Families, FamilyByteIdentityTest,
+INSTANTIATE_TEST_SUITE_P(Data2VecAudio, ByteIdentityTest,
+                         ::testing::Values("pretrained", "finetuned",
+                                           "finetuned_legacy_args",
+                                           "pretrained_even_kernel"));
+INSTANTIATE_TEST_SUITE_P(Families, ByteIdentityTest,
                          ::testing::ValuesIn(kFamilyVariants));
+
+// ctc_zero_infinity is the criterion's zero_infinity: the fine-tuned
+// fixture with that one pickle byte turned from NEWTRUE to NEWFALSE (zip
+// rebuilt, so every CRC holds) converts with false.
+TEST(ConverterTest, CtcZeroInfinityFollowsTheCriterion) {
+  absl::StatusOr<TorchArchive> fixture =
+      TorchArchive::Open(FixturePath("finetuned/checkpoint.pt"));
+  ASSERT_TRUE(fixture.ok()) << fixture.status();
+  std::vector<testing::ZipSpec> entries;
+  int flipped = 0;
+  for (const ZipEntry& entry : fixture->zip().entries()) {
+    absl::StatusOr<EntryBytes> bytes = fixture->zip().Contents(entry);
+    ASSERT_TRUE(bytes.ok()) << bytes.status();
+    std::string data(bytes->view());
+    // BINUNICODE 'zero_infinity', LONG_BINPUT (5 bytes), NEWTRUE.
+    const size_t key = data.find("zero_infinity");
+    if (key != std::string::npos) {
+      const size_t value = key + std::strlen("zero_infinity") + 5;
+      ASSERT_EQ(data[value], '\x88') << entry.name;
+      data[value] = '\x89';
+      ++flipped;
+    }
+    entries.push_back({entry.name, data});
+  }
+  ASSERT_EQ(flipped, 1);
+  const std::string path = TempDir() + "/zero_infinity_false.pt";
+  std::ofstream(path, std::ios::binary) << testing::BuildZip(entries);
+  const std::string out = TempDir() + "/zero_infinity_false";
+  ToolResult r =
+      RunTool(ToolPath("converter/converter"),
+              {"--checkpoint_path=" + path, "--pytorch_dump_folder_path=" + out,
+               "--dict_path=" + FixturePath("finetuned/dict.ltr.txt")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  nlohmann::json config = Json(out + "/config.json");
+  EXPECT_EQ(config["ctc_zero_infinity"], false);
+  EXPECT_EQ(config["ctc_loss_reduction"], "sum");
+}
+
+// What the summary lists as transformers' defaults: for a pretrained
+// model, the CTC head's and loss's fields too; for a fine-tuned one, not
+// the CTC loss's, which come from its criterion.
+TEST(ConverterTest, SummaryListsTransformersDefaults) {
+  ToolResult p = Convert("hubert_pretrained", TempDir() + "/defaults_p");
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_NE(p.out.find("default used: transformers' defaults (not read from "
+                       "the checkpoint): apply_spec_augment = true, "
+                       "final_dropout = 0.1, vocab_size = 32, "
+                       "ctc_loss_reduction = \"sum\", ctc_zero_infinity = "
+                       "false, classifier_proj_size = 256, initializer_range "
+                       "= 0.02, use_weighted_layer_sum = false\n"),
+            std::string::npos)
+      << p.out;
+  ToolResult f = Convert("hubert_finetuned", TempDir() + "/defaults_f");
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  EXPECT_NE(f.out.find("default used: transformers' defaults (not read from "
+                       "the checkpoint): apply_spec_augment = true, "
+                       "classifier_proj_size = 256, initializer_range = "
+                       "0.02, use_weighted_layer_sum = false\n"),
+            std::string::npos)
+      << f.out;
+}
 
 TEST(FamilyConverterTest, SummaryNamesTheIdentityProjectionAndSkippedHeads) {
   ToolResult w = Convert("wav2vec2_finetuned", TempDir() + "/summary_w2v");
@@ -205,14 +293,18 @@ TEST(FamilyConverterTest, Fp16CheckpointKeepsHalfPrecisionAndMapsTheSame) {
   EXPECT_EQ(st->Find("quantizer.codevectors")->dtype, DType::kF16);
 }
 
+// hf_reference/finetuned_fp16 is fp32 (transformers' script loads the
+// checkpoint into fp32 models): --dtype=float32 writes its bytes, config.json
+// but for ctc_zero_infinity.
 TEST(ConverterTest, Fp16ToFloat32IsByteIdenticalToTransformersOutput) {
   const std::string out = TempDir() + "/fp16_as_f32";
   ToolResult r = Convert("finetuned_fp16", out, {"--dtype=float32"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(
-      Slurp(out + "/model.safetensors"),
+  EXPECT_TRUE(
+      Slurp(out + "/model.safetensors") ==
       Slurp(FixturePath("hf_reference/finetuned_fp16/model.safetensors")));
-  EXPECT_EQ(Json(out + "/config.json")["torch_dtype"], "float32");
+  EXPECT_TRUE(Slurp(out + "/config.json") ==
+              ExpectedConfigJson("finetuned_fp16"));
 }
 
 TEST(ConverterTest, PytorchModelBinHoldsTheSameTensorsAsSafetensors) {

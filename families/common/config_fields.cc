@@ -3,6 +3,7 @@
 #include <map>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "families/common/conv_layers.h"
 
@@ -52,13 +53,54 @@ absl::StatusOr<EncoderSizes> InferEncoderSizes(
   return s;
 }
 
-absl::Status WriteSharedConfigFields(const FairseqCheckpoint& checkpoint,
-                                     const ConfigView& enc, ModelKind kind,
-                                     std::optional<int64_t> vocab_size,
-                                     const EncoderSizes& sizes, bool conv_bias,
-                                     const std::string& hidden_act,
-                                     nlohmann::json& c,
-                                     std::vector<std::string>& defaulted) {
+void TransformersDefaults::Set(nlohmann::json& c, const char* key,
+                               nlohmann::json value) {
+  fields_.push_back(absl::StrCat(key, " = ", value.dump()));
+  c[key] = std::move(value);
+}
+
+void TransformersDefaults::Note(std::vector<std::string>& defaulted) const {
+  if (fields_.empty()) return;
+  defaulted.push_back(
+      absl::StrCat("transformers' defaults (not read from the checkpoint): ",
+                   absl::StrJoin(fields_, ", ")));
+}
+
+namespace {
+
+// transformers' CTC loss settings from fairseq's CtcCriterion, the
+// criterion a fine-tuned checkpoint was trained with. fairseq sums each
+// utterance's CTC loss (F.ctc_loss(reduction="sum")) and divides the
+// batch's sum by the number of sentences (sentence_avg) or of target
+// tokens: either way every utterance counts equally and only the batch's
+// scale changes, which is transformers' "sum" up to a constant factor per
+// batch. transformers' "mean" divides each utterance by its own target
+// length, which fairseq never does, so "sum" is the faithful value whatever
+// sentence_avg says.
+absl::Status WriteCtcLossFields(const FairseqCheckpoint& checkpoint,
+                                ModelKind kind, nlohmann::json& c,
+                                TransformersDefaults& defaults,
+                                std::vector<std::string>& defaulted) {
+  if (kind != ModelKind::kCtc || checkpoint.criterion() != "ctc") {
+    defaults.Set(c, "ctc_loss_reduction", "sum");
+    defaults.Set(c, "ctc_zero_infinity", false);
+    return absl::OkStatus();
+  }
+  c["ctc_loss_reduction"] = "sum";
+  // CtcCriterionConfig.zero_infinity: False unless set.
+  ASSIGN_OR_RETURN(
+      c["ctc_zero_infinity"],
+      BoolOr(checkpoint.criterion_config(), "zero_infinity", false, defaulted));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status WriteSharedConfigFields(
+    const FairseqCheckpoint& checkpoint, const ConfigView& enc, ModelKind kind,
+    std::optional<int64_t> vocab_size, const EncoderSizes& sizes,
+    bool conv_bias, const std::string& hidden_act, nlohmann::json& c,
+    TransformersDefaults& defaults, std::vector<std::string>& defaulted) {
   c["hidden_size"] = sizes.embed;
   c["num_hidden_layers"] = sizes.layers;
   c["num_attention_heads"] = sizes.heads;
@@ -70,7 +112,7 @@ absl::Status WriteSharedConfigFields(const FairseqCheckpoint& checkpoint,
   c["num_feat_extract_layers"] = static_cast<int64_t>(sizes.conv_dim.size());
   c["conv_bias"] = conv_bias;
   c["feat_extract_activation"] = "gelu";  // fairseq's extractor: always GELU
-  c["layer_norm_eps"] = 1e-5;
+  c["layer_norm_eps"] = 1e-5;             // fairseq's LayerNorms: always 1e-5
   for (const TrainingField& f : kTrainingFields) {
     if (f.integer) {
       ASSIGN_OR_RETURN(
@@ -81,6 +123,7 @@ absl::Status WriteSharedConfigFields(const FairseqCheckpoint& checkpoint,
                        NumberOr(enc, f.fairseq, f.fallback, defaulted));
     }
   }
+  // fairseq's apply_mask: min_masks=2 over time, none over channels.
   c["mask_time_min_masks"] = 2;
   c["mask_feature_min_masks"] = 0;
   c["pad_token_id"] = 0;  // fairseq's <s>, the CTC blank, sits at index 0
@@ -93,33 +136,29 @@ absl::Status WriteSharedConfigFields(const FairseqCheckpoint& checkpoint,
     c["final_dropout"] = final_dropout;
     c["vocab_size"] = vocab_size.value_or(32);
   } else {
-    c["final_dropout"] = 0.1;
-    c["vocab_size"] = 32;
-    defaulted.push_back(
-        "final_dropout = 0.1, vocab_size = 32: transformers' defaults (no CTC "
-        "head)");
+    // No CTC head.
+    defaults.Set(c, "final_dropout", 0.1);
+    defaults.Set(c, "vocab_size", 32);
   }
-  // transformers' fields with no fairseq counterpart, at their defaults.
-  c["classifier_proj_size"] = 256;
-  c["ctc_loss_reduction"] = "sum";
-  c["ctc_zero_infinity"] = false;
-  c["initializer_range"] = 0.02;
-  c["use_weighted_layer_sum"] = false;
+  RETURN_IF_ERROR(WriteCtcLossFields(checkpoint, kind, c, defaults, defaulted));
+  defaults.Set(c, "classifier_proj_size", 256);
+  defaults.Set(c, "initializer_range", 0.02);
+  defaults.Set(c, "use_weighted_layer_sum", false);
   c["torch_dtype"] = "float32";
   c["transformers_version"] =
       "4.40.2";  // the release whose format this follows
   return absl::OkStatus();
 }
 
-void WriteAdapterDefaults(nlohmann::json& c) {
-  c["adapter_kernel_size"] = 3;
-  c["adapter_stride"] = 2;
-  c["add_adapter"] = false;
-  c["num_adapter_layers"] = 3;
-  c["tdnn_dilation"] = {1, 2, 3, 1, 1};
-  c["tdnn_dim"] = {512, 512, 512, 512, 1500};
-  c["tdnn_kernel"] = {5, 3, 3, 1, 1};
-  c["xvector_output_dim"] = 512;
+void WriteAdapterDefaults(nlohmann::json& c, TransformersDefaults& defaults) {
+  c["add_adapter"] = false;  // fairseq's encoders have no adapter
+  defaults.Set(c, "adapter_kernel_size", 3);
+  defaults.Set(c, "adapter_stride", 2);
+  defaults.Set(c, "num_adapter_layers", 3);
+  defaults.Set(c, "tdnn_dilation", {1, 2, 3, 1, 1});
+  defaults.Set(c, "tdnn_dim", {512, 512, 512, 512, 1500});
+  defaults.Set(c, "tdnn_kernel", {5, 3, 3, 1, 1});
+  defaults.Set(c, "xvector_output_dim", 512);
 }
 
 absl::StatusOr<nlohmann::json> InferPreprocessorConfig(

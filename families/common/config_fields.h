@@ -110,22 +110,34 @@ absl::StatusOr<EncoderSizes> InferEncoderSizes(
     const ConfigView& enc, const std::string& where,
     std::vector<std::string>& defaulted);
 
+// config.json fields not read from the checkpoint, written at
+// transformers' defaults and listed together in the conversion summary.
+class TransformersDefaults {
+ public:
+  void Set(nlohmann::json& c, const char* key, nlohmann::json value);
+  // Adds "transformers' defaults (not read from the checkpoint): a = 1,
+  // b = 2" to `defaulted`, if any field was set.
+  void Note(std::vector<std::string>& defaulted) const;
+
+ private:
+  std::vector<std::string> fields_;
+};
+
 // The config.json fields that transformers' Wav2Vec2Config,
 // Data2VecAudioConfig and HubertConfig share and every family infers alike:
 // the sizes, conv_bias, hidden_act, the training fields of `enc`, the
 // special tokens, the CTC head's final_dropout (from the fine-tuning config)
-// and vocab_size, and transformers' defaults for the rest.
-absl::Status WriteSharedConfigFields(const FairseqCheckpoint& checkpoint,
-                                     const ConfigView& enc, ModelKind kind,
-                                     std::optional<int64_t> vocab_size,
-                                     const EncoderSizes& sizes, bool conv_bias,
-                                     const std::string& hidden_act,
-                                     nlohmann::json& c,
-                                     std::vector<std::string>& defaulted);
+// and vocab_size, the CTC loss settings (from the fine-tuning criterion),
+// and transformers' defaults for the rest.
+absl::Status WriteSharedConfigFields(
+    const FairseqCheckpoint& checkpoint, const ConfigView& enc, ModelKind kind,
+    std::optional<int64_t> vocab_size, const EncoderSizes& sizes,
+    bool conv_bias, const std::string& hidden_act, nlohmann::json& c,
+    TransformersDefaults& defaults, std::vector<std::string>& defaulted);
 
 // The adapter, TDNN and x-vector defaults of Wav2Vec2Config and
 // Data2VecAudioConfig (HubertConfig has none).
-void WriteAdapterDefaults(nlohmann::json& c);
+void WriteAdapterDefaults(nlohmann::json& c, TransformersDefaults& defaults);
 
 // preprocessor_config.json: do_normalize from the task (cfg.task.normalize).
 absl::StatusOr<nlohmann::json> InferPreprocessorConfig(

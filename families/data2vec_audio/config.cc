@@ -131,10 +131,12 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
   c["num_conv_pos_embeddings"] = depth;
   c["conv_pos_kernel_size"] = std::max<int64_t>(3, conv_pos / depth);
   c["num_conv_pos_embedding_groups"] = groups;
+  TransformersDefaults defaults;
   RETURN_IF_ERROR(WriteSharedConfigFields(checkpoint, enc, kind, vocab_size,
                                           sizes, conv_bias, activation, c,
-                                          defaulted));
-  WriteAdapterDefaults(c);
+                                          defaults, defaulted));
+  WriteAdapterDefaults(c, defaults);
+  defaults.Note(defaulted);
   out.hf_config = std::move(c);
   // Layer-norm feature extractors are trained with padding masks.
   ASSIGN_OR_RETURN(

@@ -163,10 +163,11 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
   // the one positional convolution: fairseq's conv_pos.
   c["num_conv_pos_embeddings"] = conv_pos;
   c["num_conv_pos_embedding_groups"] = groups;
-  c["apply_spec_augment"] = true;
+  TransformersDefaults defaults;
+  defaults.Set(c, "apply_spec_augment", true);
   RETURN_IF_ERROR(WriteSharedConfigFields(checkpoint, enc, kind, vocab_size,
                                           sizes, conv_bias, activation, c,
-                                          defaulted));
+                                          defaults, defaulted));
   if (variant == Variant::kHubert) {
     c["feat_proj_layer_norm"] = true;  // fairseq HuBERT's layer_norm
   } else {
@@ -188,12 +189,13 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
                      NumberOr(enc, "logit_temp", 0.1, defaulted));
     ASSIGN_OR_RETURN(c["num_negatives"],
                      IntOr(enc, "num_negatives", 100, defaulted));
-    c["diversity_loss_weight"] = 0.1;
-    c["feat_quantizer_dropout"] = 0.0;
+    defaults.Set(c, "diversity_loss_weight", 0.1);
+    defaults.Set(c, "feat_quantizer_dropout", 0.0);
     c["output_hidden_size"] = sizes.embed;
-    c["adapter_attn_dim"] = nullptr;
-    WriteAdapterDefaults(c);
+    defaults.Set(c, "adapter_attn_dim", nullptr);
+    WriteAdapterDefaults(c, defaults);
   }
+  defaults.Note(defaulted);
   out.hf_config = std::move(c);
   // As transformers' wav2vec2 script writes it: group-norm extractors are
   // trained without padding masks.

@@ -1,0 +1,73 @@
+#include "families/forward_family.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "families/wav2vec2/forward_family.h"
+#include "gtest/gtest.h"
+#include "tests/fixtures.h"
+
+namespace fairport {
+namespace {
+
+using ::fairport::testing::FixturePath;
+
+// Claims what the wav2vec2 forward family claims, under another name.
+class Wav2Vec2Lookalike : public ForwardFamily {
+ public:
+  absl::string_view name() const override { return "wav2vec2_lookalike"; }
+  absl::string_view model_type() const override { return "wav2vec2_lookalike"; }
+  bool Claims(const FairseqCheckpoint& checkpoint) const override {
+    return wav2vec2_->Claims(checkpoint);
+  }
+  absl::StatusOr<LoadedModel> LoadFairseq(
+      const FairseqCheckpoint& checkpoint) const override {
+    return absl::UnimplementedError("the lookalike only claims");
+  }
+  absl::StatusOr<LoadedModel> LoadHf(
+      const std::string& model_dir) const override {
+    return absl::UnimplementedError("the lookalike only claims");
+  }
+
+ private:
+  std::unique_ptr<ForwardFamily> wav2vec2_ =
+      wav2vec2::MakeForwardFamily(wav2vec2::Variant::kWav2Vec2);
+};
+
+FAIRPORT_REGISTER_FORWARD_FAMILY(Wav2Vec2Lookalike);
+
+TEST(ForwardRegistryTest, CheckpointTwoFamiliesClaimIsAnErrorNamingBoth) {
+  const std::string path = FixturePath("wav2vec2_finetuned/checkpoint.pt");
+  absl::StatusOr<FairseqCheckpoint> checkpoint = FairseqCheckpoint::Load(path);
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+  absl::StatusOr<LoadedModel> model = LoadFairseqModel(*checkpoint);
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().message(),
+            path +
+                ": model 'wav2vec_ctc' (cfg.model._name) over 'wav2vec2' is "
+                "claimed by more than one family (wav2vec2, "
+                "wav2vec2_lookalike): their Claims overlap, and Fairport will "
+                "not pick one");
+}
+
+TEST(ForwardRegistryTest, CheckpointOneFamilyClaimsIsLoadedByIt) {
+  absl::StatusOr<FairseqCheckpoint> checkpoint =
+      FairseqCheckpoint::Load(FixturePath("hubert_finetuned/checkpoint.pt"));
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+  absl::StatusOr<LoadedModel> model = LoadFairseqModel(*checkpoint);
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_TRUE(model->ctc);
+  EXPECT_EQ(model->model_type, "hubert");
+}
+
+TEST(ForwardRegistryDeathTest, NameRegisteredTwiceExitsWithAMessage) {
+  EXPECT_EXIT(
+      RegisterForwardFamily(
+          wav2vec2::MakeForwardFamily(wav2vec2::Variant::kHubert)),
+      ::testing::ExitedWithCode(1),
+      "fairport: family 'hubert' registered twice \\(forward registry\\)");
+}
+
+}  // namespace
+}  // namespace fairport
