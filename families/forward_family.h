@@ -70,6 +70,17 @@ class ForwardPass {
   virtual int64_t FramesForSamples(int64_t samples) const = 0;
 };
 
+// A weight the HF side's model.safetensors and transformers' class disagree
+// on (transformers' from_pretrained: "Some weights of the model checkpoint
+// were not used" / "Some weights of X were not initialized").
+struct WeightFinding {
+  enum class Kind { kUnused, kMissing };
+  Kind kind;
+  std::string name;
+  bool changes_output = false;  // a missing weight the eval forward reads
+  std::string consequence;      // transformers' consequence, for people
+};
+
 // How a model counts the valid frames of a padded utterance.
 inline constexpr char kConvLengthFormula[] = "conv-length formula";
 
@@ -112,6 +123,8 @@ class ForwardFamily {
   virtual bool Claims(const FairseqCheckpoint& checkpoint) const = 0;
   virtual absl::StatusOr<LoadedModel> LoadFairseq(
       const FairseqCheckpoint& checkpoint) const = 0;
+  // `pass` is null when a weight the eval forward reads is missing (see
+  // weight_findings); a weight of the wrong shape is an error.
   virtual absl::StatusOr<LoadedModel> LoadHf(
       const std::string& model_dir) const = 0;
 };

@@ -7,10 +7,15 @@
 
 namespace fairport {
 
-absl::StatusOr<HfFiles> ReadHfFiles(const std::string& model_dir) {
+absl::StatusOr<HfFiles> ReadHfFiles(const std::string& model_dir,
+                                    absl::Span<const HfClassFields> classes) {
   HfFiles files;
   files.config_path = absl::StrCat(model_dir, "/config.json");
-  ASSIGN_OR_RETURN(files.config, ReadJsonObject(files.config_path));
+  ASSIGN_OR_RETURN(nlohmann::json config, ReadJsonObject(files.config_path));
+  ASSIGN_OR_RETURN(files.hf_class,
+                   FindHfClass(config, files.config_path, classes));
+  ASSIGN_OR_RETURN(files.config, ReadHfClassConfig(config, files.config_path,
+                                                   *files.hf_class));
   ASSIGN_OR_RETURN(files.activations.hidden,
                    HfActivation(files.config, "hidden_act", files.config_path));
   ASSIGN_OR_RETURN(

@@ -1,5 +1,6 @@
 // What an HF pass reads of a converted directory besides its weights, as
-// transformers reads it: config.json, its two activation names
+// transformers reads it: config.json through the class its architectures
+// name (families/common/hf_class_config.h), its two activation names
 // (hidden_act, feat_extract_activation) and preprocessor_config.json's
 // do_normalize.
 #ifndef FAIRPORT_FAMILIES_COMMON_HF_FILES_H_
@@ -8,6 +9,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "families/common/hf_class_config.h"
 #include "nlohmann/json.hpp"
 #include "ops/activation.h"
 
@@ -20,12 +23,17 @@ struct HfActivations {
 
 struct HfFiles {
   std::string config_path;  // <model_dir>/config.json, for messages
+  const HfClassFields* hf_class = nullptr;  // the class transformers builds
+  // config.json with every field of the class at its effective value.
   nlohmann::json config;
   HfActivations activations;
   bool normalize = false;  // preprocessor_config.json's do_normalize
 };
 
-absl::StatusOr<HfFiles> ReadHfFiles(const std::string& model_dir);
+// `classes`: the family's transformers classes, one of which config.json's
+// architectures must name.
+absl::StatusOr<HfFiles> ReadHfFiles(const std::string& model_dir,
+                                    absl::Span<const HfClassFields> classes);
 
 }  // namespace fairport
 

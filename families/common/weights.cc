@@ -50,9 +50,13 @@ absl::StatusOr<Weights> FairseqWeights(const FairseqCheckpoint& checkpoint) {
   return weights;
 }
 
+std::string HfWeightsPath(const std::string& model_dir) {
+  return absl::StrCat(model_dir, "/model.safetensors");
+}
+
 absl::StatusOr<Weights> HfWeights(const std::string& model_dir) {
-  ASSIGN_OR_RETURN(SafetensorsFile file, SafetensorsFile::Open(absl::StrCat(
-                                             model_dir, "/model.safetensors")));
+  ASSIGN_OR_RETURN(SafetensorsFile file,
+                   SafetensorsFile::Open(HfWeightsPath(model_dir)));
   Weights weights;
   for (const SafetensorsEntry& e : file.entries()) {
     ASSIGN_OR_RETURN(weights[e.name], ToFloat(file.Bytes(e), e.dtype, e.shape));

@@ -18,7 +18,10 @@ using Weights = std::map<std::string, torch::Tensor>;
 // Every floating-point tensor of the checkpoint's model dict.
 absl::StatusOr<Weights> FairseqWeights(const FairseqCheckpoint& checkpoint);
 
-// Every tensor of `model_dir`/model.safetensors.
+// `model_dir`/model.safetensors.
+std::string HfWeightsPath(const std::string& model_dir);
+
+// Every tensor of HfWeightsPath(model_dir).
 absl::StatusOr<Weights> HfWeights(const std::string& model_dir);
 
 }  // namespace fairport

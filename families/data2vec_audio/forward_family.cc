@@ -15,11 +15,13 @@
 #include "families/common/ctc_head.h"
 #include "families/common/fairseq_encoder.h"
 #include "families/common/hf_files.h"
+#include "families/common/hf_state_dict.h"
 #include "families/common/model_pass.h"
 #include "families/common/pass_activations.h"
 #include "families/common/weights.h"
 #include "families/data2vec_audio/config.h"
 #include "families/data2vec_audio/forward.h"
+#include "families/data2vec_audio/hf_classes.h"
 #include "ops/activation.h"
 #include "ops/torch_errors.h"
 
@@ -125,18 +127,21 @@ class Data2VecAudioForward : public ForwardFamily {
 
   absl::StatusOr<LoadedModel> LoadHf(
       const std::string& model_dir) const override {
-    ASSIGN_OR_RETURN(HfFiles files, ReadHfFiles(model_dir));
-    const nlohmann::json& config = files.config;
-    ASSIGN_OR_RETURN(Architecture arch,
-                     Architecture::FromHfConfig(config, files.config_path));
+    ASSIGN_OR_RETURN(HfFiles files, ReadHfFiles(model_dir, HfClasses()));
+    ASSIGN_OR_RETURN(Architecture arch, Architecture::FromHfConfig(
+                                            files.config, files.config_path));
     LoadedModel model;
     model.ctc = arch.ctc;
-    model.description =
-        HfClassName(arch.ctc ? ModelKind::kCtc : ModelKind::kPretrained);
+    model.description = files.hf_class->hf_class;
     model.model_type = std::string(model_type());
     model.receptive_field = ReceptiveField(arch);
     model.normalize = files.normalize;
     ASSIGN_OR_RETURN(Weights weights, HfWeights(model_dir));
+    ASSIGN_OR_RETURN(model.weight_findings,
+                     CompareHfWeights(HfStateDict(arch), model.description,
+                                      HfWeightsPath(model_dir), weights));
+    // transformers would run on random weights: no pass to compare.
+    if (ChangesOutput(model.weight_findings)) return model;
     RETURN_IF_ERROR(ops::CatchTorchErrors(model_dir, [&] {
       model.pass = std::make_unique<ModelPass<HfData2VecAudio>>(
           MaskConvention::kAttention, ShapeOf(arch), arch, files.activations,

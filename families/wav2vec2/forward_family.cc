@@ -14,10 +14,12 @@
 #include "families/common/ctc_head.h"
 #include "families/common/fairseq_encoder.h"
 #include "families/common/hf_files.h"
+#include "families/common/hf_state_dict.h"
 #include "families/common/model_pass.h"
 #include "families/common/pass_activations.h"
 #include "families/common/weights.h"
 #include "families/wav2vec2/forward.h"
+#include "families/wav2vec2/hf_classes.h"
 #include "ops/torch_errors.h"
 
 namespace fairport::wav2vec2 {
@@ -127,19 +129,24 @@ class Wav2Vec2StyleForward : public ForwardFamily {
 
   absl::StatusOr<LoadedModel> LoadHf(
       const std::string& model_dir) const override {
-    ASSIGN_OR_RETURN(HfFiles files, ReadHfFiles(model_dir));
-    const nlohmann::json& config = files.config;
+    ASSIGN_OR_RETURN(HfFiles files,
+                     ReadHfFiles(model_dir, HfClasses(variant_)));
     ASSIGN_OR_RETURN(
         Architecture arch,
-        Architecture::FromHfConfig(config, files.config_path, variant_));
+        Architecture::FromHfConfig(files.config, files.config_path, variant_));
     LoadedModel model;
     model.ctc = arch.ctc;
-    model.description = config["architectures"][0].get<std::string>();
+    model.description = files.hf_class->hf_class;
     model.model_type = std::string(model_type());
     model.receptive_field =
         ConvReceptiveField(arch.conv_kernel, arch.conv_stride);
     model.normalize = files.normalize;
     ASSIGN_OR_RETURN(Weights weights, HfWeights(model_dir));
+    ASSIGN_OR_RETURN(model.weight_findings,
+                     CompareHfWeights(HfStateDict(arch), model.description,
+                                      HfWeightsPath(model_dir), weights));
+    // transformers would run on random weights: no pass to compare.
+    if (ChangesOutput(model.weight_findings)) return model;
     RETURN_IF_ERROR(ops::CatchTorchErrors(model_dir, [&] {
       model.pass = std::make_unique<ModelPass<HfWav2Vec2>>(
           MaskConvention::kAttention, ShapeOf(arch), arch, files.activations,
