@@ -84,14 +84,6 @@ struct WeightFinding {
 // How a model counts the valid frames of a padded utterance.
 inline constexpr char kConvLengthFormula[] = "conv-length formula";
 
-struct WeightFinding {
-  enum class Kind { kUnused, kMissing };
-  Kind kind;
-  std::string name;
-  bool changes_output = false;  // a missing weight the eval forward reads
-  std::string consequence;
-};
-
 struct LoadedModel {
   // Null when the model cannot run as transformers would run it (a weight
   // its forward reads is missing: see weight_findings).
