@@ -44,6 +44,12 @@ torch::Tensor HfOutputLengths(torch::Tensor samples,
                               const std::vector<int64_t>& kernels,
                               const std::vector<int64_t>& strides);
 
+// T of a padded batch of rows of `samples` samples: the frames the conv
+// stack makes of them. Throws c10::Error ("N samples make no frame") when
+// it makes none, which HuBERT's L // T and the outputs cannot take.
+int64_t PaddedBatchFrames(const std::vector<int64_t>& kernels,
+                          const std::vector<int64_t>& strides, int64_t samples);
+
 // TransformerSentenceEncoderLayer with fairseq's MultiheadAttention under
 // `prefix` ("...encoder.layers.<l>."): post-LN, or pre-LN when
 // `layer_norm_first`; the key padding mask is attention within each

@@ -49,8 +49,8 @@ ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
           : torch::full({B}, input_values.size(1), torch::kLong);
   const torch::Tensor lengths =
       HfOutputLengths(samples, arch_.conv_kernel, arch_.conv_stride);
-  const int64_t T = ConvOutputFrames(arch_.conv_kernel, arch_.conv_stride,
-                                     input_values.size(1));
+  const int64_t T = PaddedBatchFrames(arch_.conv_kernel, arch_.conv_stride,
+                                      input_values.size(1));
   ops::Packing packing(std::vector<int64_t>(lengths.data_ptr<int64_t>(),
                                             lengths.data_ptr<int64_t>() + B));
 
