@@ -1,7 +1,5 @@
 #include "verify/parity.h"
 
-#include <cstring>
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -13,6 +11,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 #include "ops/torch_errors.h"
+#include "verify/reference_file.h"
 
 namespace fairport {
 namespace {
@@ -68,14 +67,6 @@ absl::Status WriteSafetensors(
   return WriteFileAtomically(path, bytes);
 }
 
-torch::Tensor Load(const SafetensorsFile& file, const SafetensorsEntry& e) {
-  torch::Tensor t = torch::empty(
-      e.shape, e.dtype == DType::kI64 ? torch::kLong : torch::kFloat);
-  absl::string_view bytes = file.Bytes(e);
-  std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
-  return t;
-}
-
 Difference Diff(const std::string& name, const torch::Tensor& a,
                 const torch::Tensor& b) {
   torch::Tensor d = (a.to(torch::kDouble) - b.to(torch::kDouble)).abs();
@@ -109,22 +100,39 @@ std::string GreedyText(const torch::Tensor& logits, int64_t frames,
   return text.substr(begin, text.find_last_not_of(' ') - begin + 1);
 }
 
+// vocab.json as Wav2Vec2CTCTokenizer reads it (token -> id), refusing
+// what it would take silently: the ids must be distinct and 0..n-1, one
+// per row of the CTC head.
 absl::StatusOr<std::vector<std::string>> Vocabulary(
-    const std::string& model_dir) {
-  // A CTC model's directory needs it.
-  ASSIGN_OR_RETURN(std::string text, ReadFile(model_dir + "/vocab.json"));
+    const std::string& model_dir, int64_t head_rows) {
+  const std::string path = model_dir + "/vocab.json";
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   nlohmann::json vocab = nlohmann::json::parse(text, nullptr, false);
   if (!vocab.is_object())
-    return absl::InvalidArgumentError(
-        absl::StrCat(model_dir, "/vocab.json: not an object"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not an object"));
+  if (static_cast<int64_t>(vocab.size()) != head_rows) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", vocab.size(),
+                                                   " tokens for a CTC head of ",
+                                                   head_rows, " rows"));
+  }
   std::vector<std::string> tokens(vocab.size());
+  std::vector<bool> seen(vocab.size());
   for (auto& [token, id] : vocab.items()) {
-    if (!id.is_number_integer() || id.get<int64_t>() < 0 ||
-        id.get<size_t>() >= tokens.size()) {
+    const std::string entry = nlohmann::json(token).dump();
+    // nlohmann parses every non-negative integer as unsigned.
+    if (!id.is_number_unsigned() || id.get<uint64_t>() >= tokens.size()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(model_dir, "/vocab.json: ids are not 0..n-1"));
+          absl::StrCat(path, ": token ", entry, " has id ", id.dump(),
+                       ", not one of 0..", head_rows - 1));
     }
-    tokens[id.get<size_t>()] = token;
+    const size_t i = id.get<size_t>();
+    if (seen[i]) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": token ", entry, " has id ", i, " of token ",
+                       nlohmann::json(tokens[i]).dump()));
+    }
+    seen[i] = true;
+    tokens[i] = token;
   }
   return tokens;
 }
@@ -174,32 +182,22 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
                                          const Dataset& dataset,
                                          const std::string& reference_path,
                                          double atol) {
-  ASSIGN_OR_RETURN(SafetensorsFile reference,
-                   SafetensorsFile::Open(reference_path));
+  ASSIGN_OR_RETURN(
+      ReferenceOutputs reference,
+      ReadReference(reference_path, dataset.sha256, dataset.utterances.size()));
   auto meta = [&](const std::string& key) {
-    auto it = reference.metadata().find(key);
-    return it == reference.metadata().end() ? std::string() : it->second;
+    auto it = reference.metadata.find(key);
+    return it == reference.metadata.end() ? std::string() : it->second;
   };
-  if (meta("dataset_sha256") != dataset.sha256) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        reference_path, ": computed on dataset ", meta("dataset_sha256"),
-        ", not on this one (", dataset.sha256, ")"));
-  }
   ASSIGN_OR_RETURN(LoadedModel converted, LoadHfModel(model_dir));
   ASSIGN_OR_RETURN(BatchTensors inputs, MakeInputs(dataset, converted));
   std::vector<std::string> vocab;
   if (converted.ctc) {
-    ASSIGN_OR_RETURN(vocab, Vocabulary(model_dir));
+    ASSIGN_OR_RETURN(vocab, Vocabulary(model_dir, converted.vocab_size));
   }
   return ops::CatchTorchErrors(
       model_dir, [&]() -> absl::StatusOr<ParityReport> {
-        const SafetensorsEntry* ref_out = reference.Find("output");
-        const SafetensorsEntry* ref_frames = reference.Find("valid_frames");
-        if (ref_out == nullptr || ref_frames == nullptr) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(reference_path, ": not a Fairport reference file"));
-        }
-        torch::Tensor frames = Load(reference, *ref_frames);
+        const torch::Tensor& frames = reference.valid_frames;
         ParityReport report;
         torch::Tensor mask = inputs.attention_mask;
         report.set_comparison(
@@ -247,7 +245,7 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
         }
         ForwardOutput out =
             converted.pass->Forward(inputs.values, mask, !converted.ctc);
-        torch::Tensor expected = Load(reference, *ref_out);
+        const torch::Tensor& expected = reference.output;
         if (expected.sizes() != out.output.sizes()) {
           return absl::InvalidArgumentError(
               absl::StrCat(reference_path, ": reference output has shape [",
@@ -255,13 +253,11 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
                            "], the converted model gives [",
                            absl::StrJoin(out.output.sizes().vec(), ", "), "]"));
         }
-        // The reference's layers (pretrained models), each loaded once.
+        // The reference's layers (pretrained models).
         std::vector<std::pair<size_t, torch::Tensor>> expected_layers;
         for (size_t l = 0; l < out.layers.size(); ++l) {
-          if (const SafetensorsEntry* layer =
-                  reference.Find(absl::StrCat("layers.", l))) {
-            expected_layers.emplace_back(l, Load(reference, *layer));
-          }
+          if (l < reference.layers.size())
+            expected_layers.emplace_back(l, reference.layers[l]);
         }
         report.set_model_kind(meta("model_kind"));
         report.set_model_type(converted.model_type);

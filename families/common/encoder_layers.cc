@@ -12,6 +12,13 @@ const torch::Tensor& NamedWeights::operator()(const std::string& name) const {
   return it->second;
 }
 
+void NamedWeights::CheckShape(const std::string& name,
+                              c10::IntArrayRef shape) const {
+  const torch::Tensor& t = (*this)(name);
+  TORCH_CHECK(t.sizes() == shape, side_, " weight '", name, "' has shape ",
+              t.sizes(), ", not ", shape);
+}
+
 torch::Tensor FairseqOutputLengths(torch::Tensor lengths,
                                    const std::vector<int64_t>& kernels,
                                    const std::vector<int64_t>& strides) {

@@ -27,6 +27,9 @@ class NamedWeights {
   NamedWeights(Weights weights, const char* side)
       : weights_(std::move(weights)), side_(side) {}
   const torch::Tensor& operator()(const std::string& name) const;
+  // Throws c10::Error unless the weight has `shape`, where LibTorch would
+  // take another (transformers refuses a checkpoint of the wrong shape).
+  void CheckShape(const std::string& name, c10::IntArrayRef shape) const;
   const Weights& all() const { return weights_; }
 
  private:

@@ -106,6 +106,7 @@ class Data2VecAudioForward : public ForwardFamily {
                      BuildFromFairseqConfig(checkpoint, kind));
     LoadedModel model;
     model.ctc = kind == ModelKind::kCtc;
+    model.vocab_size = build.arch.ctc ? build.arch.vocab_size : 0;
     model.description = KindName(kind);
     model.model_type = std::string(model_type());
     model.receptive_field = ReceptiveField(build.arch);
@@ -131,6 +132,7 @@ class Data2VecAudioForward : public ForwardFamily {
                      Architecture::FromHfConfig(config, files.config_path));
     LoadedModel model;
     model.ctc = arch.ctc;
+    model.vocab_size = arch.ctc ? arch.vocab_size : 0;
     model.description =
         HfClassName(arch.ctc ? ModelKind::kCtc : ModelKind::kPretrained);
     model.model_type = std::string(model_type());

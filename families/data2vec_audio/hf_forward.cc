@@ -31,6 +31,8 @@ HfData2VecAudio::HfData2VecAudio(Architecture arch, Activations activations,
         w_(l + "weight"), arch_.conv_bias ? w_(l + "bias") : torch::Tensor(),
         arch_.conv_stride[i]);
   }
+  if (arch_.ctc)
+    w_.CheckShape("lm_head.weight", {arch_.vocab_size, arch_.hidden_size});
 }
 
 ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,

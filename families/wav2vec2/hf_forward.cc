@@ -46,6 +46,8 @@ HfWav2Vec2::HfWav2Vec2(Architecture arch, Activations activations,
   }
   pos_conv_weight_ =
       PosConvWeight(w_.all(), prefix_ + "encoder.pos_conv_embed.conv.");
+  if (arch_.ctc)
+    w_.CheckShape("lm_head.weight", {arch_.vocab_size, arch_.hidden_size});
 }
 
 ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,

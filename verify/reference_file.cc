@@ -1,0 +1,150 @@
+#include "verify/reference_file.h"
+
+#include <cstring>
+#include <map>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "base/status_macros.h"
+#include "formats/safetensors.h"
+#include "ops/torch_errors.h"
+
+namespace fairport {
+namespace {
+
+std::string Shape(const std::vector<int64_t>& shape) {
+  return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
+}
+
+bool IsSha256(const std::string& s) {
+  if (s.size() != 64) return false;
+  for (char c : s)
+    if (!absl::ascii_isxdigit(c)) return false;
+  return true;
+}
+
+// The entry's bytes as a tensor of `type`, after checking that they are
+// exactly what its shape needs.
+absl::StatusOr<torch::Tensor> Copy(const SafetensorsFile& file,
+                                   const SafetensorsEntry& e,
+                                   torch::ScalarType type) {
+  absl::string_view bytes = file.Bytes(e);
+  return ops::CatchTorchErrors(
+      file.path(), [&]() -> absl::StatusOr<torch::Tensor> {
+        torch::Tensor t = torch::empty(e.shape, type);
+        if (static_cast<uint64_t>(t.numel()) * t.element_size() !=
+            bytes.size()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(file.path(), ": ", e.name, " has ", bytes.size(),
+                           " bytes for shape ", Shape(e.shape)));
+        }
+        std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
+        return t;
+      });
+}
+
+}  // namespace
+
+absl::StatusOr<ReferenceOutputs> ReadReference(
+    const std::string& path, const std::string& dataset_sha256,
+    int64_t utterances) {
+  ASSIGN_OR_RETURN(SafetensorsFile file, SafetensorsFile::Open(path));
+  auto error = [&](const std::string& where, const std::string& problem) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", where, " ", problem));
+  };
+  ReferenceOutputs ref;
+  ref.metadata = file.metadata();
+  for (const char* key :
+       {"dataset_sha256", "checkpoint_sha256", "output", "model_kind"}) {
+    if (!ref.metadata.count(key))
+      return error(absl::StrCat("metadata ", key), "is missing");
+  }
+  if (!IsSha256(ref.metadata["checkpoint_sha256"]))
+    return error("metadata checkpoint_sha256", "is not a hex SHA-256");
+  if (ref.metadata["output"] != "logits" &&
+      ref.metadata["output"] != "last_hidden_state") {
+    return error("metadata output",
+                 "is neither \"logits\" nor \"last_hidden_state\"");
+  }
+  if (ref.metadata["model_kind"].empty())
+    return error("metadata model_kind", "is empty");
+  if (ref.metadata["dataset_sha256"] != dataset_sha256) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": computed on dataset ", ref.metadata["dataset_sha256"],
+        ", not on this one (", dataset_sha256, ")"));
+  }
+
+  const SafetensorsEntry* output = file.Find("output");
+  if (output == nullptr) return error("entry output", "is missing");
+  if (output->dtype != DType::kF32) {
+    return error("entry output",
+                 absl::StrCat("has dtype ", SafetensorsName(output->dtype),
+                              ", not F32"));
+  }
+  const std::vector<int64_t>& shape = output->shape;
+  if (shape.size() != 3 || shape[0] != utterances || shape[1] < 1 ||
+      shape[2] < 1) {
+    return error("entry output",
+                 absl::StrCat("has shape ", Shape(shape), ", not (", utterances,
+                              " utterances, frames >= 1, channels >= 1)"));
+  }
+  ASSIGN_OR_RETURN(ref.output, Copy(file, *output, torch::kFloat));
+
+  const SafetensorsEntry* frames = file.Find("valid_frames");
+  if (frames == nullptr) return error("entry valid_frames", "is missing");
+  if (frames->dtype != DType::kI64 ||
+      frames->shape != std::vector<int64_t>{utterances}) {
+    return error(
+        "entry valid_frames",
+        absl::StrCat("is ", SafetensorsName(frames->dtype), " ",
+                     Shape(frames->shape), ", not I64 [", utterances, "]"));
+  }
+  ASSIGN_OR_RETURN(ref.valid_frames, Copy(file, *frames, torch::kLong));
+  const int64_t* v = ref.valid_frames.data_ptr<int64_t>();
+  for (int64_t b = 0; b < utterances; ++b) {
+    if (v[b] < 0 || v[b] > shape[1]) {
+      return error("entry valid_frames",
+                   absl::StrCat("counts ", v[b], " frames for utterance ", b,
+                                " of an output of ", shape[1], " frames"));
+    }
+  }
+
+  // layers.0 .. layers.<n-1>, in order.
+  std::map<int64_t, const SafetensorsEntry*> layers;
+  for (const SafetensorsEntry& e : file.entries()) {
+    if (e.name == "output" || e.name == "valid_frames") continue;
+    absl::string_view index = e.name;
+    int64_t l = -1;
+    if (!absl::ConsumePrefix(&index, "layers.") ||
+        !absl::SimpleAtoi(index, &l) || l < 0 || absl::StrCat(l) != index) {
+      return error(absl::StrCat("entry \"", absl::CHexEscape(e.name), "\""),
+                   "is not output, valid_frames or layers.<l>");
+    }
+    if (e.dtype != DType::kF32 || e.shape != shape) {
+      return error(
+          absl::StrCat("entry ", e.name),
+          absl::StrCat("is ", SafetensorsName(e.dtype), " ", Shape(e.shape),
+                       ", not F32 ", Shape(shape), " as output"));
+    }
+    layers[l] = &e;
+  }
+  for (const auto& [l, e] : layers) {
+    if (l != static_cast<int64_t>(ref.layers.size())) {
+      return error(absl::StrCat("entry ", e->name),
+                   absl::StrCat("is there but layers.", ref.layers.size(),
+                                " is missing"));
+    }
+    ASSIGN_OR_RETURN(torch::Tensor layer, Copy(file, *e, torch::kFloat));
+    ref.layers.push_back(std::move(layer));
+  }
+  return ref;
+}
+
+}  // namespace fairport
