@@ -89,6 +89,7 @@ struct LoadedModel {
   // its forward reads is missing: see weight_findings).
   std::unique_ptr<ForwardPass> pass;
   bool ctc = false;
+  int64_t vocab_size = 0;       // CTC head rows (0 without one)
   bool normalize = false;       // input normalised per utterance
   int64_t receptive_field = 0;  // samples the first frame needs
   // fairseq side: e.g. "pretrained data2vec_audio"; HF side: the

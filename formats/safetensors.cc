@@ -109,6 +109,11 @@ absl::Status SafetensorsFile::Parse() {
                        ": data does not follow on from the previous tensor"));
     }
     expected = entries_[i].end;
+    if (expected > bytes.size() - data_start_) {
+      return error(absl::StrCat(entries_[i].name, ": data ends at byte ",
+                                expected, " of a ", bytes.size() - data_start_,
+                                "-byte data area (truncated file?)"));
+    }
     by_name_[entries_[i].name] = i;
   }
   if (expected != bytes.size() - data_start_) {

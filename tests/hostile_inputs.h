@@ -6,9 +6,37 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "formats/zip_archive.h"
 #include "tests/zip_builder.h"
 
 namespace fairport::testing {
+
+// The zip archive (a checkpoint) at `path` rebuilt with every `from` in
+// entry `entry_name` replaced by `to`; `*replaced` counts them. An empty
+// string when the archive cannot be read.
+inline std::string ZipWithReplaced(const std::string& path,
+                                   const std::string& entry_name,
+                                   const std::string& from,
+                                   const std::string& to, int* replaced) {
+  *replaced = 0;
+  absl::StatusOr<ZipArchive> zip = ZipArchive::Open(path);
+  if (!zip.ok()) return "";
+  std::vector<ZipSpec> entries;
+  for (const ZipEntry& entry : zip->entries()) {
+    absl::StatusOr<EntryBytes> bytes = zip->Contents(entry);
+    if (!bytes.ok()) return "";
+    std::string data(bytes->view());
+    if (entry.name == entry_name) {
+      for (size_t at = data.find(from); at != std::string::npos;
+           at = data.find(from, at + to.size())) {
+        data.replace(at, from.size(), to);
+        ++*replaced;
+      }
+    }
+    entries.push_back({entry.name, data});
+  }
+  return BuildZip(entries);
+}
 
 // A torch.save archive whose data.pkl is {'model': d8}, d0 = {} and each
 // d_k holding d_(k-1) under 20 keys through the memo: 2 KB that torch.load

@@ -14,11 +14,10 @@
 #include "fairseq/checkpoint.h"
 #include "families/common/weights.h"
 #include "families/forward_family.h"
-#include "formats/zip_archive.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/fixtures.h"
-#include "tests/zip_builder.h"
+#include "tests/hostile_inputs.h"
 #include "verify/parity.h"
 
 namespace fairport {
@@ -33,27 +32,12 @@ using ::fairport::testing::TempDir;
 std::string ReluCheckpoint() {
   const std::string path = TempDir() + "/relu/checkpoint.pt";
   ::mkdir((TempDir() + "/relu").c_str(), 0755);
-  absl::StatusOr<ZipArchive> zip =
-      ZipArchive::Open(FixturePath("finetuned/checkpoint.pt"));
-  EXPECT_TRUE(zip.ok()) << zip.status();
-  std::vector<testing::ZipSpec> entries;
   int replaced = 0;
-  for (const ZipEntry& entry : zip->entries()) {
-    absl::StatusOr<EntryBytes> bytes = zip->Contents(entry);
-    EXPECT_TRUE(bytes.ok()) << bytes.status();
-    std::string data(bytes->view());
-    if (entry.name == "checkpoint/data.pkl") {
-      const std::string gelu("X\x04\0\0\0gelu", 9);
-      for (size_t at = data.find(gelu); at != std::string::npos;
-           at = data.find(gelu, at + 1)) {
-        data.replace(at + 5, 4, "relu");
-        ++replaced;
-      }
-    }
-    entries.push_back({entry.name, data});
-  }
+  std::ofstream(path, std::ios::binary) << testing::ZipWithReplaced(
+      FixturePath("finetuned/checkpoint.pt"), "checkpoint/data.pkl",
+      std::string("X\x04\0\0\0gelu", 9), std::string("X\x04\0\0\0relu", 9),
+      &replaced);
   EXPECT_EQ(replaced, 1);
-  std::ofstream(path, std::ios::binary) << testing::BuildZip(entries);
   return path;
 }
 

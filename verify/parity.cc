@@ -83,22 +83,39 @@ std::string GreedyText(const torch::Tensor& logits, int64_t frames,
   return text.substr(begin, text.find_last_not_of(' ') - begin + 1);
 }
 
+// vocab.json as Wav2Vec2CTCTokenizer reads it (token -> id), refusing
+// what it would take silently: the ids must be distinct and 0..n-1, one
+// per row of the CTC head.
 absl::StatusOr<std::vector<std::string>> Vocabulary(
-    const std::string& model_dir) {
-  // A CTC model's directory needs it.
-  ASSIGN_OR_RETURN(std::string text, ReadFile(model_dir + "/vocab.json"));
+    const std::string& model_dir, int64_t head_rows) {
+  const std::string path = model_dir + "/vocab.json";
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   nlohmann::json vocab = nlohmann::json::parse(text, nullptr, false);
   if (!vocab.is_object())
-    return absl::InvalidArgumentError(
-        absl::StrCat(model_dir, "/vocab.json: not an object"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not an object"));
+  if (static_cast<int64_t>(vocab.size()) != head_rows) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", vocab.size(),
+                                                   " tokens for a CTC head of ",
+                                                   head_rows, " rows"));
+  }
   std::vector<std::string> tokens(vocab.size());
+  std::vector<bool> seen(vocab.size());
   for (auto& [token, id] : vocab.items()) {
-    if (!id.is_number_integer() || id.get<int64_t>() < 0 ||
-        id.get<size_t>() >= tokens.size()) {
+    const std::string entry = nlohmann::json(token).dump();
+    // nlohmann parses every non-negative integer as unsigned.
+    if (!id.is_number_unsigned() || id.get<uint64_t>() >= tokens.size()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(model_dir, "/vocab.json: ids are not 0..n-1"));
+          absl::StrCat(path, ": token ", entry, " has id ", id.dump(),
+                       ", not one of 0..", head_rows - 1));
     }
-    tokens[id.get<size_t>()] = token;
+    const size_t i = id.get<size_t>();
+    if (seen[i]) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": token ", entry, " has id ", i, " of token ",
+                       nlohmann::json(tokens[i]).dump()));
+    }
+    seen[i] = true;
+    tokens[i] = token;
   }
   return tokens;
 }
@@ -250,7 +267,7 @@ absl::StatusOr<ParityReport> CompareWithReference(
   ASSIGN_OR_RETURN(BatchTensors inputs, MakeInputs(dataset, converted));
   std::vector<std::string> vocab;
   if (converted.ctc) {
-    ASSIGN_OR_RETURN(vocab, Vocabulary(model_dir));
+    ASSIGN_OR_RETURN(vocab, Vocabulary(model_dir, converted.vocab_size));
   }
   return ops::CatchTorchErrors(
       model_dir, [&]() -> absl::StatusOr<ParityReport> {

@@ -5,6 +5,7 @@
 #include <sndfile.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -72,6 +73,37 @@ class ParityTest : public ::testing::Test {
     std::string bytes = Slurp(*model_dir_ + "/model.safetensors");
     damage(*file, bytes);
     std::ofstream(dir + "/model.safetensors", std::ios::binary) << bytes;
+    return dir;
+  }
+
+  // A copy of the converted directory whose model.safetensors holds the
+  // tensors `edit` leaves of (name, dtype, shape, bytes).
+  struct Tensor {
+    std::string name;
+    DType dtype;
+    std::vector<int64_t> shape;
+    std::string bytes;
+  };
+  static std::string Rewritten(
+      const std::string& name,
+      const std::function<void(std::vector<Tensor>&)>& edit) {
+    const std::string dir =
+        Damaged(name, [](const SafetensorsFile&, std::string&) {});
+    absl::StatusOr<SafetensorsFile> file =
+        SafetensorsFile::Open(*model_dir_ + "/model.safetensors");
+    std::vector<Tensor> tensors;
+    for (const SafetensorsEntry& e : file->entries()) {
+      tensors.push_back(
+          {e.name, e.dtype, e.shape, std::string(file->Bytes(e))});
+    }
+    edit(tensors);
+    SafetensorsLayout layout;
+    for (const Tensor& t : tensors) layout.Add(t.name, t.dtype, t.shape);
+    std::string bytes = layout.Header();
+    for (const Tensor& t : tensors) bytes += t.bytes;
+    std::ofstream(dir + "/model.safetensors",
+                  std::ios::binary | std::ios::trunc)
+        << bytes;
     return dir;
   }
 
@@ -174,6 +206,46 @@ TEST_F(ParityTest, CatchesQueryAndKeyProjectionsExchanged) {
       CheckParity(dir, *dataset_, *reference_, 1e-4);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_FALSE(report->passed());
+}
+
+TEST_F(ParityTest, ReportsATensorTransformersWouldNotUseAndStillPasses) {
+  const std::string dir = Rewritten("extra", [](std::vector<Tensor>& t) {
+    t.push_back(
+        {"encoder.extra_head.weight", DType::kF32, {2}, std::string(8, '\0')});
+  });
+  absl::StatusOr<ParityReport> report =
+      CheckParity(dir, *dataset_, *reference_, 1e-4);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->passed());
+  ASSERT_EQ(report->weights_size(), 1);
+  EXPECT_EQ(report->weights(0).name(), "encoder.extra_head.weight");
+  EXPECT_EQ(report->weights(0).kind(), "unused");
+  EXPECT_FALSE(report->weights(0).changes_output());
+  EXPECT_NE(
+      ReportMarkdown(*report).find("`encoder.extra_head.weight` (unused)"),
+      std::string::npos)
+      << ReportMarkdown(*report);
+}
+
+TEST_F(ParityTest, AMissingWeightTheForwardReadsFailsWithoutRunning) {
+  const std::string missing =
+      "data2vec_audio.feature_projection.projection.weight";
+  const std::string dir = Rewritten("missing", [&](std::vector<Tensor>& t) {
+    t.erase(std::remove_if(t.begin(), t.end(),
+                           [&](const Tensor& x) { return x.name == missing; }),
+            t.end());
+  });
+  absl::StatusOr<ParityReport> report =
+      CheckParity(dir, *dataset_, *reference_, 1e-4);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_FALSE(report->passed());
+  EXPECT_TRUE(report->utterances().empty());
+  ASSERT_EQ(report->weights_size(), 1);
+  EXPECT_EQ(report->weights(0).name(), missing);
+  EXPECT_EQ(report->weights(0).kind(), "missing");
+  EXPECT_TRUE(report->weights(0).changes_output());
+  EXPECT_NE(report->not_run_reason().find(missing), std::string::npos)
+      << report->not_run_reason();
 }
 
 TEST_F(ParityTest, RefusesAudioShorterThanTheReceptiveField) {

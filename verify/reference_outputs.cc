@@ -1,14 +1,20 @@
 #include "verify/reference_outputs.h"
 
 #include <cstring>
+#include <map>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "base/files.h"
 #include "base/status_macros.h"
 #include "formats/safetensors.h"
+#include "ops/torch_errors.h"
 
 namespace fairport {
 namespace {
@@ -16,51 +22,35 @@ namespace {
 // Stage names in the metadata: they hold no ';'.
 constexpr char kStageSeparator[] = ";";
 
-constexpr const char* kRequiredMetadata[] = {
-    "checkpoint_sha256", "dataset_sha256", "model_kind", "output",
-    "frame_counting",    "utterances"};
-
-std::string ShapeText(const std::vector<int64_t>& shape) {
+std::string Shape(const std::vector<int64_t>& shape) {
   return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
 }
 
-// A copy of the entry as a tensor, once its dtype and shape are what the
-// caller needs: `dtype`, `rank` dimensions, and each of `dims` that is
-// not negative equal to the entry's.
-absl::StatusOr<torch::Tensor> LoadEntry(const SafetensorsFile& file,
-                                        const std::string& name, DType dtype,
-                                        const std::vector<int64_t>& dims) {
-  const SafetensorsEntry* e = file.Find(name);
-  if (e == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(file.path(), ": entry '", name, "' is missing"));
-  }
-  if (e->dtype != dtype) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(file.path(), ": entry '", name, "' is ",
-                     TorchName(e->dtype), ", not ", TorchName(dtype)));
-  }
-  bool fits = e->shape.size() == dims.size();
-  for (size_t i = 0; fits && i < dims.size(); ++i)
-    fits = dims[i] < 0 || e->shape[i] == dims[i];
-  if (!fits) {
-    std::vector<std::string> want;
-    for (int64_t d : dims) want.push_back(d < 0 ? "*" : absl::StrCat(d));
-    return absl::InvalidArgumentError(absl::StrCat(
-        file.path(), ": entry '", name, "' has shape ", ShapeText(e->shape),
-        ", not [", absl::StrJoin(want, ", "), "]"));
-  }
-  // SafetensorsFile has checked that the entry's bytes are its shape's.
-  const absl::string_view bytes = file.Bytes(*e);
-  torch::Tensor t = torch::empty(
-      e->shape, dtype == DType::kI64 ? torch::kLong : torch::kFloat);
-  if (bytes.size() != static_cast<size_t>(t.nbytes())) {
-    return absl::InternalError(absl::StrCat(file.path(), ": entry '", name,
-                                            "' holds ", bytes.size(),
-                                            " bytes, not ", t.nbytes()));
-  }
-  std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
-  return t;
+bool IsSha256(const std::string& s) {
+  if (s.size() != 64) return false;
+  for (char c : s)
+    if (!absl::ascii_isxdigit(c)) return false;
+  return true;
+}
+
+// The entry's bytes as a tensor of `type`, after checking that they are
+// exactly what its shape needs.
+absl::StatusOr<torch::Tensor> Copy(const SafetensorsFile& file,
+                                   const SafetensorsEntry& e,
+                                   torch::ScalarType type) {
+  absl::string_view bytes = file.Bytes(e);
+  return ops::CatchTorchErrors(
+      file.path(), [&]() -> absl::StatusOr<torch::Tensor> {
+        torch::Tensor t = torch::empty(e.shape, type);
+        if (static_cast<uint64_t>(t.numel()) * t.element_size() !=
+            bytes.size()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(file.path(), ": ", e.name, " has ", bytes.size(),
+                           " bytes for shape ", Shape(e.shape)));
+        }
+        std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
+        return t;
+      });
 }
 
 }  // namespace
@@ -102,46 +92,107 @@ absl::StatusOr<ReferenceOutputs> ReadReferenceFile(
     const std::string& path, const std::string& dataset_sha256,
     int64_t utterances) {
   ASSIGN_OR_RETURN(SafetensorsFile file, SafetensorsFile::Open(path));
+  auto error = [&](const std::string& where, const std::string& problem) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", where, " ", problem));
+  };
   ReferenceOutputs ref;
   ref.metadata = file.metadata();
-  for (const char* key : kRequiredMetadata) {
-    if (!ref.metadata.count(key)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": metadata '", key,
-                       "' is missing: not a Fairport reference file"));
+  for (const char* key :
+       {"dataset_sha256", "checkpoint_sha256", "output", "model_kind"}) {
+    if (!ref.metadata.count(key))
+      return error(absl::StrCat("metadata ", key), "is missing");
+  }
+  if (!IsSha256(ref.metadata["checkpoint_sha256"]))
+    return error("metadata checkpoint_sha256", "is not a hex SHA-256");
+  if (ref.metadata["output"] != "logits" &&
+      ref.metadata["output"] != "last_hidden_state") {
+    return error("metadata output",
+                 "is neither \"logits\" nor \"last_hidden_state\"");
+  }
+  if (ref.metadata["model_kind"].empty())
+    return error("metadata model_kind", "is empty");
+  if (ref.metadata["dataset_sha256"] != dataset_sha256) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": computed on dataset ", ref.metadata["dataset_sha256"],
+        ", not on this one (", dataset_sha256, ")"));
+  }
+  // Absent: the conv-length formula.
+  if (!ref.metadata.count("frame_counting"))
+    ref.metadata["frame_counting"] = kConvLengthFormula;
+
+  const SafetensorsEntry* output = file.Find("output");
+  if (output == nullptr) return error("entry output", "is missing");
+  if (output->dtype != DType::kF32) {
+    return error("entry output",
+                 absl::StrCat("has dtype ", SafetensorsName(output->dtype),
+                              ", not F32"));
+  }
+  const std::vector<int64_t>& shape = output->shape;
+  if (shape.size() != 3 || shape[0] != utterances || shape[1] < 1 ||
+      shape[2] < 1) {
+    return error("entry output",
+                 absl::StrCat("has shape ", Shape(shape), ", not (", utterances,
+                              " utterances, frames >= 1, channels >= 1)"));
+  }
+  ASSIGN_OR_RETURN(ref.output, Copy(file, *output, torch::kFloat));
+
+  const SafetensorsEntry* frames = file.Find("valid_frames");
+  if (frames == nullptr) return error("entry valid_frames", "is missing");
+  if (frames->dtype != DType::kI64 ||
+      frames->shape != std::vector<int64_t>{utterances}) {
+    return error(
+        "entry valid_frames",
+        absl::StrCat("is ", SafetensorsName(frames->dtype), " ",
+                     Shape(frames->shape), ", not I64 [", utterances, "]"));
+  }
+  ASSIGN_OR_RETURN(ref.valid_frames, Copy(file, *frames, torch::kLong));
+  const int64_t* v = ref.valid_frames.data_ptr<int64_t>();
+  for (int64_t b = 0; b < utterances; ++b) {
+    if (v[b] < 0 || v[b] > shape[1]) {
+      return error("entry valid_frames",
+                   absl::StrCat("counts ", v[b], " frames for utterance ", b,
+                                " of an output of ", shape[1], " frames"));
     }
   }
-  if (ref.Meta("dataset_sha256") != dataset_sha256) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": computed on dataset ", ref.Meta("dataset_sha256"),
-                     ", not on this one (", dataset_sha256, ")"));
-  }
-  ASSIGN_OR_RETURN(
-      ref.output, LoadEntry(file, "output", DType::kF32, {utterances, -1, -1}));
-  const int64_t frames = ref.output.size(1);
-  ASSIGN_OR_RETURN(ref.valid_frames,
-                   LoadEntry(file, "valid_frames", DType::kI64, {utterances}));
-  if (utterances > 0 && (ref.valid_frames.min().item<int64_t>() < 0 ||
-                         ref.valid_frames.max().item<int64_t>() > frames)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": entry 'valid_frames' holds counts outside [0, ", frames, "]"));
-  }
-  const std::string stages = ref.Meta("stages");
-  if (!stages.empty()) {
-    const std::vector<std::string> names =
-        absl::StrSplit(stages, kStageSeparator);
-    for (size_t s = 0; s < names.size(); ++s) {
-      ASSIGN_OR_RETURN(torch::Tensor states,
-                       LoadEntry(file, absl::StrCat("stages.", s), DType::kF32,
-                                 {utterances, frames, -1}));
-      ref.stages.push_back({names[s], std::move(states)});
+
+  // stages.0 .. stages.<n-1>, in order, (B, T, C_s) each, named by the
+  // metadata's "stages".
+  std::map<int64_t, const SafetensorsEntry*> stages;
+  for (const SafetensorsEntry& e : file.entries()) {
+    if (e.name == "output" || e.name == "valid_frames") continue;
+    absl::string_view index = e.name;
+    int64_t s = -1;
+    if (!absl::ConsumePrefix(&index, "stages.") ||
+        !absl::SimpleAtoi(index, &s) || s < 0 || absl::StrCat(s) != index) {
+      return error(absl::StrCat("entry \"", absl::CHexEscape(e.name), "\""),
+                   "is not output, valid_frames or stages.<i>");
     }
+    if (e.dtype != DType::kF32 || e.shape.size() != 3 ||
+        e.shape[0] != shape[0] || e.shape[1] != shape[1] || e.shape[2] < 1) {
+      return error(absl::StrCat("entry ", e.name),
+                   absl::StrCat("is ", SafetensorsName(e.dtype), " ",
+                                Shape(e.shape), ", not F32 [", shape[0], ", ",
+                                shape[1], ", channels >= 1] as output"));
+    }
+    stages[s] = &e;
   }
-  if (file.entries().size() != 2 + ref.stages.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": holds ", file.entries().size(),
-        " entries; a reference file holds output, valid_frames and the ",
-        ref.stages.size(), " stages its metadata names"));
+  const std::string listed = ref.Meta("stages");
+  std::vector<std::string> names;
+  if (!listed.empty()) names = absl::StrSplit(listed, kStageSeparator);
+  if (names.size() != stages.size()) {
+    return error("metadata stages",
+                 absl::StrCat("names ", names.size(),
+                              " stages, the file holds ", stages.size()));
+  }
+  for (const auto& [s, e] : stages) {
+    if (s != static_cast<int64_t>(ref.stages.size())) {
+      return error(absl::StrCat("entry ", e->name),
+                   absl::StrCat("is there but stages.", ref.stages.size(),
+                                " is missing"));
+    }
+    ASSIGN_OR_RETURN(torch::Tensor states, Copy(file, *e, torch::kFloat));
+    ref.stages.push_back({names[s], std::move(states)});
   }
   return ref;
 }

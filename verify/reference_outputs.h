@@ -1,8 +1,15 @@
 // What `reference` computes from the ORIGINAL model and parity compares
-// against, and its file: safetensors with "output", "valid_frames" and
-// "stages.<i>" (named in the metadata's "stages"), provenance in the
-// metadata. The reader takes the file as hostile: every entry's dtype,
-// rank and shape is checked against what parity needs before it is used.
+// against, and its file, read as hostile input: every entry's dtype, shape
+// and size and the metadata parity relies on are checked before any byte
+// is copied.
+//
+// Entries: "output" F32 (B, T, C) with B the dataset's utterances and T, C
+// at least 1; "valid_frames" I64 (B) with 0 <= v <= T; "stages.<i>" F32
+// (B, T, C_i), numbered 0, 1, ... without gaps, named in order by the
+// metadata's "stages" (';'-separated). Any other entry is refused.
+// Metadata: dataset_sha256 (the dataset's), checkpoint_sha256 (64 hex
+// digits), output ("logits" or "last_hidden_state") and model_kind are
+// required; frame_counting is optional (absent: the conv-length formula).
 #ifndef FAIRPORT_VERIFY_REFERENCE_OUTPUTS_H_
 #define FAIRPORT_VERIFY_REFERENCE_OUTPUTS_H_
 

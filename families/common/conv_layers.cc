@@ -1,6 +1,7 @@
 #include "families/common/conv_layers.h"
 
 #include <cctype>
+#include <limits>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -144,8 +145,12 @@ int64_t ConvOutputFrames(const std::vector<int64_t>& kernels,
 int64_t ConvInputSamples(const std::vector<int64_t>& kernels,
                          const std::vector<int64_t>& strides, int64_t frames) {
   int64_t n = frames;
-  for (size_t i = kernels.size(); i-- > 0;)
-    n = (n - 1) * strides[i] + kernels[i];
+  for (size_t i = kernels.size(); i-- > 0;) {
+    if (__builtin_mul_overflow(n - 1, strides[i], &n) ||
+        __builtin_add_overflow(n, kernels[i], &n)) {
+      return std::numeric_limits<int64_t>::max();
+    }
+  }
   return n;
 }
 

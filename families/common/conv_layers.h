@@ -30,7 +30,8 @@ int64_t ConvReceptiveField(const std::vector<int64_t>& kernels,
 // _get_feat_extract_output_lengths.
 int64_t ConvOutputFrames(const std::vector<int64_t>& kernels,
                          const std::vector<int64_t>& strides, int64_t samples);
-// The fewest samples that make `frames` frames (frames >= 1).
+// The fewest samples that make `frames` frames (frames >= 1), or INT64_MAX
+// when that does not fit (a hostile stack or frame count).
 int64_t ConvInputSamples(const std::vector<int64_t>& kernels,
                          const std::vector<int64_t>& strides, int64_t frames);
 

@@ -1,5 +1,8 @@
 #include "families/common/conv_layers.h"
 
+#include <limits>
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace fairport::data2vec_audio {
@@ -33,6 +36,22 @@ TEST(ConvLayersTest, RejectsTwoTuplesAndCalls) {
   EXPECT_FALSE(ParseConvFeatureLayers("[(512, 10)]").ok());
   EXPECT_FALSE(ParseConvFeatureLayers("__import__('os')").ok());
   EXPECT_FALSE(ParseConvFeatureLayers("[(512, 10, 5)] * 100000").ok());
+}
+
+TEST(ConvLayersTest, InputSamplesSaturateWhereTheyWouldOverflow) {
+  // Three layers of kernel and stride 2**31 (the parser's largest) need
+  // 2**93 samples for one frame.
+  const std::vector<int64_t> huge(3, int64_t{1} << 31);
+  EXPECT_EQ(ConvReceptiveField(huge, huge),
+            std::numeric_limits<int64_t>::max());
+  // kernels (10, 3), strides (5, 2): 4 frames need (4 - 1) * 2 + 3 = 9
+  // frames of layer 0, which need (9 - 1) * 5 + 10 = 50 samples.
+  EXPECT_EQ(ConvInputSamples({10, 3}, {5, 2}, 4), 50);
+}
+
+TEST(ConvLayersTest, TooFewSamplesMakeNoFrame) {
+  EXPECT_EQ(ConvOutputFrames({10, 3}, {5, 2}, 19), 0);
+  EXPECT_EQ(ConvOutputFrames({10, 3}, {5, 2}, 20), 1);
 }
 
 }  // namespace

@@ -2,12 +2,21 @@
 
 #include <cmath>
 
+#include "families/common/conv_layers.h"
+
 namespace fairport {
 
 const torch::Tensor& NamedWeights::operator()(const std::string& name) const {
   auto it = weights_.find(name);
   TORCH_CHECK(it != weights_.end(), side_, " weight '", name, "' is missing");
   return it->second;
+}
+
+void NamedWeights::CheckShape(const std::string& name,
+                              c10::IntArrayRef shape) const {
+  const torch::Tensor& t = (*this)(name);
+  TORCH_CHECK(t.sizes() == shape, side_, " weight '", name, "' has shape ",
+              t.sizes(), ", not ", shape);
 }
 
 torch::Tensor FairseqOutputLengths(torch::Tensor lengths,
@@ -30,6 +39,16 @@ torch::Tensor HfOutputLengths(torch::Tensor lengths,
                   .clamp_min(0);
   }
   return lengths;
+}
+
+int64_t PaddedBatchFrames(const std::vector<int64_t>& kernels,
+                          const std::vector<int64_t>& strides,
+                          int64_t samples) {
+  const int64_t frames = ConvOutputFrames(kernels, strides, samples);
+  TORCH_CHECK(frames > 0, samples, " samples make no frame (the conv ",
+              "feature extractor needs ", ConvReceptiveField(kernels, strides),
+              ")");
+  return frames;
 }
 
 torch::Tensor FairseqEncoderLayer(const NamedWeights& w, const std::string& p,

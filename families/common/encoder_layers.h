@@ -28,6 +28,9 @@ class NamedWeights {
   NamedWeights(Weights weights, const char* side)
       : weights_(std::move(weights)), side_(side) {}
   const torch::Tensor& operator()(const std::string& name) const;
+  // Throws c10::Error unless the weight has `shape`, where LibTorch would
+  // take another (transformers refuses a checkpoint of the wrong shape).
+  void CheckShape(const std::string& name, c10::IntArrayRef shape) const;
   const Weights& all() const { return weights_; }
 
  private:
@@ -64,6 +67,12 @@ torch::Tensor FairseqOutputLengths(torch::Tensor samples,
 torch::Tensor HfOutputLengths(torch::Tensor samples,
                               const std::vector<int64_t>& kernels,
                               const std::vector<int64_t>& strides);
+
+// T of a padded batch of rows of `samples` samples: the frames the conv
+// stack makes of them. Throws c10::Error ("N samples make no frame") when
+// it makes none, which HuBERT's L // T and the outputs cannot take.
+int64_t PaddedBatchFrames(const std::vector<int64_t>& kernels,
+                          const std::vector<int64_t>& strides, int64_t samples);
 
 // TransformerSentenceEncoderLayer with fairseq's MultiheadAttention under
 // `prefix` ("...encoder.layers.<l>."): post-LN, or pre-LN when

@@ -5,7 +5,9 @@
 #define FAIRPORT_FAMILIES_COMMON_HF_CONFIG_FIELDS_H_
 
 #include <cstdint>
+#include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -19,9 +21,16 @@ class HfConfigFields {
   HfConfigFields(const nlohmann::json& config, std::string source)
       : c_(config), source_(std::move(source)) {}
 
-  absl::Status Int(const char* key, int64_t& field) const {
+  // Sizes take `min` = 1 (or 0 for a count that may be empty): a hostile
+  // size must not reach the passes' arithmetic.
+  absl::Status Int(const char* key, int64_t& field,
+                   int64_t min = std::numeric_limits<int64_t>::min()) const {
     if (!c_.contains(key) || !c_[key].is_number_integer()) return Missing(key);
     field = c_[key].get<int64_t>();
+    if (field < min) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source_, ": '", key, "' is ", field, ", less than ", min));
+    }
     return absl::OkStatus();
   }
   absl::Status Float(const char* key, double& field) const {
@@ -39,12 +48,33 @@ class HfConfigFields {
     field = c_[key].get<std::string>();
     return absl::OkStatus();
   }
-  absl::Status IntList(const char* key, std::vector<int64_t>& field) const {
+  // A list of positive integers.
+  absl::Status SizeList(const char* key, std::vector<int64_t>& field) const {
     if (!c_.contains(key) || !c_[key].is_array()) return Missing(key);
     field.clear();
     for (const auto& v : c_[key]) {
       if (!v.is_number_integer()) return Missing(key);
       field.push_back(v.get<int64_t>());
+      if (field.back() < 1) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            source_, ": '", key, "' holds ", field.back(), ", not a size"));
+      }
+    }
+    return absl::OkStatus();
+  }
+  // conv_dim, conv_kernel and conv_stride: positive, of one length >= 1.
+  absl::Status ConvStack(std::vector<int64_t>& dim,
+                         std::vector<int64_t>& kernel,
+                         std::vector<int64_t>& stride) const {
+    const std::pair<const char*, std::vector<int64_t>*> lists[] = {
+        {"conv_dim", &dim}, {"conv_kernel", &kernel}, {"conv_stride", &stride}};
+    for (const auto& [key, list] : lists) {
+      if (absl::Status s = SizeList(key, *list); !s.ok()) return s;
+    }
+    if (dim.size() != kernel.size() || dim.size() != stride.size() ||
+        dim.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source_, ": conv_dim, conv_kernel and conv_stride differ in length"));
     }
     return absl::OkStatus();
   }

@@ -1,11 +1,42 @@
 #include "families/common/hf_files.h"
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/json_file.h"
 #include "base/status_macros.h"
 #include "families/common/pass_activations.h"
 
 namespace fairport {
+namespace {
+
+// What Wav2Vec2FeatureExtractor would do with the fields, where the passes
+// do something else: the passes take 16 kHz mono audio padded with zeros,
+// and normalise when do_normalize is true.
+absl::Status CheckFeatureExtractor(const nlohmann::json& p,
+                                   const std::string& path) {
+  auto refuse = [&](const char* key, const char* wanted) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", key, " is ", p[key].dump(), ", not ", wanted));
+  };
+  for (const char* key : {"do_normalize", "return_attention_mask"}) {
+    if (p.contains(key) && !p[key].is_boolean())
+      return refuse(key, "a boolean");
+  }
+  if (p.contains("sampling_rate") &&
+      !(p["sampling_rate"].is_number_integer() && p["sampling_rate"] == 16000))
+    return refuse("sampling_rate", "16000");
+  if (p.contains("feature_size") &&
+      !(p["feature_size"].is_number_integer() && p["feature_size"] == 1))
+    return refuse("feature_size", "1 (mono)");
+  if (p.contains("padding_side") && p["padding_side"] != "right")
+    return refuse("padding_side", "\"right\"");
+  if (p.contains("padding_value") &&
+      !(p["padding_value"].is_number() && p["padding_value"] == 0.0))
+    return refuse("padding_value", "0.0 (the passes pad with zeros)");
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<HfFiles> ReadHfFiles(const std::string& model_dir,
                                     absl::Span<const HfClassFields> classes) {
@@ -21,12 +52,12 @@ absl::StatusOr<HfFiles> ReadHfFiles(const std::string& model_dir,
   ASSIGN_OR_RETURN(
       files.activations.feature,
       HfActivation(files.config, "feat_extract_activation", files.config_path));
-  ASSIGN_OR_RETURN(
-      nlohmann::json preprocessor,
-      ReadJsonObject(absl::StrCat(model_dir, "/preprocessor_config.json")));
-  files.normalize = preprocessor.contains("do_normalize") &&
-                    preprocessor["do_normalize"].is_boolean() &&
-                    preprocessor["do_normalize"].get<bool>();
+  const std::string preprocessor_path =
+      absl::StrCat(model_dir, "/preprocessor_config.json");
+  ASSIGN_OR_RETURN(nlohmann::json preprocessor,
+                   ReadJsonObject(preprocessor_path));
+  RETURN_IF_ERROR(CheckFeatureExtractor(preprocessor, preprocessor_path));
+  files.normalize = preprocessor.value("do_normalize", false);
   return files;
 }
 

@@ -3,6 +3,8 @@
 #include <cstring>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "formats/safetensors.h"
@@ -26,13 +28,30 @@ absl::StatusOr<torch::ScalarType> TorchType(DType dtype) {
   }
 }
 
-// A float32 copy of little-endian bytes.
+// A float32 copy of little-endian bytes, which must be what `shape` needs.
 absl::StatusOr<torch::Tensor> ToFloat(absl::string_view bytes, DType dtype,
                                       const std::vector<int64_t>& shape) {
   ASSIGN_OR_RETURN(torch::ScalarType type, TorchType(dtype));
+  uint64_t needed = ItemSize(dtype);
+  for (int64_t d : shape) {
+    if (d < 0 ||
+        __builtin_mul_overflow(needed, static_cast<uint64_t>(d), &needed)) {
+      return absl::InvalidArgumentError("shape does not fit in memory");
+    }
+  }
+  if (needed != bytes.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(bytes.size(), " bytes where the shape needs ", needed));
+  }
   torch::Tensor t = torch::empty(shape, torch::TensorOptions().dtype(type));
   std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
   return t.to(torch::kFloat);
+}
+
+// Errors of one tensor, prefixed with where it is.
+absl::Status Named(const absl::Status& status, absl::string_view where) {
+  return absl::Status(status.code(),
+                      absl::StrCat(where, ": ", status.message()));
 }
 
 }  // namespace
@@ -43,9 +62,12 @@ absl::StatusOr<Weights> FairseqWeights(const FairseqCheckpoint& checkpoint) {
     if (!IsFloatingPoint(t.tensor->storage->dtype)) continue;
     ASSIGN_OR_RETURN(EntryBytes bytes,
                      checkpoint.archive().TensorBytes(*t.tensor));
-    ASSIGN_OR_RETURN(
-        weights[t.name],
-        ToFloat(bytes.view(), t.tensor->storage->dtype, t.tensor->shape));
+    absl::StatusOr<torch::Tensor> weight =
+        ToFloat(bytes.view(), t.tensor->storage->dtype, t.tensor->shape);
+    if (!weight.ok())
+      return Named(weight.status(),
+                   absl::StrCat(checkpoint.path(), ": ", t.name));
+    weights[t.name] = *std::move(weight);
   }
   return weights;
 }
@@ -59,7 +81,18 @@ absl::StatusOr<Weights> HfWeights(const std::string& model_dir) {
                    SafetensorsFile::Open(HfWeightsPath(model_dir)));
   Weights weights;
   for (const SafetensorsEntry& e : file.entries()) {
-    ASSIGN_OR_RETURN(weights[e.name], ToFloat(file.Bytes(e), e.dtype, e.shape));
+    // BatchNorm's step counter is an integer buffer, not a weight.
+    if (!IsFloatingPoint(e.dtype) &&
+        absl::EndsWith(e.name, "num_batches_tracked")) {
+      continue;
+    }
+    absl::StatusOr<torch::Tensor> weight =
+        ToFloat(file.Bytes(e), e.dtype, e.shape);
+    if (!weight.ok()) {
+      return Named(weight.status(),
+                   absl::StrCat(file.path(), ": ", absl::CHexEscape(e.name)));
+    }
+    weights[e.name] = *std::move(weight);
   }
   return weights;
 }

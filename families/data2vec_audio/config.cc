@@ -150,27 +150,21 @@ absl::StatusOr<Architecture> Architecture::FromHfConfig(
     const nlohmann::json& c, const std::string& source) {
   Architecture a;
   const HfConfigFields f(c, source);
-  RETURN_IF_ERROR(f.Int("hidden_size", a.hidden_size));
-  RETURN_IF_ERROR(f.Int("num_hidden_layers", a.num_hidden_layers));
-  RETURN_IF_ERROR(f.Int("num_attention_heads", a.num_attention_heads));
-  RETURN_IF_ERROR(f.Int("intermediate_size", a.intermediate_size));
-  RETURN_IF_ERROR(f.IntList("conv_dim", a.conv_dim));
-  RETURN_IF_ERROR(f.IntList("conv_kernel", a.conv_kernel));
-  RETURN_IF_ERROR(f.IntList("conv_stride", a.conv_stride));
-  RETURN_IF_ERROR(f.Int("num_conv_pos_embeddings", a.num_conv_pos_embeddings));
-  RETURN_IF_ERROR(f.Int("conv_pos_kernel_size", a.conv_pos_kernel_size));
+  RETURN_IF_ERROR(f.Int("hidden_size", a.hidden_size, 1));
+  RETURN_IF_ERROR(f.Int("num_hidden_layers", a.num_hidden_layers, 0));
+  RETURN_IF_ERROR(f.Int("num_attention_heads", a.num_attention_heads, 1));
+  RETURN_IF_ERROR(f.Int("intermediate_size", a.intermediate_size, 1));
+  RETURN_IF_ERROR(f.ConvStack(a.conv_dim, a.conv_kernel, a.conv_stride));
   RETURN_IF_ERROR(
-      f.Int("num_conv_pos_embedding_groups", a.num_conv_pos_embedding_groups));
+      f.Int("num_conv_pos_embeddings", a.num_conv_pos_embeddings, 1));
+  RETURN_IF_ERROR(f.Int("conv_pos_kernel_size", a.conv_pos_kernel_size, 1));
+  RETURN_IF_ERROR(f.Int("num_conv_pos_embedding_groups",
+                        a.num_conv_pos_embedding_groups, 1));
   RETURN_IF_ERROR(f.Float("layer_norm_eps", a.layer_norm_eps));
   RETURN_IF_ERROR(f.Float("mask_time_prob", a.mask_time_prob));
   RETURN_IF_ERROR(f.Float("mask_feature_prob", a.mask_feature_prob));
-  RETURN_IF_ERROR(f.Int("vocab_size", a.vocab_size));
+  RETURN_IF_ERROR(f.Int("vocab_size", a.vocab_size, 1));
   RETURN_IF_ERROR(f.Bool("conv_bias", a.conv_bias));
-  if (a.conv_dim.size() != a.conv_kernel.size() ||
-      a.conv_dim.size() != a.conv_stride.size() || a.conv_dim.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source, ": conv_dim, conv_kernel and conv_stride differ in length"));
-  }
   if (a.num_attention_heads <= 0 ||
       a.hidden_size % a.num_attention_heads != 0) {
     return absl::InvalidArgumentError(

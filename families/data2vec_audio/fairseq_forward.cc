@@ -43,8 +43,8 @@ ForwardOutput FairseqData2VecAudio::Forward(const torch::Tensor& source,
   torch::NoGradGuard no_grad;
   const std::string& p = prefix_;
   const int64_t B = source.size(0),
-                T = ConvOutputFrames(arch_.conv_kernel, arch_.conv_stride,
-                                     source.size(1));
+                T = PaddedBatchFrames(arch_.conv_kernel, arch_.conv_stride,
+                                      source.size(1));
 
   // Data2VecAudioModel.forward: frames per utterance from its samples, by
   // _get_feat_extract_output_lengths (float floor), when there is padding.

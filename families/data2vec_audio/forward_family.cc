@@ -108,6 +108,7 @@ class Data2VecAudioForward : public ForwardFamily {
                      BuildFromFairseqConfig(checkpoint, kind));
     LoadedModel model;
     model.ctc = kind == ModelKind::kCtc;
+    model.vocab_size = build.arch.ctc ? build.arch.vocab_size : 0;
     model.description = KindName(kind);
     model.model_type = std::string(model_type());
     model.receptive_field = ReceptiveField(build.arch);
@@ -132,6 +133,7 @@ class Data2VecAudioForward : public ForwardFamily {
                                             files.config, files.config_path));
     LoadedModel model;
     model.ctc = arch.ctc;
+    model.vocab_size = arch.ctc ? arch.vocab_size : 0;
     model.description = files.hf_class->hf_class;
     model.model_type = std::string(model_type());
     model.receptive_field = ReceptiveField(arch);

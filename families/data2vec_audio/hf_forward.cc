@@ -31,6 +31,8 @@ HfData2VecAudio::HfData2VecAudio(Architecture arch, Activations activations,
         w_(l + "weight"), arch_.conv_bias ? w_(l + "bias") : torch::Tensor(),
         arch_.conv_stride[i]);
   }
+  if (arch_.ctc)
+    w_.CheckShape("lm_head.weight", {arch_.vocab_size, arch_.hidden_size});
 }
 
 ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
@@ -49,8 +51,8 @@ ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
           : torch::full({B}, input_values.size(1), torch::kLong);
   const torch::Tensor lengths =
       HfOutputLengths(samples, arch_.conv_kernel, arch_.conv_stride);
-  const int64_t T = ConvOutputFrames(arch_.conv_kernel, arch_.conv_stride,
-                                     input_values.size(1));
+  const int64_t T = PaddedBatchFrames(arch_.conv_kernel, arch_.conv_stride,
+                                      input_values.size(1));
   ops::Packing packing(std::vector<int64_t>(lengths.data_ptr<int64_t>(),
                                             lengths.data_ptr<int64_t>() + B));
   ForwardOutput out;

@@ -210,20 +210,18 @@ absl::StatusOr<Architecture> Architecture::FromHfConfig(
   Architecture a;
   a.variant = variant;
   const HfConfigFields f(c, source);
-  RETURN_IF_ERROR(f.Int("hidden_size", a.hidden_size));
-  RETURN_IF_ERROR(f.Int("num_hidden_layers", a.num_hidden_layers));
-  RETURN_IF_ERROR(f.Int("num_attention_heads", a.num_attention_heads));
-  RETURN_IF_ERROR(f.Int("intermediate_size", a.intermediate_size));
-  RETURN_IF_ERROR(f.IntList("conv_dim", a.conv_dim));
-  RETURN_IF_ERROR(f.IntList("conv_kernel", a.conv_kernel));
-  RETURN_IF_ERROR(f.IntList("conv_stride", a.conv_stride));
+  RETURN_IF_ERROR(f.Int("hidden_size", a.hidden_size, 1));
+  RETURN_IF_ERROR(f.Int("num_hidden_layers", a.num_hidden_layers, 0));
+  RETURN_IF_ERROR(f.Int("num_attention_heads", a.num_attention_heads, 1));
+  RETURN_IF_ERROR(f.Int("intermediate_size", a.intermediate_size, 1));
+  RETURN_IF_ERROR(f.ConvStack(a.conv_dim, a.conv_kernel, a.conv_stride));
   RETURN_IF_ERROR(f.Bool("conv_bias", a.conv_bias));
-  RETURN_IF_ERROR(f.Int("num_conv_pos_embeddings", a.pos_conv_kernel));
-  RETURN_IF_ERROR(f.Int("num_conv_pos_embedding_groups", a.pos_conv_groups));
+  RETURN_IF_ERROR(f.Int("num_conv_pos_embeddings", a.pos_conv_kernel, 1));
+  RETURN_IF_ERROR(f.Int("num_conv_pos_embedding_groups", a.pos_conv_groups, 1));
   RETURN_IF_ERROR(f.Float("layer_norm_eps", a.layer_norm_eps));
   RETURN_IF_ERROR(f.Float("mask_time_prob", a.mask_time_prob));
   RETURN_IF_ERROR(f.Float("mask_feature_prob", a.mask_feature_prob));
-  RETURN_IF_ERROR(f.Int("vocab_size", a.vocab_size));
+  RETURN_IF_ERROR(f.Int("vocab_size", a.vocab_size, 1));
   RETURN_IF_ERROR(f.Bool("do_stable_layer_norm", a.stable_layer_norm));
   std::string norm;
   RETURN_IF_ERROR(f.String("feat_extract_norm", norm));
@@ -235,11 +233,6 @@ absl::StatusOr<Architecture> Architecture::FromHfConfig(
   a.group_norm = norm == "group";
   if (variant == Variant::kHubert) {
     RETURN_IF_ERROR(f.Bool("feat_proj_layer_norm", a.feat_proj_layer_norm));
-  }
-  if (a.conv_dim.size() != a.conv_kernel.size() ||
-      a.conv_dim.size() != a.conv_stride.size() || a.conv_dim.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source, ": conv_dim, conv_kernel and conv_stride differ in length"));
   }
   if (a.num_attention_heads <= 0 ||
       a.hidden_size % a.num_attention_heads != 0 || a.pos_conv_groups <= 0 ||
@@ -265,11 +258,11 @@ absl::StatusOr<Architecture> Architecture::FromHfConfig(
         ", which Fairport does not implement for ", NamesOf(variant).hf_name));
   }
   if (a.pretraining_head) {
-    RETURN_IF_ERROR(f.Int("num_codevector_groups", a.codevector_groups));
+    RETURN_IF_ERROR(f.Int("num_codevector_groups", a.codevector_groups, 1));
     RETURN_IF_ERROR(
-        f.Int("num_codevectors_per_group", a.codevectors_per_group));
-    RETURN_IF_ERROR(f.Int("codevector_dim", a.codevector_dim));
-    RETURN_IF_ERROR(f.Int("proj_codevector_dim", a.proj_codevector_dim));
+        f.Int("num_codevectors_per_group", a.codevectors_per_group, 1));
+    RETURN_IF_ERROR(f.Int("codevector_dim", a.codevector_dim, 1));
+    RETURN_IF_ERROR(f.Int("proj_codevector_dim", a.proj_codevector_dim, 1));
     if (a.codevector_groups <= 0 || a.codevector_dim % a.codevector_groups) {
       return absl::InvalidArgumentError(absl::StrCat(
           source, ": codevector_dim ", a.codevector_dim,

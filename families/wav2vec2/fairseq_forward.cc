@@ -50,7 +50,7 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
   torch::NoGradGuard no_grad;
   const std::string& p = prefix_;
   const int64_t B = source.size(0), L = source.size(1);
-  const int64_t T = ConvOutputFrames(arch_.conv_kernel, arch_.conv_stride, L);
+  const int64_t T = PaddedBatchFrames(arch_.conv_kernel, arch_.conv_stride, L);
 
   // The frame padding mask. Wav2Vec2Model: by _get_feat_extract_output_lengths
   // of the valid samples, when any sample is padding. HubertModel

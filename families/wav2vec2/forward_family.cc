@@ -107,6 +107,7 @@ class Wav2Vec2StyleForward : public ForwardFamily {
                      BuildFromFairseqConfig(checkpoint, variant_, kind));
     LoadedModel model;
     model.ctc = kind == ModelKind::kCtc;
+    model.vocab_size = build.arch.ctc ? build.arch.vocab_size : 0;
     model.description = KindName(variant_, kind);
     model.model_type = std::string(model_type());
     model.receptive_field =
@@ -136,6 +137,7 @@ class Wav2Vec2StyleForward : public ForwardFamily {
         Architecture::FromHfConfig(files.config, files.config_path, variant_));
     LoadedModel model;
     model.ctc = arch.ctc;
+    model.vocab_size = arch.ctc ? arch.vocab_size : 0;
     model.description = files.hf_class->hf_class;
     model.model_type = std::string(model_type());
     model.receptive_field =

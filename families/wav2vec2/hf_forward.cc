@@ -46,6 +46,8 @@ HfWav2Vec2::HfWav2Vec2(Architecture arch, Activations activations,
   }
   pos_conv_weight_ =
       PosConvWeight(w_.all(), prefix_ + "encoder.pos_conv_embed.conv.");
+  if (arch_.ctc)
+    w_.CheckShape("lm_head.weight", {arch_.vocab_size, arch_.hidden_size});
 }
 
 ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
@@ -62,7 +64,7 @@ ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
       attention_mask.defined() ? attention_mask.sum(-1).to(torch::kLong)
                                : torch::full({B}, L, torch::kLong),
       arch_.conv_kernel, arch_.conv_stride);
-  const int64_t T = ConvOutputFrames(arch_.conv_kernel, arch_.conv_stride, L);
+  const int64_t T = PaddedBatchFrames(arch_.conv_kernel, arch_.conv_stride, L);
   ops::Packing packing(std::vector<int64_t>(lengths.data_ptr<int64_t>(),
                                             lengths.data_ptr<int64_t>() + B));
   ForwardOutput out;
