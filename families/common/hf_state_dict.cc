@@ -16,13 +16,13 @@ std::string ShapeText(const std::vector<int64_t>& shape) {
 }  // namespace
 
 void AppendHfLinear(const std::string& prefix, int64_t in, int64_t out_features,
-                    bool read, std::vector<HfParameter>& out) {
+                    bool read, std::vector<HfStateDictEntry>& out) {
   out.push_back({prefix + "weight", {out_features, in}, read, ""});
   out.push_back({prefix + "bias", {out_features}, read, ""});
 }
 
 void AppendHfNorm(const std::string& prefix, int64_t channels,
-                  std::vector<HfParameter>& out) {
+                  std::vector<HfStateDictEntry>& out) {
   out.push_back({prefix + "weight", {channels}, true, ""});
   out.push_back({prefix + "bias", {channels}, true, ""});
 }
@@ -30,7 +30,8 @@ void AppendHfNorm(const std::string& prefix, int64_t channels,
 // Wav2Vec2EncoderLayer: attention (q, k, v, out projections), layer_norm,
 // feed_forward (intermediate_dense, output_dense), final_layer_norm.
 void AppendHfEncoderLayer(const std::string& prefix, int64_t hidden,
-                          int64_t intermediate, std::vector<HfParameter>& out) {
+                          int64_t intermediate,
+                          std::vector<HfStateDictEntry>& out) {
   for (const char* proj : {"q_proj.", "k_proj.", "v_proj.", "out_proj."})
     AppendHfLinear(absl::StrCat(prefix, "attention.", proj), hidden, hidden,
                    true, out);
@@ -43,11 +44,11 @@ void AppendHfEncoderLayer(const std::string& prefix, int64_t hidden,
 }
 
 absl::StatusOr<std::vector<WeightFinding>> CompareHfWeights(
-    const std::vector<HfParameter>& expected, const std::string& hf_class,
+    const std::vector<HfStateDictEntry>& expected, const std::string& hf_class,
     const std::string& file, Weights& weights) {
   std::vector<WeightFinding> findings;
   std::set<std::string> known;
-  for (const HfParameter& p : expected) {
+  for (const HfStateDictEntry& p : expected) {
     auto it = weights.find(p.name);
     // transformers' _fix_key maps either weight-norm spelling onto the one
     // its PyTorch uses; the HF pass reads the expected name.

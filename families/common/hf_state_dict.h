@@ -18,7 +18,7 @@
 
 namespace fairport {
 
-struct HfParameter {
+struct HfStateDictEntry {
   std::string name;
   std::vector<int64_t> shape;
   bool read_in_eval = true;  // whether the eval forward parity runs reads it
@@ -30,18 +30,19 @@ struct HfParameter {
 // The parameters of a Transformer encoder layer (Wav2Vec2EncoderLayer and
 // the classes copied from it) under `prefix` ("encoder.layers.3.").
 void AppendHfEncoderLayer(const std::string& prefix, int64_t hidden,
-                          int64_t intermediate, std::vector<HfParameter>& out);
+                          int64_t intermediate,
+                          std::vector<HfStateDictEntry>& out);
 
 // nn.Linear / nn.LayerNorm / nn.Conv1d parameters under `prefix`.
 void AppendHfLinear(const std::string& prefix, int64_t in, int64_t out_features,
-                    bool read, std::vector<HfParameter>& out);
+                    bool read, std::vector<HfStateDictEntry>& out);
 void AppendHfNorm(const std::string& prefix, int64_t channels,
-                  std::vector<HfParameter>& out);
+                  std::vector<HfStateDictEntry>& out);
 
 // Compares `weights` (model.safetensors at `file`) with `expected` of
 // `hf_class`; renames an aliased weight in `weights` to its expected name.
 absl::StatusOr<std::vector<WeightFinding>> CompareHfWeights(
-    const std::vector<HfParameter>& expected, const std::string& hf_class,
+    const std::vector<HfStateDictEntry>& expected, const std::string& hf_class,
     const std::string& file, Weights& weights);
 
 // Whether any finding is a missing weight the eval forward reads.

@@ -76,8 +76,8 @@ absl::Span<const HfClassFields> HfClasses() {
   return kClasses;
 }
 
-std::vector<HfParameter> HfStateDict(const Architecture& a) {
-  std::vector<HfParameter> out;
+std::vector<HfStateDictEntry> HfStateDict(const Architecture& a) {
+  std::vector<HfStateDictEntry> out;
   const std::string p = a.ctc ? "data2vec_audio." : "";
   const int64_t H = a.hidden_size;
   const int64_t conv_out = a.conv_dim.back();

@@ -19,7 +19,7 @@ absl::Span<const HfClassFields> HfClasses();
 
 // Every parameter of the class `arch` describes (no persistent buffers),
 // with whether the eval forward reads it.
-std::vector<HfParameter> HfStateDict(const Architecture& arch);
+std::vector<HfStateDictEntry> HfStateDict(const Architecture& arch);
 
 }  // namespace fairport::data2vec_audio
 

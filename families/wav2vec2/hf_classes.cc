@@ -138,8 +138,8 @@ absl::Span<const HfClassFields> HfClasses(Variant variant) {
   return kWav2Vec2;
 }
 
-std::vector<HfParameter> HfStateDict(const Architecture& a) {
-  std::vector<HfParameter> out;
+std::vector<HfStateDictEntry> HfStateDict(const Architecture& a) {
+  std::vector<HfStateDictEntry> out;
   const std::string p = a.hf_prefix();
   const int64_t H = a.hidden_size;
   const int64_t conv_out = a.conv_dim.back();

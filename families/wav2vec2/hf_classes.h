@@ -21,7 +21,7 @@ absl::Span<const HfClassFields> HfClasses(Variant variant);
 
 // Every parameter of the class `arch` describes (no class here has
 // persistent buffers), with whether the eval forward parity runs reads it.
-std::vector<HfParameter> HfStateDict(const Architecture& arch);
+std::vector<HfStateDictEntry> HfStateDict(const Architecture& arch);
 
 }  // namespace fairport::wav2vec2
 
