@@ -1,0 +1,15 @@
+"""The fixtures with a directory transformers' own scripts wrote for them."""
+
+# testdata/<variant>/checkpoint.pt, testdata/hf_reference/<variant>/.
+HF_REFERENCE_VARIANTS = [
+    "pretrained",
+    "finetuned",
+    "finetuned_fp16",
+    "finetuned_legacy_args",
+    "pretrained_even_kernel",
+    "wav2vec2_pretrained",
+    "wav2vec2_finetuned",
+    "wav2vec2_finetuned_lnf",
+    "hubert_pretrained",
+    "hubert_finetuned",
+]
