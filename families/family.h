@@ -81,7 +81,9 @@ struct WeightMapping {
 // A synthetic checkpoint: the family's real layout and config, random
 // weights (the embedded default, pipeline tests, benchmarks).
 struct SyntheticOptions {
-  std::string size = "base";  // "tiny", "base" or "large"
+  // "tiny", "base", "large", or "1b" / "2b" (XLS-R shapes; a family may
+  // not have them).
+  std::string size = "base";
   bool ctc = false;
   DType dtype = DType::kF32;
   bool adam_state = false;  // last_optimizer_state with Adam moments

@@ -36,6 +36,8 @@ class SafetensorsFile {
   static absl::StatusOr<SafetensorsFile> Open(const std::string& path);
 
   const std::string& path() const { return file_->path(); }
+  // The mapping Bytes() views point into.
+  const std::shared_ptr<MappedFile>& file() const { return file_; }
   // Entries in data order.
   const std::vector<SafetensorsEntry>& entries() const { return entries_; }
   const SafetensorsEntry* Find(absl::string_view name) const;

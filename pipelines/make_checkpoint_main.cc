@@ -13,7 +13,8 @@
 
 ABSL_FLAG(std::string, family, "",
           "model family (default: the first registered)");
-ABSL_FLAG(std::string, size, "base", "tiny|base|large");
+ABSL_FLAG(std::string, size, "base",
+          "tiny|base|large, and 1b|2b (XLS-R shapes) for wav2vec2");
 ABSL_FLAG(bool, finetuned, false,
           "a fine-tuned CTC model with a letter dictionary");
 ABSL_FLAG(std::string, dtype, "float32", "float32|float16");
@@ -41,8 +42,8 @@ int Main(int argc, char** argv) {
   SyntheticOptions options;
   options.size = absl::GetFlag(FLAGS_size);
   if (options.size != "tiny" && options.size != "base" &&
-      options.size != "large") {
-    ExitBadUsage("--size must be tiny, base or large");
+      options.size != "large" && options.size != "1b" && options.size != "2b") {
+    ExitBadUsage("--size must be tiny, base, large, 1b or 2b");
   }
   options.ctc = absl::GetFlag(FLAGS_finetuned);
   options.adam_state = absl::GetFlag(FLAGS_adam);

@@ -1,5 +1,6 @@
 #include "verify/reference_outputs.h"
 
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <utility>
@@ -34,20 +35,28 @@ bool IsSha256(const std::string& s) {
 }
 
 // The entry's bytes as a tensor of `type`, after checking that they are
-// exactly what its shape needs.
-absl::StatusOr<torch::Tensor> Copy(const SafetensorsFile& file,
-                                   const SafetensorsEntry& e,
-                                   torch::ScalarType type) {
+// exactly what its shape needs: in place in the file's mapping when they
+// are aligned for `type` (the tensor keeps the mapping alive; nothing
+// writes to a reference), else a copy.
+absl::StatusOr<torch::Tensor> EntryTensor(const SafetensorsFile& file,
+                                          const SafetensorsEntry& e,
+                                          torch::ScalarType type) {
   absl::string_view bytes = file.Bytes(e);
   return ops::CatchTorchErrors(
       file.path(), [&]() -> absl::StatusOr<torch::Tensor> {
-        torch::Tensor t = torch::empty(e.shape, type);
-        if (static_cast<uint64_t>(t.numel()) * t.element_size() !=
-            bytes.size()) {
+        const auto options = torch::TensorOptions().dtype(type);
+        const int64_t item = torch::elementSize(type);
+        if (static_cast<uint64_t>(e.numel()) * item != bytes.size()) {
           return absl::InvalidArgumentError(
               absl::StrCat(file.path(), ": ", e.name, " has ", bytes.size(),
                            " bytes for shape ", Shape(e.shape)));
         }
+        if (reinterpret_cast<uintptr_t>(bytes.data()) % item == 0) {
+          return torch::from_blob(
+              const_cast<char*>(bytes.data()), e.shape,
+              [mapping = file.file()](void*) {}, options);
+        }
+        torch::Tensor t = torch::empty(e.shape, options);
         std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
         return t;
       });
@@ -135,7 +144,7 @@ absl::StatusOr<ReferenceOutputs> ReadReferenceFile(
                  absl::StrCat("has shape ", Shape(shape), ", not (", utterances,
                               " utterances, frames >= 1, channels >= 1)"));
   }
-  ASSIGN_OR_RETURN(ref.output, Copy(file, *output, torch::kFloat));
+  ASSIGN_OR_RETURN(ref.output, EntryTensor(file, *output, torch::kFloat));
 
   const SafetensorsEntry* frames = file.Find("valid_frames");
   if (frames == nullptr) return error("entry valid_frames", "is missing");
@@ -146,7 +155,7 @@ absl::StatusOr<ReferenceOutputs> ReadReferenceFile(
         absl::StrCat("is ", SafetensorsName(frames->dtype), " ",
                      Shape(frames->shape), ", not I64 [", utterances, "]"));
   }
-  ASSIGN_OR_RETURN(ref.valid_frames, Copy(file, *frames, torch::kLong));
+  ASSIGN_OR_RETURN(ref.valid_frames, EntryTensor(file, *frames, torch::kLong));
   const int64_t* v = ref.valid_frames.data_ptr<int64_t>();
   for (int64_t b = 0; b < utterances; ++b) {
     if (v[b] < 0 || v[b] > shape[1]) {
@@ -191,7 +200,8 @@ absl::StatusOr<ReferenceOutputs> ReadReferenceFile(
                    absl::StrCat("is there but stages.", ref.stages.size(),
                                 " is missing"));
     }
-    ASSIGN_OR_RETURN(torch::Tensor states, Copy(file, *e, torch::kFloat));
+    ASSIGN_OR_RETURN(torch::Tensor states,
+                     EntryTensor(file, *e, torch::kFloat));
     ref.stages.push_back({names[s], std::move(states)});
   }
   return ref;

@@ -1,12 +1,15 @@
 #include "families/common/weights.h"
 
+#include <cstdint>
 #include <cstring>
+#include <memory>
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "formats/mapped_file.h"
 #include "formats/safetensors.h"
 
 namespace fairport {
@@ -28,9 +31,17 @@ absl::StatusOr<torch::ScalarType> TorchType(DType dtype) {
   }
 }
 
-// A float32 copy of little-endian bytes, which must be what `shape` needs.
+// The float32 tensor of little-endian bytes, which must be what `shape`
+// needs. Float32 bytes in the file's mapping, aligned for float, are used
+// in place: the tensor keeps the mapping alive and the model holds each
+// weight once, as the file's pages. Anything else is converted (or copied)
+// once, and the pages it came from are released, so that only the float32
+// copy stays resident. `file` is the mapping `bytes` point into, or null
+// when they are a copy already. The forward passes never write to a weight
+// (the mapping is read-only).
 absl::StatusOr<torch::Tensor> ToFloat(absl::string_view bytes, DType dtype,
-                                      const std::vector<int64_t>& shape) {
+                                      const std::vector<int64_t>& shape,
+                                      const std::shared_ptr<MappedFile>& file) {
   ASSIGN_OR_RETURN(torch::ScalarType type, TorchType(dtype));
   uint64_t needed = ItemSize(dtype);
   for (int64_t d : shape) {
@@ -43,9 +54,22 @@ absl::StatusOr<torch::Tensor> ToFloat(absl::string_view bytes, DType dtype,
     return absl::InvalidArgumentError(
         absl::StrCat(bytes.size(), " bytes where the shape needs ", needed));
   }
-  torch::Tensor t = torch::empty(shape, torch::TensorOptions().dtype(type));
-  std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
-  return t.to(torch::kFloat);
+  const auto float_options = torch::TensorOptions().dtype(torch::kFloat);
+  if (file != nullptr && dtype == DType::kF32 &&
+      reinterpret_cast<uintptr_t>(bytes.data()) % alignof(float) == 0) {
+    return torch::from_blob(
+        const_cast<char*>(bytes.data()), shape, [file](void*) {},
+        float_options);
+  }
+  torch::Tensor stored =
+      torch::empty(shape, torch::TensorOptions().dtype(type));
+  std::memcpy(stored.data_ptr(), bytes.data(), bytes.size());
+  torch::Tensor weight = stored.to(torch::kFloat);
+  if (file != nullptr) {
+    const uint64_t begin = bytes.data() - file->bytes().data();
+    file->Release(begin, begin + bytes.size());
+  }
+  return weight;
 }
 
 // Errors of one tensor, prefixed with where it is.
@@ -63,7 +87,8 @@ absl::StatusOr<Weights> FairseqWeights(const FairseqCheckpoint& checkpoint) {
     ASSIGN_OR_RETURN(EntryBytes bytes,
                      checkpoint.archive().TensorBytes(*t.tensor));
     absl::StatusOr<torch::Tensor> weight =
-        ToFloat(bytes.view(), t.tensor->storage->dtype, t.tensor->shape);
+        ToFloat(bytes.view(), t.tensor->storage->dtype, t.tensor->shape,
+                bytes.mapped() ? checkpoint.archive().zip().file() : nullptr);
     if (!weight.ok())
       return Named(weight.status(),
                    absl::StrCat(checkpoint.path(), ": ", t.name));
@@ -87,7 +112,7 @@ absl::StatusOr<Weights> HfWeights(const std::string& model_dir) {
       continue;
     }
     absl::StatusOr<torch::Tensor> weight =
-        ToFloat(file.Bytes(e), e.dtype, e.shape);
+        ToFloat(file.Bytes(e), e.dtype, e.shape, file.file());
     if (!weight.ok()) {
       return Named(weight.status(),
                    absl::StrCat(file.path(), ": ", absl::CHexEscape(e.name)));

@@ -43,6 +43,19 @@ absl::StatusOr<Spec> SpecFor(const std::string& size) {
     s.final_dim = 768;
     return s;
   }
+  if (size == "1b" || size == "2b") {
+    // XLS-R 1B and 2B: 48 pre-LN layers over the large extractor.
+    s.layers = 48;
+    s.embed = size == "1b" ? 1280 : 1920;
+    s.ffn = 4 * s.embed;
+    s.heads = 16;
+    s.layer_norm_extractor = true;
+    s.layer_norm_first = true;
+    s.conv_bias = true;
+    s.normalize = true;
+    s.final_dim = 1024;
+    return s;
+  }
   if (size == "tiny") {
     s.layers = 2;
     s.embed = 48;
@@ -57,8 +70,8 @@ absl::StatusOr<Spec> SpecFor(const std::string& size) {
     s.hubert_classes = 28;
     return s;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("no synthetic size '", size, "' (tiny, base or large)"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "no synthetic size '", size, "' (tiny, base, large, 1b or 2b)"));
 }
 
 std::vector<SyntheticParam> EncoderParams(Variant variant, const Spec& s,
