@@ -54,17 +54,18 @@ absl::StatusOr<torch::Tensor> ToFloat(absl::string_view bytes, DType dtype,
     return absl::InvalidArgumentError(
         absl::StrCat(bytes.size(), " bytes where the shape needs ", needed));
   }
-  const auto float_options = torch::TensorOptions().dtype(torch::kFloat);
-  if (file != nullptr && dtype == DType::kF32 &&
-      reinterpret_cast<uintptr_t>(bytes.data()) % alignof(float) == 0) {
-    return torch::from_blob(
-        const_cast<char*>(bytes.data()), shape, [file](void*) {},
-        float_options);
+  const auto options = torch::TensorOptions().dtype(type);
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % ItemSize(dtype) != 0) {
+    torch::Tensor stored = torch::empty(shape, options);
+    std::memcpy(stored.data_ptr(), bytes.data(), bytes.size());
+    return stored.to(torch::kFloat);
   }
-  torch::Tensor stored =
-      torch::empty(shape, torch::TensorOptions().dtype(type));
-  std::memcpy(stored.data_ptr(), bytes.data(), bytes.size());
-  torch::Tensor weight = stored.to(torch::kFloat);
+  torch::Tensor stored = torch::from_blob(
+      const_cast<char*>(bytes.data()), shape, [file](void*) {}, options);
+  if (file != nullptr && dtype == DType::kF32) return stored;
+  // One float32 allocation, straight from the stored bytes.
+  torch::Tensor weight = stored.to(torch::kFloat, /*non_blocking=*/false,
+                                   /*copy=*/true);
   if (file != nullptr) {
     const uint64_t begin = bytes.data() - file->bytes().data();
     file->Release(begin, begin + bytes.size());
