@@ -68,6 +68,19 @@ RemoveOnInterrupt::RemoveOnInterrupt(std::string path) {
   registry.paths.emplace(id_, std::move(path));
 }
 
+absl::StatusOr<std::unique_ptr<RemoveOnInterrupt>> RemoveOnInterrupt::Make(
+    absl::FunctionRef<absl::StatusOr<std::string>()> make) {
+  Registry& registry = TheRegistry();
+  // Held while the path is made, so the interrupt thread waits for it.
+  absl::MutexLock lock(&registry.mutex);
+  absl::StatusOr<std::string> path = make();
+  if (!path.ok()) return path.status();
+  std::unique_ptr<RemoveOnInterrupt> watch(new RemoveOnInterrupt());
+  watch->id_ = registry.next_id++;
+  registry.paths.emplace(watch->id_, *std::move(path));
+  return watch;
+}
+
 RemoveOnInterrupt::~RemoveOnInterrupt() {
   Registry& registry = TheRegistry();
   absl::MutexLock lock(&registry.mutex);

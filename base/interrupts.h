@@ -10,10 +10,12 @@
 #define FAIRPORT_BASE_INTERRUPTS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace fairport {
 
@@ -27,6 +29,12 @@ void HandleInterrupts();
 class RemoveOnInterrupt {
  public:
   explicit RemoveOnInterrupt(std::string path);
+  // Runs `make`, which creates a path whose name it only then knows (e.g.
+  // mkdtemp) and returns it, and registers the path in the same step: an
+  // interrupt takes effect either before anything was made or once the
+  // path is registered, and it is removed. `make` must not register paths.
+  static absl::StatusOr<std::unique_ptr<RemoveOnInterrupt>> Make(
+      absl::FunctionRef<absl::StatusOr<std::string>()> make);
   RemoveOnInterrupt(const RemoveOnInterrupt&) = delete;
   RemoveOnInterrupt& operator=(const RemoveOnInterrupt&) = delete;
   ~RemoveOnInterrupt();
@@ -37,7 +45,9 @@ class RemoveOnInterrupt {
   absl::Status Publish(absl::FunctionRef<absl::Status()> publish);
 
  private:
-  uint64_t id_;
+  RemoveOnInterrupt() = default;
+
+  uint64_t id_ = 0;
 };
 
 }  // namespace fairport

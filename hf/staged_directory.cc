@@ -114,37 +114,49 @@ absl::StatusOr<StagedDirectory> StagedDirectory::Create(
       absl::StrCat(".", Base(target), ".creating-");
   ReclaimStaleStaging(parent, prefix);
   ReclaimStaleStaging(parent, creating_prefix);
-  std::string creating = absl::StrCat(parent, "/", creating_prefix, "XXXXXX");
-  if (::mkdtemp(creating.data()) == nullptr) {
-    return absl::PermissionDeniedError(
-        absl::StrCat(target, ": cannot create a staging directory in ", parent,
-                     ": ", std::strerror(errno)));
-  }
-  ::chmod(creating.c_str(), 0755);
-  const std::string lock = absl::StrCat(creating, "/", kStagingLockName);
-  int lock_fd =
-      ::open(lock.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  const std::string staging =
-      absl::StrCat(parent, "/", prefix, creating.substr(creating.size() - 6));
-  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX) != 0 ||
-      ::rename(creating.c_str(), staging.c_str()) != 0) {
-    const int err = errno;
-    if (lock_fd >= 0) ::close(lock_fd);
-    RemoveTree(creating);
-    return absl::PermissionDeniedError(absl::StrCat(
-        target,
-        ": cannot set up a locked staging directory: ", std::strerror(err)));
-  }
-  return StagedDirectory(target, staging, overwrite, lock_fd);
+  // Made and registered for removal in one step (a signal arriving just
+  // after the rename would otherwise leave the directory behind).
+  int lock_fd = -1;
+  std::string staging;
+  absl::StatusOr<std::unique_ptr<RemoveOnInterrupt>> on_interrupt =
+      RemoveOnInterrupt::Make([&]() -> absl::StatusOr<std::string> {
+        std::string creating =
+            absl::StrCat(parent, "/", creating_prefix, "XXXXXX");
+        if (::mkdtemp(creating.data()) == nullptr) {
+          return absl::PermissionDeniedError(
+              absl::StrCat(target, ": cannot create a staging directory in ",
+                           parent, ": ", std::strerror(errno)));
+        }
+        ::chmod(creating.c_str(), 0755);
+        const std::string lock = absl::StrCat(creating, "/", kStagingLockName);
+        lock_fd =
+            ::open(lock.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        staging = absl::StrCat(parent, "/", prefix,
+                               creating.substr(creating.size() - 6));
+        if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX) != 0 ||
+            ::rename(creating.c_str(), staging.c_str()) != 0) {
+          const int err = errno;
+          if (lock_fd >= 0) ::close(lock_fd);
+          RemoveTree(creating);
+          return absl::PermissionDeniedError(absl::StrCat(
+              target, ": cannot set up a locked staging directory: ",
+              std::strerror(err)));
+        }
+        return staging;
+      });
+  if (!on_interrupt.ok()) return on_interrupt.status();
+  return StagedDirectory(target, staging, overwrite, lock_fd,
+                         *std::move(on_interrupt));
 }
 
-StagedDirectory::StagedDirectory(std::string target, std::string staging,
-                                 bool overwrite, int lock_fd)
+StagedDirectory::StagedDirectory(
+    std::string target, std::string staging, bool overwrite, int lock_fd,
+    std::unique_ptr<RemoveOnInterrupt> on_interrupt)
     : target_(std::move(target)),
       staging_(std::move(staging)),
       overwrite_(overwrite),
       lock_fd_(lock_fd),
-      on_interrupt_(std::make_unique<RemoveOnInterrupt>(staging_)) {}
+      on_interrupt_(std::move(on_interrupt)) {}
 
 StagedDirectory::StagedDirectory(StagedDirectory&& other) noexcept
     : target_(std::move(other.target_)),

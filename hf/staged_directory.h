@@ -41,7 +41,7 @@ class StagedDirectory {
 
  private:
   StagedDirectory(std::string target, std::string staging, bool overwrite,
-                  int lock_fd);
+                  int lock_fd, std::unique_ptr<RemoveOnInterrupt> on_interrupt);
 
   std::string target_;
   std::string staging_;  // empty once committed or moved from
