@@ -30,6 +30,20 @@ namespace {
 EncoderShape ShapeOf(const Architecture& a) {
   EncoderShape s = EncoderShapeOf(a);
   s.pos_conv_layers = 0;  // stored, never applied
+  const double c = a.hidden_size, f = a.intermediate_size;
+  const double k = a.depthwise_kernel;
+  const bool relative = a.positions == Positions::kRelative;
+  // Two feed-forward blocks; q, k, v, out; q k^T and attention times v
+  // (rel-pos: linear_pos on 2t - 1 positions and the (2t - 1)-column
+  // score term too); pointwise (2c), depthwise and pointwise convolutions.
+  s.encoder_layer_flops = [=](double t) {
+    double flops = 2 * 2 * 2.0 * t * c * f + 4 * 2.0 * t * c * c +
+                   2 * 2.0 * t * t * c + 2.0 * t * c * 2 * c + 2.0 * t * c * k +
+                   2.0 * t * c * c;
+    if (relative)
+      flops += 2.0 * (2 * t - 1) * c * c + 2.0 * t * (2 * t - 1) * c;
+    return flops;
+  };
   return s;
 }
 
