@@ -105,7 +105,10 @@ class Progress {
   int last_ = -1;
 };
 
+// --dtype casts floating-point tensors only: an integer buffer (BatchNorm's
+// num_batches_tracked) keeps its dtype, as transformers' model has it.
 DType OutputDType(const ConversionOptions& options, const MappedTensor& t) {
+  if (!IsFloatingPoint(t.dtype())) return t.dtype();
   return options.dtype.value_or(t.dtype());
 }
 
@@ -208,23 +211,61 @@ uint64_t OutputBytes(const WeightMapping& mapping,
   return total;
 }
 
+// The safetensors library's rank of a dtype (the order of its Dtype enum:
+// BOOL, U8, I8, I16, F16, BF16, I32, F32, F64, I64); save_file lays the
+// tensors out by rank, highest first, then by name.
+int SafetensorsRank(DType dtype) {
+  switch (dtype) {
+    case DType::kBool:
+      return 0;
+    case DType::kU8:
+      return 1;
+    case DType::kI8:
+      return 2;
+    case DType::kI16:
+      return 3;
+    case DType::kF16:
+      return 4;
+    case DType::kBF16:
+      return 5;
+    case DType::kI32:
+      return 6;
+    case DType::kF32:
+      return 7;
+    case DType::kF64:
+      return 8;
+    case DType::kI64:
+      return 9;
+  }
+  return 0;
+}
+
 absl::Status WriteSafetensors(const FairseqCheckpoint& checkpoint,
                               const WeightMapping& mapping,
                               const ConversionOptions& options,
                               const std::string& path) {
+  // As transformers' save_pretrained lays them out: an int64 buffer
+  // (BatchNorm's num_batches_tracked) before the float32 weights.
+  std::vector<const MappedTensor*> order;
+  for (const MappedTensor& t : mapping.tensors) order.push_back(&t);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](const MappedTensor* a, const MappedTensor* b) {
+                     return SafetensorsRank(OutputDType(options, *a)) >
+                            SafetensorsRank(OutputDType(options, *b));
+                   });
   SafetensorsLayout layout;
   layout.SetMetadata("format", "pt");
-  for (const MappedTensor& t : mapping.tensors) {
-    layout.Add(t.hf_name, OutputDType(options, t), t.shape());
+  for (const MappedTensor* t : order) {
+    layout.Add(t->hf_name, OutputDType(options, *t), t->shape());
   }
   ASSIGN_OR_RETURN(OutputFile out, OutputFile::Create(path));
   RETURN_IF_ERROR(out.Write(layout.Header()));
   Progress progress(options.progress, "model.safetensors", layout.data_size());
   const TensorSink sink{
       [&out](absl::string_view bytes) { return out.Write(bytes); }, out.fd()};
-  for (const MappedTensor& t : mapping.tensors) {
+  for (const MappedTensor* t : order) {
     RETURN_IF_ERROR(
-        StreamTensor(checkpoint, t, OutputDType(options, t), sink, progress));
+        StreamTensor(checkpoint, *t, OutputDType(options, *t), sink, progress));
   }
   return out.Close();
 }
@@ -359,14 +400,15 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
   summary.notes.insert(summary.notes.end(), mapping.notes.begin(),
                        mapping.notes.end());
 
-  // torch_dtype says what the weights are stored as.
+  // torch_dtype says what the floating-point weights are stored as.
   std::optional<DType> stored;
   for (const MappedTensor& t : mapping.tensors) {
+    summary.parameters += t.numel();
+    if (!IsFloatingPoint(t.dtype())) continue;
     DType d = OutputDType(options, t);
     if (!stored) stored = d;
     if (*stored != d)
       stored = DType::kF32;  // mixed: transformers loads into float32
-    summary.parameters += t.numel();
   }
   inferred.hf_config["torch_dtype"] =
       std::string(TorchName(stored.value_or(DType::kF32)));

@@ -87,6 +87,40 @@ INSTANTIATE_TEST_SUITE_P(
     Families, FamilyCheckpointTest,
     ::testing::ValuesIn(::fairport::testing::kFamilyVariants));
 
+class ConformerCheckpointTest : public ::testing::TestWithParam<const char*> {};
+
+// BatchNorm's num_batches_tracked (int64) included.
+TEST_P(ConformerCheckpointTest, TensorsMatchTheCopyAndTheCountInConformerJson) {
+  const std::string variant = GetParam();
+  std::ifstream in(FixturePath("conformer.json"));
+  const nlohmann::json facts = nlohmann::json::parse(in)["variants"][variant];
+  absl::StatusOr<FairseqCheckpoint> checkpoint =
+      FairseqCheckpoint::Load(FixturePath(variant + "/checkpoint.pt"));
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+  EXPECT_EQ(checkpoint->state_dict().size(), facts["tensors"].get<size_t>());
+  EXPECT_EQ(checkpoint->architecture(),
+            facts["kind"] == "pretrained" ? "wav2vec2" : "wav2vec_ctc");
+  absl::StatusOr<SafetensorsFile> copy =
+      SafetensorsFile::Open(FixturePath(variant + "/state_dict.safetensors"));
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  EXPECT_EQ(copy->entries().size(), checkpoint->state_dict().size());
+  for (const SafetensorsEntry& expected : copy->entries()) {
+    const TensorRef* t = checkpoint->FindTensor(expected.name);
+    ASSERT_NE(t, nullptr) << expected.name;
+    EXPECT_EQ(t->storage->dtype, expected.dtype) << expected.name;
+    absl::StatusOr<EntryBytes> bytes = checkpoint->archive().TensorBytes(*t);
+    ASSERT_TRUE(bytes.ok()) << bytes.status();
+    EXPECT_TRUE(bytes->view() == copy->Bytes(expected)) << expected.name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Conformer, ConformerCheckpointTest,
+    ::testing::Values("conformer_relpos_pretrained", "conformer_relpos_ctc",
+                      "conformer_relpos_ctc_fp16", "conformer_rope_ctc",
+                      "conformer_rope_ctc_fp16",
+                      "conformer_relpos_postln_pretrained"));
+
 TEST(CheckpointTest, LegacyArgsCheckpointExposesNamespaceConfig) {
   absl::StatusOr<FairseqCheckpoint> checkpoint = FairseqCheckpoint::Load(
       FixturePath("finetuned_legacy_args/checkpoint.pt"));

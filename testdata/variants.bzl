@@ -12,4 +12,9 @@ HF_REFERENCE_VARIANTS = [
     "wav2vec2_finetuned_lnf",
     "hubert_pretrained",
     "hubert_finetuned",
+    "conformer_relpos_pretrained",
+    "conformer_relpos_ctc",
+    "conformer_relpos_ctc_fp16",
+    "conformer_rope_ctc",
+    "conformer_rope_ctc_fp16",
 ]

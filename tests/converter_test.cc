@@ -22,6 +22,7 @@ namespace fairport {
 namespace {
 
 using ::fairport::testing::FixturePath;
+using ::fairport::testing::kConformerVariants;
 using ::fairport::testing::kFamilyVariants;
 using ::fairport::testing::kVariants;
 using ::fairport::testing::RunTool;
@@ -61,6 +62,11 @@ std::vector<float> AsFloats(const SafetensorsFile& file,
   return out;
 }
 
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 // transformers' config.json for `variant` (hf_reference/) with the one
 // difference README documents: its scripts leave ctc_zero_infinity at
 // false, and every fine-tuned fixture was trained with fairseq's ctc
@@ -90,7 +96,7 @@ TEST_P(ConverterFixtureTest, OutputAgreesWithWhatTransformersWrites) {
   nlohmann::json config = Json(out + "/config.json");
   nlohmann::json ref_config =
       nlohmann::json::parse(ExpectedConfigJson(variant));
-  if (variant == "finetuned_fp16") {
+  if (EndsWith(variant, "_fp16")) {
     // --dtype keep writes the stored float16 weights and says so.
     EXPECT_EQ(config["torch_dtype"], "float16");
     config["torch_dtype"] = ref_config["torch_dtype"];
@@ -116,8 +122,15 @@ TEST_P(ConverterFixtureTest, OutputAgreesWithWhatTransformersWrites) {
     const SafetensorsEntry* got = ours->Find(expected.name);
     ASSERT_NE(got, nullptr) << expected.name;
     EXPECT_EQ(got->shape, expected.shape) << expected.name;
-    EXPECT_EQ(AsFloats(*ours, *got), AsFloats(*theirs, expected))
-        << expected.name;
+    if (IsFloatingPoint(expected.dtype)) {
+      EXPECT_EQ(AsFloats(*ours, *got), AsFloats(*theirs, expected))
+          << expected.name;
+    } else {
+      // An integer buffer (BatchNorm's num_batches_tracked) is never cast.
+      EXPECT_EQ(got->dtype, expected.dtype) << expected.name;
+      EXPECT_TRUE(ours->Bytes(*got) == theirs->Bytes(expected))
+          << expected.name;
+    }
   }
 }
 
@@ -137,6 +150,8 @@ INSTANTIATE_TEST_SUITE_P(AllVariants, ConverterFixtureTest,
                          ::testing::ValuesIn(kVariants));
 INSTANTIATE_TEST_SUITE_P(Families, ConverterFixtureTest,
                          ::testing::ValuesIn(kFamilyVariants));
+INSTANTIATE_TEST_SUITE_P(Conformer, ConverterFixtureTest,
+                         ::testing::ValuesIn(kConformerVariants));
 
 // Every fp32 fixture: model.safetensors and preprocessor_config.json are
 // the very bytes transformers' own scripts write, with their bugs fixed as
@@ -173,6 +188,33 @@ INSTANTIATE_TEST_SUITE_P(Data2VecAudio, ByteIdentityTest,
                                            "pretrained_even_kernel"));
 INSTANTIATE_TEST_SUITE_P(Families, ByteIdentityTest,
                          ::testing::ValuesIn(kFamilyVariants));
+INSTANTIATE_TEST_SUITE_P(Conformer, ByteIdentityTest,
+                         ::testing::Values("conformer_relpos_pretrained",
+                                           "conformer_relpos_ctc",
+                                           "conformer_rope_ctc"));
+
+// The float16 conformers converted with --dtype=float32: the bytes
+// transformers writes (it stores the fp16-rounded values as float32), the
+// stored rotary inv_freq and BatchNorm statistics included; the int64
+// num_batches_tracked is not cast.
+class Float16ByteIdentityTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(Float16ByteIdentityTest, Float32ConversionIsByteIdentical) {
+  const std::string variant = GetParam();
+  const std::string out = TempDir() + "/bytes32_" + variant;
+  ToolResult r = Convert(variant, out, {"--dtype=float32"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string ref = FixturePath("hf_reference/" + variant);
+  EXPECT_TRUE(Slurp(out + "/config.json") == ExpectedConfigJson(variant));
+  for (const char* name : {"model.safetensors", "preprocessor_config.json"}) {
+    EXPECT_TRUE(Slurp(out + "/" + name) == Slurp(ref + "/" + name))
+        << variant << " " << name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Conformer, Float16ByteIdentityTest,
+                         ::testing::Values("conformer_relpos_ctc_fp16",
+                                           "conformer_rope_ctc_fp16"));
 
 // ctc_zero_infinity is the criterion's zero_infinity: the fine-tuned
 // fixture with that one pickle byte turned from NEWTRUE to NEWFALSE (zip
@@ -490,7 +532,7 @@ TEST(ConverterTest, UnclaimedModelIsRefusedByName) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("model 'wav2vec' (cfg.model._name) belongs to no family "
                        "Fairport converts (families: data2vec_audio, hubert, "
-                       "wav2vec2)"),
+                       "wav2vec2, wav2vec2_conformer)"),
             std::string::npos)
       << r.err;
   EXPECT_FALSE(Exists(out));

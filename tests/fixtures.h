@@ -46,6 +46,13 @@ inline constexpr const char* kFamilyVariants[] = {
     "wav2vec2_pretrained", "wav2vec2_finetuned", "wav2vec2_finetuned_lnf",
     "hubert_pretrained", "hubert_finetuned"};
 
+// The wav2vec2-conformer fixtures transformers can represent
+// (conformer.json); conformer_relpos_postln_pretrained must be refused.
+inline constexpr const char* kConformerVariants[] = {
+    "conformer_relpos_pretrained", "conformer_relpos_ctc",
+    "conformer_relpos_ctc_fp16", "conformer_rope_ctc",
+    "conformer_rope_ctc_fp16"};
+
 }  // namespace fairport::testing
 
 #endif  // FAIRPORT_TESTS_FIXTURES_H_

@@ -175,6 +175,11 @@ INSTANTIATE_TEST_SUITE_P(AllVariants, ForwardGoldenTest,
 INSTANTIATE_TEST_SUITE_P(
     Families, ForwardGoldenTest,
     ::testing::ValuesIn(::fairport::testing::kFamilyVariants));
+// Both conformer passes run the padded batch as padded: the batch golden
+// is held on valid frames, the fp16 variants against their own goldens.
+INSTANTIATE_TEST_SUITE_P(
+    Conformer, ForwardGoldenTest,
+    ::testing::ValuesIn(::fairport::testing::kConformerVariants));
 
 }  // namespace
 }  // namespace fairport

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "families/common/conv_layers.h"
@@ -55,8 +56,16 @@ absl::StatusOr<EncoderSizes> InferEncoderSizes(
 
 void TransformersDefaults::Set(nlohmann::json& c, const char* key,
                                nlohmann::json value) {
-  fields_.push_back(absl::StrCat(key, " = ", value.dump()));
+  const std::string field = absl::StrCat(key, " = ", value.dump());
   c[key] = std::move(value);
+  // A family whose config class has another default sets it again.
+  for (std::string& listed : fields_) {
+    if (absl::StartsWith(listed, absl::StrCat(key, " = "))) {
+      listed = field;
+      return;
+    }
+  }
+  fields_.push_back(field);
 }
 
 void TransformersDefaults::Note(std::vector<std::string>& defaulted) const {

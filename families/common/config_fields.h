@@ -114,6 +114,7 @@ absl::StatusOr<EncoderSizes> InferEncoderSizes(
 // transformers' defaults and listed together in the conversion summary.
 class TransformersDefaults {
  public:
+  // Sets `key`; setting it again replaces the value listed.
   void Set(nlohmann::json& c, const char* key, nlohmann::json value);
   // Adds "transformers' defaults (not read from the checkpoint): a = 1,
   // b = 2" to `defaulted`, if any field was set.

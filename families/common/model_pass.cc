@@ -20,8 +20,11 @@ double ValidFrameFlops(const EncoderShape& a,
     flops += 2.0 * t * a.conv_dim.back() * c;  // projection
     flops += a.pos_conv_layers * 2.0 * t * c * (c / a.pos_conv_groups) *
              a.pos_conv_kernel;  // positional convolution
-    flops += a.num_hidden_layers *
-             (4 * 2.0 * t * c * c + 2 * 2.0 * t * t * c + 2 * 2.0 * t * c * f);
+    flops +=
+        a.num_hidden_layers *
+        (a.encoder_layer_flops
+             ? a.encoder_layer_flops(t)
+             : 4 * 2.0 * t * c * c + 2 * 2.0 * t * t * c + 2 * 2.0 * t * c * f);
     flops += 2.0 * t * c * a.ctc_vocab;  // CTC head
   }
   return flops;

@@ -7,6 +7,7 @@
 #define FAIRPORT_FAMILIES_COMMON_MODEL_PASS_H_
 
 #include <cstdint>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct EncoderShape {
   int64_t pos_conv_kernel = 0;
   int64_t pos_conv_groups = 1;
   int64_t ctc_vocab = 0;  // rows of the CTC head, 0 without one
+  // 2*M*N*K of one encoder layer on t frames, for a family whose layers
+  // are not the Transformer encoder layer (the default when unset).
+  std::function<double(double t)> encoder_layer_flops;
 };
 
 // The fields every family's Architecture names alike (conv stack, encoder

@@ -70,6 +70,40 @@ void AppendEncoderLayers(int64_t layers, int64_t embed, int64_t ffn,
   }
 }
 
+void AppendWav2Vec2FrontEnd(const Wav2Vec2FrontEnd& f,
+                            std::vector<SyntheticParam>& p) {
+  const int64_t c = f.embed;
+  p.push_back({"mask_emb", {c}, Init::kUniform, 1});
+  for (size_t i = 0; i < f.conv_dim.size(); ++i) {
+    const int64_t in = i == 0 ? 1 : f.conv_dim[i - 1];
+    const std::string l =
+        absl::StrCat("feature_extractor.conv_layers.", i, ".");
+    p.push_back({l + "0.weight",
+                 {f.conv_dim[i], in, f.conv_kernel[i]},
+                 Init::kUniform,
+                 in * f.conv_kernel[i]});
+    if (f.conv_bias)
+      p.push_back({l + "0.bias", {f.conv_dim[i]}, Init::kBias, 1});
+    const std::string norm = f.layer_norm_extractor ? "2.1." : "2.";
+    if (f.layer_norm_extractor || i == 0) {
+      p.push_back({l + norm + "weight", {f.conv_dim[i]}, Init::kGain, 1});
+      p.push_back({l + norm + "bias", {f.conv_dim[i]}, Init::kBias, 1});
+    }
+  }
+  const int64_t last = f.conv_dim.back();
+  if (last != c) {
+    p.push_back({"post_extract_proj.weight", {c, last}, Init::kUniform, last});
+    p.push_back({"post_extract_proj.bias", {c}, Init::kBias, 1});
+  }
+  const int64_t k = f.conv_pos, g = f.conv_pos_groups;
+  p.push_back({"encoder.pos_conv.0.bias", {c}, Init::kBias, 1});
+  p.push_back({"encoder.pos_conv.0.weight_g", {1, 1, k}, Init::kGain, 1});
+  p.push_back({"encoder.pos_conv.0.weight_v",
+               {c, c / g, k},
+               Init::kUniform,
+               c / g * k});
+}
+
 absl::Status WriteSyntheticTorchSave(const std::vector<SyntheticParam>& params,
                                      const nlohmann::ordered_json& cfg,
                                      const SyntheticFile& file,
@@ -87,9 +121,15 @@ absl::Status WriteSyntheticTorchSave(const std::vector<SyntheticParam>& params,
   p.EmptyTuple();
   p.Reduce();
   p.Mark();
+  auto dtype_of = [&](const SyntheticParam& param) {
+    return param.init == Init::kStepCount ? DType::kI64 : file.dtype;
+  };
+  // Adam keeps state for the parameters, not the buffers.
+  std::vector<const SyntheticParam*> trained;
   for (const SyntheticParam& param : params) {
     p.String(param.name);
-    writer.Tensor(file.dtype, param.shape);
+    writer.Tensor(dtype_of(param), param.shape);
+    if (!param.buffer) trained.push_back(&param);
   }
   p.SetItems();
   p.String("criterion");
@@ -114,16 +154,16 @@ absl::Status WriteSyntheticTorchSave(const std::vector<SyntheticParam>& params,
     p.String("state");
     p.EmptyDict();
     p.Mark();
-    for (size_t i = 0; i < params.size(); ++i) {
+    for (size_t i = 0; i < trained.size(); ++i) {
       p.Int(static_cast<int64_t>(i));
       p.EmptyDict();
       p.Mark();
       p.String("step");
       p.Int(400000);
       p.String("exp_avg");
-      writer.Tensor(DType::kF32, params[i].shape);
+      writer.Tensor(DType::kF32, trained[i]->shape);
       p.String("exp_avg_sq");
-      writer.Tensor(DType::kF32, params[i].shape);
+      writer.Tensor(DType::kF32, trained[i]->shape);
       p.SetItems();
     }
     p.SetItems();
@@ -138,10 +178,20 @@ absl::Status WriteSyntheticTorchSave(const std::vector<SyntheticParam>& params,
   return writer.Finish(path, [&](size_t index, ZipWriter& zip) -> absl::Status {
     const bool is_model = index < model_storages;
     const SyntheticParam& param =
-        params[is_model ? index : (index - model_storages) / 2];
-    const DType dtype = is_model ? file.dtype : DType::kF32;
+        is_model ? params[index] : *trained[(index - model_storages) / 2];
+    const DType dtype = is_model ? dtype_of(param) : DType::kF32;
     int64_t numel = 1;
     for (int64_t d : param.shape) numel *= d;
+    if (is_model && param.init == Init::kStepCount) {
+      std::string count(static_cast<size_t>(numel) * 8, '\0');
+      for (int64_t i = 0; i < numel; ++i) {
+        const uint64_t steps = 400000;
+        for (int b = 0; b < 8; ++b)
+          count[static_cast<size_t>(i * 8 + b)] =
+              static_cast<char>((steps >> (8 * b)) & 0xff);
+      }
+      return zip.Write(count);
+    }
     uint64_t state = file.seed * 0x100000001B3ull + index;
     const float scale = 1.0f / std::sqrt(static_cast<float>(param.fan_in));
     constexpr int64_t kChunk = 1 << 20;
@@ -153,6 +203,10 @@ absl::Status WriteSyntheticTorchSave(const std::vector<SyntheticParam>& params,
         const float u = Uniform(state);
         if (!is_model) {
           v = 1e-4f * u;
+        } else if (param.init == Init::kRotaryFrequencies) {
+          const int64_t i = &v - values.data() + first;
+          v = 1.0f / std::pow(10000.0f, static_cast<float>(2 * i) /
+                                            static_cast<float>(2 * numel));
         } else if (param.init == Init::kGain) {
           v = 1.0f + 0.25f * u;
         } else if (param.init == Init::kBias) {

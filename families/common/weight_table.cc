@@ -133,7 +133,9 @@ absl::StatusOr<WeightMapping> MapByTable(const FairseqCheckpoint& checkpoint,
     if (!matched) {
       const SkipRule* skip = nullptr;
       for (const SkipRule& s : table.skip_rules) {
-        if (!local.empty() && absl::StartsWith(local, s.prefix)) skip = &s;
+        if (!local.empty() && (absl::StartsWith(local, s.prefix) ||
+                               MatchPattern(s.prefix, local, indices)))
+          skip = &s;
       }
       if (skip != nullptr) {
         mapping.skipped[skip->category].push_back(t.name);
@@ -166,10 +168,11 @@ absl::StatusOr<WeightMapping> MapByTable(const FairseqCheckpoint& checkpoint,
           absl::StrCat(path, ": '", hf_name, "' would be filled twice, from '",
                        prev->second, "' and '", t.name, "'"));
     }
-    if (!IsFloatingPoint(t.tensor->storage->dtype)) {
+    const DType dtype = t.tensor->storage->dtype;
+    if (it->second->integer ? dtype != DType::kI64 : !IsFloatingPoint(dtype)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          path, ": tensor '", t.name, "' is ",
-          TorchName(t.tensor->storage->dtype), ", not floating point"));
+          path, ": tensor '", t.name, "' is ", TorchName(dtype), ", not ",
+          it->second->integer ? "int64" : "floating point"));
     }
     mapping.tensors.push_back({hf_name, t.name, t.tensor, nullptr});
   }

@@ -24,13 +24,18 @@ struct WeightRule {
 };
 
 struct SkipRule {
-  const char* prefix;  // relative to the encoder model
+  // Relative to the encoder model: a prefix, or a whole name in which `#`
+  // stands for a layer index.
+  const char* prefix;
   const char* category;
 };
 
 struct HfParameter {
   std::string name;
   std::vector<int64_t> shape;
+  // An int64 buffer (BatchNorm's num_batches_tracked): filled only from an
+  // int64 tensor, never cast. Every other parameter is floating point.
+  bool integer = false;
 };
 
 struct WeightTable {

@@ -7,12 +7,25 @@
 #include "base/status_macros.h"
 #include "families/common/config_fields.h"
 #include "families/common/hf_config_fields.h"
+#include "families/common/quantizer_head.h"
+#include "families/common/wrapped_encoder.h"
 
 namespace fairport::wav2vec2 {
 namespace {
 
-bool IsLegacy(const FairseqCheckpoint& checkpoint, const ConfigView& cfg) {
-  return checkpoint.legacy_args() || cfg.node()->is(PickleValue::Kind::kObject);
+// fairseq builds a conformer encoder from the same Wav2Vec2Model when the
+// effective layer_type says so; those checkpoints are the
+// wav2vec2_conformer family's.
+absl::Status CheckNotConformer(const FairseqCheckpoint& checkpoint,
+                               const ConfigView& encoder, bool wrapped) {
+  ASSIGN_OR_RETURN(std::string layer_type,
+                   EffectiveLayerType(checkpoint, encoder, wrapped));
+  if (layer_type != "conformer") return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      checkpoint.path(), ": ",
+      EffectiveEncoderView(checkpoint, encoder, wrapped, "layer_type").path(),
+      ".layer_type is 'conformer': a wav2vec2-conformer model, not wav2vec "
+      "2.0"));
 }
 
 }  // namespace
@@ -30,12 +43,18 @@ absl::StatusOr<ModelKind> DetectKind(const FairseqCheckpoint& checkpoint,
                                      Variant variant) {
   const VariantNames& names = NamesOf(variant);
   const std::string& arch = checkpoint.architecture();
-  if (arch == names.encoder) return ModelKind::kPretrained;
+  if (arch == names.encoder) {
+    RETURN_IF_ERROR(
+        CheckNotConformer(checkpoint, checkpoint.model_config(), false));
+    return ModelKind::kPretrained;
+  }
   if (arch == names.ctc_wrapper) {
     ASSIGN_OR_RETURN(ConfigView encoder, checkpoint.WrappedEncoderConfig());
-    absl::StatusOr<std::string> name =
-        encoder.String(IsLegacy(checkpoint, encoder) ? "arch" : "_name");
-    if (name.ok() && *name == names.encoder) return ModelKind::kCtc;
+    absl::StatusOr<std::string> name = WrappedEncoderName(checkpoint, encoder);
+    if (name.ok() && *name == names.encoder) {
+      RETURN_IF_ERROR(CheckNotConformer(checkpoint, encoder, true));
+      return ModelKind::kCtc;
+    }
     return absl::InvalidArgumentError(
         absl::StrCat(checkpoint.path(), ": a ", names.ctc_wrapper,
                      " model over '", name.ok() ? *name : "an unnamed encoder",
@@ -75,11 +94,7 @@ absl::StatusOr<ConfigView> EncoderConfig(const FairseqCheckpoint& checkpoint,
 
 bool HasPretrainingHead(const FairseqCheckpoint& checkpoint, Variant variant,
                         ModelKind kind) {
-  return variant == Variant::kWav2Vec2 && kind == ModelKind::kPretrained &&
-         checkpoint.FindTensor("quantizer.vars") != nullptr &&
-         checkpoint.FindTensor("quantizer.weight_proj.weight") != nullptr &&
-         checkpoint.FindTensor("project_q.weight") != nullptr &&
-         checkpoint.FindTensor("final_proj.weight") != nullptr;
+  return variant == Variant::kWav2Vec2 && HasQuantizerHead(checkpoint, kind);
 }
 
 absl::Status CheckRepresentable(const FairseqCheckpoint& checkpoint,
@@ -97,8 +112,9 @@ absl::Status CheckRepresentable(const FairseqCheckpoint& checkpoint,
                    StringOr(enc, "extractor_mode", "default", ignored));
   if (mode != "default" && mode != "layer_norm")
     return refuse(absl::StrCat("extractor_mode is '", mode, "'"));
-  ASSIGN_OR_RETURN(std::string layer_type,
-                   StringOr(enc, "layer_type", "transformer", ignored));
+  ASSIGN_OR_RETURN(
+      std::string layer_type,
+      EffectiveLayerType(checkpoint, enc, kind == ModelKind::kCtc));
   if (layer_type != "transformer")
     return refuse(absl::StrCat("layer_type is '", layer_type, "'"));
   ASSIGN_OR_RETURN(int64_t depth, IntOr(enc, "pos_conv_depth", 1, ignored));
@@ -118,14 +134,8 @@ absl::Status CheckRepresentable(const FairseqCheckpoint& checkpoint,
                                " does not divide into ", heads, " heads and ",
                                groups, " positional groups"));
   }
-  if (HasPretrainingHead(checkpoint, variant, kind)) {
-    ASSIGN_OR_RETURN(int64_t q_depth,
-                     IntOr(enc, "quantizer_depth", 1, ignored));
-    if (q_depth != 1)
-      return refuse(absl::StrCat("quantizer_depth is ", q_depth));
-    ASSIGN_OR_RETURN(bool glu, BoolOr(enc, "target_glu", false, ignored));
-    if (glu) return refuse("target_glu is True");
-  }
+  if (HasPretrainingHead(checkpoint, variant, kind))
+    return CheckQuantizerHead(enc, refuse);
   return absl::OkStatus();
 }
 
@@ -171,26 +181,9 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
   if (variant == Variant::kHubert) {
     c["feat_proj_layer_norm"] = true;  // fairseq HuBERT's layer_norm
   } else {
-    // Wav2Vec2Config's quantizer: fairseq's latent_* and final_dim, which
-    // the encoder config keeps after fine-tuning too.
-    ASSIGN_OR_RETURN(int64_t latent_vars,
-                     IntOr(enc, "latent_vars", 320, defaulted));
-    ASSIGN_OR_RETURN(int64_t latent_groups,
-                     IntOr(enc, "latent_groups", 2, defaulted));
-    ASSIGN_OR_RETURN(int64_t latent_dim,
-                     IntOr(enc, "latent_dim", 0, defaulted));
-    ASSIGN_OR_RETURN(int64_t final_dim, IntOr(enc, "final_dim", 0, defaulted));
-    if (final_dim <= 0) final_dim = sizes.embed;
-    c["num_codevectors_per_group"] = latent_vars;
-    c["num_codevector_groups"] = latent_groups;
-    c["codevector_dim"] = latent_dim > 0 ? latent_dim : final_dim;
-    c["proj_codevector_dim"] = final_dim;
-    ASSIGN_OR_RETURN(c["contrastive_logits_temperature"],
-                     NumberOr(enc, "logit_temp", 0.1, defaulted));
-    ASSIGN_OR_RETURN(c["num_negatives"],
-                     IntOr(enc, "num_negatives", 100, defaulted));
-    defaults.Set(c, "diversity_loss_weight", 0.1);
-    defaults.Set(c, "feat_quantizer_dropout", 0.0);
+    // Wav2Vec2Config's quantizer.
+    RETURN_IF_ERROR(
+        WriteQuantizerConfigFields(enc, sizes.embed, c, defaults, defaulted));
     c["output_hidden_size"] = sizes.embed;
     defaults.Set(c, "adapter_attn_dim", nullptr);
     WriteAdapterDefaults(c, defaults);

@@ -31,14 +31,10 @@ FairseqWav2Vec2::FairseqWav2Vec2(Architecture arch,
       activation_fn_(activation_fn),
       has_projection_(has_projection),
       w_(std::move(weights), "fairseq"),
-      prefix_(arch_.ctc ? "w2v_encoder.w2v_model." : "") {
-  for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
-    const std::string l =
-        absl::StrCat(prefix_, "feature_extractor.conv_layers.", i, ".0.");
-    feature_convs_.emplace_back(
-        w_(l + "weight"), arch_.conv_bias ? w_(l + "bias") : torch::Tensor(),
-        arch_.conv_stride[i]);
-  }
+      prefix_(arch_.ctc ? "w2v_encoder.w2v_model." : ""),
+      extractor_(w_, prefix_,
+                 {arch_.conv_dim, arch_.conv_kernel, arch_.conv_stride,
+                  arch_.conv_bias, arch_.group_norm}) {
   const std::string pos = prefix_ + "encoder.pos_conv.0.";
   pos_conv_weight_ =
       WeightNormWeight(w_(pos + "weight_g"), w_(pos + "weight_v"));
@@ -74,55 +70,8 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
   const StageRecorder stage(with_stages, packing, T, out);
 
   // ConvFeatureExtractionModel over the padded batch, computed for the
-  // frames each utterance's valid frames need. mode=default: Conv1d ->
-  // Dropout -> Fp32GroupNorm(C, C) -> GELU for layer 0, whose statistics
-  // run over the whole padded row, then Conv1d -> Dropout -> GELU.
-  // mode=layer_norm: Conv1d -> Dropout -> Fp32LayerNorm -> GELU each.
-  std::vector<torch::Tensor> features;
-  for (int64_t b = 0; b < B; ++b) {
-    const int64_t frames = packing.length(b);
-    if (frames == 0) {
-      features.push_back(torch::zeros({0, arch_.conv_dim.back()}));
-      continue;
-    }
-    torch::Tensor x =
-        source[b]
-            .narrow(0, 0,
-                    arch_.group_norm
-                        ? L
-                        : ConvInputSamples(arch_.conv_kernel, arch_.conv_stride,
-                                           frames))
-            .unsqueeze(1);
-    for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
-      const std::string l =
-          absl::StrCat(p, "feature_extractor.conv_layers.", i, ".");
-      if (arch_.group_norm && i == 0) {
-        // Statistics over the whole row; the later layers need only the
-        // first frames of it.
-        const std::vector<int64_t> k_rest(arch_.conv_kernel.begin() + 1,
-                                          arch_.conv_kernel.end());
-        const std::vector<int64_t> s_rest(arch_.conv_stride.begin() + 1,
-                                          arch_.conv_stride.end());
-        x = feature_convs_[0](x);
-        x = torch::group_norm(x.t().unsqueeze(0), x.size(1), w_(l + "2.weight"),
-                              w_(l + "2.bias"), kEps)[0]
-                .t()
-                .narrow(0, 0, ConvInputSamples(k_rest, s_rest, frames));
-        x = torch::gelu(x).contiguous();
-      } else if (arch_.group_norm) {
-        x = feature_convs_[i](
-            x, [](torch::Tensor& chunk) { torch::gelu_(chunk); });
-      } else {
-        const torch::Tensor& ln_w = w_(l + "2.1.weight");
-        const torch::Tensor& ln_b = w_(l + "2.1.bias");
-        x = feature_convs_[i](x, [&](torch::Tensor& chunk) {
-          torch::gelu_out(chunk, LayerNorm(chunk, ln_w, ln_b));
-        });
-      }
-    }
-    features.push_back(x.narrow(0, 0, frames));
-  }
-  torch::Tensor x = packing.Pack(features);
+  // frames each utterance's valid frames need.
+  torch::Tensor x = packing.Pack(extractor_(source, packing));
   stage(kFeatureExtractorStage, x);
   x = LayerNorm(x, w_(p + "layer_norm.weight"), w_(p + "layer_norm.bias"));
   if (has_projection_) {

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "families/common/conv_feature_extractor.h"
 #include "families/common/encoder_layers.h"
 #include "families/common/hf_files.h"
 #include "families/common/weights.h"
@@ -56,7 +57,7 @@ class FairseqWav2Vec2 {
   bool has_projection_;
   NamedWeights w_;
   std::string prefix_;
-  std::vector<ops::ChannelsLastConv1d> feature_convs_;
+  FairseqConvFeatureExtractor extractor_;
   torch::Tensor pos_conv_weight_;  // weight_g * weight_v / ||weight_v||
 };
 
@@ -79,7 +80,7 @@ class HfWav2Vec2 {
   Activations activations_;
   NamedWeights w_;
   std::string prefix_;
-  std::vector<ops::ChannelsLastConv1d> feature_convs_;
+  HfConvFeatureEncoder extractor_;
   torch::Tensor pos_conv_weight_;
 };
 

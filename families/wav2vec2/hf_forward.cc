@@ -11,10 +11,6 @@
 namespace fairport::wav2vec2 {
 namespace {
 
-// nn.LayerNorm's and nn.GroupNorm's default, which the conv layers keep;
-// config.layer_norm_eps applies to the feature projection and the encoder.
-constexpr double kTorchNormEps = 1e-5;
-
 // The weight-normed positional conv's (g, v) under either spelling.
 torch::Tensor PosConvWeight(const Weights& weights, const std::string& conv) {
   for (const auto& [g, v] :
@@ -36,14 +32,11 @@ HfWav2Vec2::HfWav2Vec2(Architecture arch, Activations activations,
     : arch_(std::move(arch)),
       activations_(activations),
       w_(std::move(weights), "HF"),
-      prefix_(arch_.hf_prefix()) {
-  for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
-    const std::string l =
-        absl::StrCat(prefix_, "feature_extractor.conv_layers.", i, ".conv.");
-    feature_convs_.emplace_back(
-        w_(l + "weight"), arch_.conv_bias ? w_(l + "bias") : torch::Tensor(),
-        arch_.conv_stride[i]);
-  }
+      prefix_(arch_.hf_prefix()),
+      extractor_(w_, prefix_,
+                 {arch_.conv_dim, arch_.conv_kernel, arch_.conv_stride,
+                  arch_.conv_bias, arch_.group_norm},
+                 activations_.feature) {
   pos_conv_weight_ =
       PosConvWeight(w_.all(), prefix_ + "encoder.pos_conv_embed.conv.");
   if (arch_.ctc)
@@ -71,74 +64,11 @@ ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
   const StageRecorder stage(with_stages, packing, T, out);
 
   // Wav2Vec2FeatureEncoder over the padded batch (it takes no mask), for
-  // the frames each utterance's valid frames need:
-  // Wav2Vec2GroupNormConvLayer (conv -> GroupNorm over the whole padded row
-  // -> activation) then Wav2Vec2NoLayerNormConvLayer, or
-  // Wav2Vec2LayerNormConvLayer each.
-  // feat_extract_activation, written into `chunk`.
-  auto activate = [&](torch::Tensor& chunk, const torch::Tensor& in) {
-    if (activations_.feature == ops::Activation::kGelu) {
-      torch::gelu_out(chunk, in);
-    } else {
-      chunk.copy_(ops::Activate(activations_.feature, in));
-    }
-  };
-  const ops::ChunkEpilogue activate_in_place = [&](torch::Tensor& chunk) {
-    if (activations_.feature == ops::Activation::kGelu) {
-      torch::gelu_(chunk);
-    } else {
-      chunk.copy_(ops::Activate(activations_.feature, chunk));
-    }
-  };
-  std::vector<torch::Tensor> features;
-  for (int64_t b = 0; b < B; ++b) {
-    const int64_t frames = packing.length(b);
-    if (frames == 0) {
-      features.push_back(torch::zeros({0, arch_.conv_dim.back()}));
-      continue;
-    }
-    torch::Tensor h =
-        input_values[b]
-            .narrow(0, 0,
-                    arch_.group_norm
-                        ? L
-                        : ConvInputSamples(arch_.conv_kernel, arch_.conv_stride,
-                                           frames))
-            .unsqueeze(1);
-    for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
-      const std::string l =
-          absl::StrCat(p, "feature_extractor.conv_layers.", i, ".");
-      if (arch_.group_norm && i == 0) {
-        h = feature_convs_[0](h);
-        h = torch::group_norm(h.t().unsqueeze(0), h.size(1),
-                              w_(l + "layer_norm.weight"),
-                              w_(l + "layer_norm.bias"), kTorchNormEps)[0]
-                .t();
-        const std::vector<int64_t> k_rest(arch_.conv_kernel.begin() + 1,
-                                          arch_.conv_kernel.end());
-        const std::vector<int64_t> s_rest(arch_.conv_stride.begin() + 1,
-                                          arch_.conv_stride.end());
-        h = h.narrow(0, 0, ConvInputSamples(k_rest, s_rest, frames))
-                .contiguous();
-        activate_in_place(h);
-      } else if (arch_.group_norm) {
-        h = feature_convs_[i](h, activate_in_place);
-      } else {
-        const torch::Tensor& norm_w = w_(l + "layer_norm.weight");
-        const torch::Tensor& norm_b = w_(l + "layer_norm.bias");
-        h = feature_convs_[i](h, [&](torch::Tensor& chunk) {
-          activate(chunk, torch::layer_norm(chunk, {chunk.size(1)}, norm_w,
-                                            norm_b, kTorchNormEps));
-        });
-      }
-    }
-    features.push_back(h.narrow(0, 0, frames));
-  }
-
+  // the frames each utterance's valid frames need.
+  torch::Tensor h = packing.Pack(extractor_(input_values, packing));
+  stage(kFeatureExtractorStage, h);
   // Wav2Vec2FeatureProjection / HubertFeatureProjection: (LayerNorm) ->
   // projection.
-  torch::Tensor h = packing.Pack(features);
-  stage(kFeatureExtractorStage, h);
   if (arch_.feat_proj_layer_norm) {
     h = torch::layer_norm(h, {h.size(1)},
                           w_(p + "feature_projection.layer_norm.weight"),

@@ -79,34 +79,15 @@ std::vector<SyntheticParam> EncoderParams(Variant variant, const Spec& s,
                                           bool ctc) {
   std::vector<SyntheticParam> p;
   const int64_t c = s.embed;
-  p.push_back({"mask_emb", {c}, Init::kUniform, 1});
-  for (size_t i = 0; i < conv.size(); ++i) {
-    const int64_t in = i == 0 ? 1 : conv[i - 1].dim;
-    const std::string l =
-        absl::StrCat("feature_extractor.conv_layers.", i, ".");
-    p.push_back({l + "0.weight",
-                 {conv[i].dim, in, conv[i].kernel},
-                 Init::kUniform,
-                 in * conv[i].kernel});
-    if (s.conv_bias) p.push_back({l + "0.bias", {conv[i].dim}, Init::kBias, 1});
-    const std::string norm = s.layer_norm_extractor ? "2.1." : "2.";
-    if (s.layer_norm_extractor || i == 0) {
-      p.push_back({l + norm + "weight", {conv[i].dim}, Init::kGain, 1});
-      p.push_back({l + norm + "bias", {conv[i].dim}, Init::kBias, 1});
-    }
+  std::vector<int64_t> dims, kernels;
+  for (const ConvLayer& l : conv) {
+    dims.push_back(l.dim);
+    kernels.push_back(l.kernel);
   }
+  AppendWav2Vec2FrontEnd({dims, kernels, s.conv_bias, s.layer_norm_extractor, c,
+                          s.conv_pos, s.conv_pos_groups},
+                         p);
   const int64_t last = conv.back().dim;
-  if (last != c) {
-    p.push_back({"post_extract_proj.weight", {c, last}, Init::kUniform, last});
-    p.push_back({"post_extract_proj.bias", {c}, Init::kBias, 1});
-  }
-  const int64_t k = s.conv_pos, g = s.conv_pos_groups;
-  p.push_back({"encoder.pos_conv.0.bias", {c}, Init::kBias, 1});
-  p.push_back({"encoder.pos_conv.0.weight_g", {1, 1, k}, Init::kGain, 1});
-  p.push_back({"encoder.pos_conv.0.weight_v",
-               {c, c / g, k},
-               Init::kUniform,
-               c / g * k});
   AppendEncoderLayers(s.layers, c, s.ffn, p);
   p.push_back({"encoder.layer_norm.weight", {c}, Init::kGain, 1});
   p.push_back({"encoder.layer_norm.bias", {c}, Init::kBias, 1});

@@ -1,0 +1,222 @@
+// fairseq's Wav2Vec2Model with a ConformerEncoder, module by module
+// (conformer.md section 2), on the padded batch (see forward.h).
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "families/common/encoder_layers.h"
+#include "families/wav2vec2_conformer/forward.h"
+#include "ops/packed.h"
+
+namespace fairport::wav2vec2_conformer {
+namespace {
+
+constexpr double kEps = 1e-5;  // fairseq's LayerNorm and BatchNorm1d
+
+torch::Tensor LayerNorm(const NamedWeights& w, const std::string& name,
+                        const torch::Tensor& x) {
+  return torch::layer_norm(x, {x.size(-1)}, w(name + ".weight"),
+                           w(name + ".bias"), kEps);
+}
+
+torch::Tensor Linear(const NamedWeights& w, const std::string& name,
+                     const torch::Tensor& x) {
+  return torch::linear(x, w(name + ".weight"), w(name + ".bias"));
+}
+
+// FeedForwardModule: LayerNorm -> w_1 -> swish -> dropout -> w_2 ->
+// dropout (conformer_layer.py:104-146).
+torch::Tensor FeedForward(const NamedWeights& w, const std::string& m,
+                          const torch::Tensor& x) {
+  torch::Tensor h = LayerNorm(w, m + ".layer_norm", x);
+  h = torch::silu(Linear(w, m + ".w_1", h));
+  return Linear(w, m + ".w_2", h);
+}
+
+// RelPositionalEncoding (positional_encoding.py:66-129) for T frames:
+// (2T - 1, C), row m the position T - 1 - m, PE(r)[2k] = sin(r w_k),
+// PE(r)[2k + 1] = cos(r w_k), w_k = exp(2k * -(ln 10000 / C)), in float32.
+torch::Tensor RelPositionalEncoding(int64_t T, int64_t C) {
+  const torch::Tensor position =
+      torch::arange(0, T, torch::kFloat).unsqueeze(1);
+  const torch::Tensor div_term =
+      torch::exp(torch::arange(0, C, 2, torch::kFloat) *
+                 -(std::log(10000.0) / static_cast<double>(C)));
+  torch::Tensor pe_positive = torch::zeros({T, C});
+  torch::Tensor pe_negative = torch::zeros({T, C});
+  using torch::indexing::None;
+  using torch::indexing::Slice;
+  pe_positive.index_put_({Slice(), Slice(0, None, 2)},
+                         torch::sin(position * div_term));
+  pe_positive.index_put_({Slice(), Slice(1, None, 2)},
+                         torch::cos(position * div_term));
+  pe_negative.index_put_({Slice(), Slice(0, None, 2)},
+                         torch::sin(-1 * position * div_term));
+  pe_negative.index_put_({Slice(), Slice(1, None, 2)},
+                         torch::cos(-1 * position * div_term));
+  return torch::cat({torch::flip(pe_positive, {0}), pe_negative.slice(0, 1)});
+}
+
+// RelPositionMultiHeadedAttention.rel_shift: (B, H, T, 2T - 1) to
+// (B, H, T, T), out[i][j] = x[i][T - 1 - i + j].
+torch::Tensor RelShift(const torch::Tensor& x) {
+  const int64_t B = x.size(0), H = x.size(1), T = x.size(2), P = x.size(3);
+  torch::Tensor padded = torch::cat({torch::zeros({B, H, T, 1}), x}, -1);
+  padded = padded.view({B, H, P + 1, T});
+  return padded.slice(2, 1).reshape({B, H, T, P}).slice(3, 0, P / 2 + 1);
+}
+
+// RotaryPositionalEmbedding + apply_rotary_pos_emb
+// (rotary_positional_embedding.py): `x` (B, T, H, d_k) rotated by halves,
+// with the layer's stored inv_freq.
+torch::Tensor Rotate(const torch::Tensor& x, const torch::Tensor& inv_freq) {
+  const int64_t T = x.size(1), d = x.size(3);
+  const torch::Tensor t = torch::arange(T, torch::kFloat);
+  const torch::Tensor freqs = torch::einsum("i,j->ij", {t, inv_freq});
+  const torch::Tensor emb = torch::cat({freqs, freqs}, -1);
+  const torch::Tensor cos = emb.cos().view({1, T, 1, d});
+  const torch::Tensor sin = emb.sin().view({1, T, 1, d});
+  const torch::Tensor rotated =
+      torch::cat({-x.slice(3, d / 2), x.slice(3, 0, d / 2)}, -1);
+  return x * cos + rotated * sin;
+}
+
+// ConvolutionModule (conformer_layer.py:79-101) on (B, T, C).
+torch::Tensor ConvolutionModule(const NamedWeights& w, const std::string& m,
+                                const torch::Tensor& x, int64_t kernel) {
+  const int64_t C = x.size(2);
+  torch::Tensor h = LayerNorm(w, m + ".layer_norm", x).transpose(1, 2);
+  h = torch::conv1d(h, w(m + ".pointwise_conv1.weight"));
+  h = torch::glu(h, 1);
+  h = torch::conv1d(h, w(m + ".depthwise_conv.weight"), {}, 1, (kernel - 1) / 2,
+                    1, C);
+  h = torch::batch_norm(
+      h, w(m + ".batch_norm.weight"), w(m + ".batch_norm.bias"),
+      w(m + ".batch_norm.running_mean"), w(m + ".batch_norm.running_var"),
+      /*training=*/false, 0.0, kEps, false);
+  h = torch::silu(h);
+  h = torch::conv1d(h, w(m + ".pointwise_conv2.weight"));
+  return h.transpose(1, 2);
+}
+
+}  // namespace
+
+FairseqConformer::FairseqConformer(Architecture arch, bool has_projection,
+                                   Weights weights)
+    : arch_(std::move(arch)),
+      has_projection_(has_projection),
+      w_(std::move(weights), "fairseq"),
+      prefix_(arch_.ctc ? "w2v_encoder.w2v_model." : ""),
+      extractor_(w_, prefix_,
+                 {arch_.conv_dim, arch_.conv_kernel, arch_.conv_stride,
+                  arch_.conv_bias, arch_.group_norm}) {}
+
+ForwardOutput FairseqConformer::Forward(const torch::Tensor& source,
+                                        const torch::Tensor& padding_mask,
+                                        bool with_stages) const {
+  torch::NoGradGuard no_grad;
+  const std::string& p = prefix_;
+  const int64_t B = source.size(0), L = source.size(1);
+  const int64_t T = PaddedBatchFrames(arch_.conv_kernel, arch_.conv_stride, L);
+  const int64_t C = arch_.hidden_size, H = arch_.num_attention_heads;
+  const int64_t d_k = arch_.head_dim();
+
+  // Wav2Vec2Model.forward: the frame padding mask by
+  // _get_feat_extract_output_lengths of the valid samples.
+  torch::Tensor lengths = torch::full({B}, T, torch::kLong);
+  if (padding_mask.defined() && padding_mask.any().item<bool>()) {
+    lengths = FairseqOutputLengths((~padding_mask).sum(-1), arch_.conv_kernel,
+                                   arch_.conv_stride);
+  }
+  ops::Packing packing(std::vector<int64_t>(lengths.data_ptr<int64_t>(),
+                                            lengths.data_ptr<int64_t>() + B));
+  ForwardOutput out;
+  const StageRecorder stage(with_stages, packing, T, out);
+  // (B, T) true at padded frames.
+  const torch::Tensor padded =
+      torch::arange(T).unsqueeze(0) >= lengths.unsqueeze(1);
+  auto valid = [&](const torch::Tensor& x) {
+    std::vector<torch::Tensor> rows;
+    for (int64_t b = 0; b < B; ++b)
+      rows.push_back(x[b].narrow(0, 0, packing.length(b)));
+    return packing.Pack(rows);
+  };
+
+  torch::Tensor x = packing.Pack(extractor_(source, packing));
+  stage(kFeatureExtractorStage, x);
+  x = torch::layer_norm(x, {x.size(-1)}, w_(p + "layer_norm.weight"),
+                        w_(p + "layer_norm.bias"), kEps);
+  if (has_projection_) x = Linear(w_, p + "post_extract_proj", x);
+  stage(kFeatureProjectionStage, x);
+  // ConformerEncoder.extract_features: x[padding_mask] = 0, the only time
+  // padded frames are zeroed; no positional convolution, no LayerNorm
+  // before the layers (layer_norm_first).
+  x = packing.Pad(x, T);
+  stage(kEncoderInputStage, valid(x));
+  const torch::Tensor pos_emb = arch_.positions == Positions::kRelative
+                                    ? RelPositionalEncoding(T, C)
+                                    : torch::Tensor();
+  // forward_attention: masked_fill(key_padding_mask, -inf).
+  const torch::Tensor key_mask = padded.view({B, 1, 1, T});
+
+  for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
+    const std::string e = absl::StrCat(p, "encoder.layers.", l, ".");
+    // ConformerEncoderLayer.forward (conformer_layer.py:231-286).
+    x = FeedForward(w_, e + "ffn1", x) * 0.5 + x;
+    const torch::Tensor residual = x;
+    const torch::Tensor a = LayerNorm(w_, e + "self_attn_layer_norm", x);
+    const std::string s = e + "self_attn.";
+    torch::Tensor scores, v;
+    if (arch_.positions == Positions::kRelative) {
+      // RelPositionMultiHeadedAttention.forward.
+      const torch::Tensor q =
+          Linear(w_, s + "linear_q", a).view({B, T, H, d_k});
+      const torch::Tensor k =
+          Linear(w_, s + "linear_k", a).view({B, T, H, d_k}).transpose(1, 2);
+      v = Linear(w_, s + "linear_v", a).view({B, T, H, d_k}).transpose(1, 2);
+      const torch::Tensor pos =
+          torch::linear(pos_emb, w_(s + "linear_pos.weight"))
+              .view({1, 2 * T - 1, H, d_k})
+              .transpose(1, 2);
+      const torch::Tensor q_u = (q + w_(s + "pos_bias_u")).transpose(1, 2);
+      const torch::Tensor q_v = (q + w_(s + "pos_bias_v")).transpose(1, 2);
+      const torch::Tensor ac = torch::matmul(q_u, k.transpose(-2, -1));
+      const torch::Tensor bd =
+          RelShift(torch::matmul(q_v, pos.transpose(-2, -1)));
+      scores = (ac + bd) / std::sqrt(static_cast<double>(d_k));
+    } else {
+      // RotaryPositionMultiHeadedAttention.forward: the attention input
+      // rotated (query and key), value not.
+      const torch::Tensor rotated =
+          Rotate(a.view({B, T, H, d_k}), w_(s + "rotary_emb.inv_freq"))
+              .reshape({B, T, C});
+      const torch::Tensor q = Linear(w_, s + "linear_q", rotated)
+                                  .view({B, T, H, d_k})
+                                  .transpose(1, 2);
+      const torch::Tensor k = Linear(w_, s + "linear_k", rotated)
+                                  .view({B, T, H, d_k})
+                                  .transpose(1, 2);
+      v = Linear(w_, s + "linear_v", a).view({B, T, H, d_k}).transpose(1, 2);
+      scores = torch::matmul(q, k.transpose(-2, -1)) /
+               std::sqrt(static_cast<double>(d_k));
+    }
+    scores =
+        scores.masked_fill(key_mask, -std::numeric_limits<float>::infinity());
+    const torch::Tensor attn = torch::softmax(scores, -1);
+    torch::Tensor h = torch::matmul(attn, v).transpose(1, 2).reshape({B, T, C});
+    x = residual + Linear(w_, s + "linear_out", h);
+    x = x + ConvolutionModule(w_, e + "conv_module", x, arch_.depthwise_kernel);
+    x = FeedForward(w_, e + "ffn2", x) * 0.5 + x;
+    x = LayerNorm(w_, e + "final_layer_norm", x);
+    stage(EncoderLayerStage(l + 1), valid(x));
+  }
+  // TransformerEncoder.forward: layer_norm_first normalises after the last
+  // layer.
+  x = LayerNorm(w_, p + "encoder.layer_norm", x);
+  if (arch_.ctc) x = Linear(w_, "w2v_encoder.proj", x);
+  out.output = packing.Pad(valid(x), T);
+  out.valid_frames = lengths;
+  return out;
+}
+
+}  // namespace fairport::wav2vec2_conformer
