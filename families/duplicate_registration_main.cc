@@ -3,13 +3,14 @@
 // (registry_test runs it).
 #include <cstdio>
 
+#include "families/hubert/flavor.h"
 #include "families/registry.h"
-#include "families/wav2vec2/family.h"
+#include "families/wav2vec2_encoder/family.h"
 
 namespace {
 
 [[maybe_unused]] const bool kRegisteredAgain = fairport::RegisterFamily(
-    fairport::wav2vec2::MakeFamily(fairport::wav2vec2::Variant::kHubert));
+    fairport::wav2vec2_encoder::MakeFamily(fairport::hubert::HubertFlavor()));
 
 }  // namespace
 

@@ -4,7 +4,11 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "families/wav2vec2/forward_family.h"
+#include "families/hubert/flavor.h"
+#include "families/hubert/hf_classes.h"
+#include "families/wav2vec2/flavor.h"
+#include "families/wav2vec2/hf_classes.h"
+#include "families/wav2vec2_encoder/forward_family.h"
 #include "gtest/gtest.h"
 #include "tests/fixtures.h"
 
@@ -32,7 +36,8 @@ class Wav2Vec2Lookalike : public ForwardFamily {
 
  private:
   std::unique_ptr<ForwardFamily> wav2vec2_ =
-      wav2vec2::MakeForwardFamily(wav2vec2::Variant::kWav2Vec2);
+      wav2vec2_encoder::MakeForwardFamily(wav2vec2::Wav2Vec2Flavor(),
+                                          wav2vec2::Wav2Vec2Classes());
 };
 
 FAIRPORT_REGISTER_FORWARD_FAMILY(Wav2Vec2Lookalike);
@@ -63,8 +68,8 @@ TEST(ForwardRegistryTest, CheckpointOneFamilyClaimsIsLoadedByIt) {
 
 TEST(ForwardRegistryDeathTest, NameRegisteredTwiceExitsWithAMessage) {
   EXPECT_EXIT(
-      RegisterForwardFamily(
-          wav2vec2::MakeForwardFamily(wav2vec2::Variant::kHubert)),
+      RegisterForwardFamily(wav2vec2_encoder::MakeForwardFamily(
+          hubert::HubertFlavor(), hubert::HubertClasses())),
       ::testing::ExitedWithCode(1),
       "fairport: family 'hubert' registered twice \\(forward registry\\)");
 }

@@ -6,7 +6,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
-#include "families/wav2vec2/family.h"
+#include "families/hubert/flavor.h"
+#include "families/wav2vec2/flavor.h"
+#include "families/wav2vec2_encoder/family.h"
 #include "gtest/gtest.h"
 #include "tests/fixtures.h"
 #include "tests/run_tool.h"
@@ -65,7 +67,7 @@ class Wav2Vec2Lookalike : public ModelFamily {
     return absl::UnimplementedError("the lookalike only claims");
   }
   std::unique_ptr<ModelFamily> wav2vec2_ =
-      wav2vec2::MakeFamily(wav2vec2::Variant::kWav2Vec2);
+      wav2vec2_encoder::MakeFamily(wav2vec2::Wav2Vec2Flavor());
 };
 
 FAIRPORT_REGISTER_FAMILY(Wav2Vec2Lookalike);
@@ -100,7 +102,7 @@ TEST(RegistryTest, CheckpointOneFamilyClaimsGoesToIt) {
 
 TEST(RegistryDeathTest, NameRegisteredTwiceExitsWithAMessage) {
   EXPECT_EXIT(
-      RegisterFamily(wav2vec2::MakeFamily(wav2vec2::Variant::kHubert)),
+      RegisterFamily(wav2vec2_encoder::MakeFamily(hubert::HubertFlavor())),
       ::testing::ExitedWithCode(1),
       "fairport: family 'hubert' registered twice \\(conversion registry\\)");
 }

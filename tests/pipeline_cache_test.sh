@@ -87,8 +87,8 @@ sed -i 's/"audio": "utt02.wav"/"audio": "utt00.wav"/' cachetest/data/manifest.js
 expect "dataset audio changed" "0 1 1 1" "$(build)"
 
 # A mapping change that changes the output (tensor order) but not parity.
-sed -i 's/return x.hf_name < y.hf_name;/return x.hf_name > y.hf_name;/' families/common/weight_table.cc
-grep -q 'return x.hf_name > y.hf_name;' families/common/weight_table.cc
+sed -i 's/return x.hf_name < y.hf_name;/return x.hf_name > y.hf_name;/' families/common/convert/weight_table.cc
+grep -q 'return x.hf_name > y.hf_name;' families/common/convert/weight_table.cc
 expect "mapping code changed" "1 0 1 1" "$(build)"
 
 "${maker}" --size=tiny --finetuned --seed=2 --output=cachetest/ckpt/checkpoint.pt >/dev/null

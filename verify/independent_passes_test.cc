@@ -12,7 +12,7 @@
 #include "converter/conversion.h"
 #include "datasets/synthetic.h"
 #include "fairseq/checkpoint.h"
-#include "families/common/weights.h"
+#include "families/common/passes/weights.h"
 #include "families/forward_family.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"

@@ -3,7 +3,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "families/common/config_fields.h"
+#include "families/common/convert/config_fields.h"
 #include "families/common/hf_config_fields.h"
 
 namespace fairport::data2vec_audio {

@@ -7,7 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "families/common/ctc_head.h"
+#include "families/common/convert/encoder_family.h"
 #include "families/data2vec_audio/config.h"
 #include "families/data2vec_audio/mapping.h"
 #include "families/data2vec_audio/synthetic_checkpoint.h"
@@ -16,14 +16,11 @@
 namespace fairport::data2vec_audio {
 namespace {
 
-class Data2VecAudioFamily : public ModelFamily {
+class Data2VecAudioFamily : public EncoderFamily {
  public:
   absl::string_view name() const override { return "data2vec_audio"; }
   absl::string_view model_type() const override { return "data2vec-audio"; }
 
-  bool Claims(const FairseqCheckpoint& checkpoint) const override {
-    return DetectKind(checkpoint).ok();
-  }
   absl::StatusOr<ModelKind> DetectKind(
       const FairseqCheckpoint& checkpoint) const override {
     return data2vec_audio::DetectKind(checkpoint);
@@ -38,10 +35,6 @@ class Data2VecAudioFamily : public ModelFamily {
                                   ModelKind kind) const override {
     return data2vec_audio::CheckRepresentable(checkpoint, kind);
   }
-  absl::StatusOr<int64_t> CtcVocabularySize(
-      const FairseqCheckpoint& checkpoint) const override {
-    return CtcHeadRows(checkpoint);
-  }
   absl::StatusOr<InferredConfig> InferConfig(
       const FairseqCheckpoint& checkpoint, ModelKind kind,
       std::optional<int64_t> vocab_size) const override {
@@ -54,12 +47,8 @@ class Data2VecAudioFamily : public ModelFamily {
                                            bool strict) const override {
     ASSIGN_OR_RETURN(Architecture arch,
                      Architecture::FromHfConfig(hf_config, config_source));
-    if (arch.ctc != (kind == ModelKind::kCtc)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          config_source, ": architectures ",
-          hf_config.value("architectures", nlohmann::json()).dump(),
-          " do not fit a ", KindName(kind), " checkpoint"));
-    }
+    RETURN_IF_ERROR(
+        CheckClassFitsKind(arch.ctc, kind, hf_config, config_source));
     return data2vec_audio::MapWeights(checkpoint, kind, arch, strict);
   }
 

@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
-#include "families/common/encoder_layers.h"
-#include "families/common/hf_files.h"
-#include "families/common/weights.h"
+#include "families/common/passes/encoder_layers.h"
+#include "families/common/passes/hf_files.h"
+#include "families/common/passes/weights.h"
 #include "families/data2vec_audio/config.h"
 #include "families/forward_family.h"
 #include "ops/activation.h"

@@ -6,6 +6,7 @@
 #include "families/forward_family.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -13,12 +14,13 @@
 #include "base/status_macros.h"
 #include "families/common/conv_layers.h"
 #include "families/common/ctc_head.h"
-#include "families/common/fairseq_encoder.h"
-#include "families/common/hf_files.h"
-#include "families/common/hf_state_dict.h"
-#include "families/common/model_pass.h"
-#include "families/common/pass_activations.h"
-#include "families/common/weights.h"
+#include "families/common/passes/fairseq_encoder.h"
+#include "families/common/passes/hf_files.h"
+#include "families/common/passes/hf_state_dict.h"
+#include "families/common/passes/loaded_model.h"
+#include "families/common/passes/model_pass.h"
+#include "families/common/passes/pass_activations.h"
+#include "families/common/passes/weights.h"
 #include "families/data2vec_audio/config.h"
 #include "families/data2vec_audio/forward.h"
 #include "families/data2vec_audio/hf_classes.h"
@@ -29,10 +31,6 @@ namespace fairport::data2vec_audio {
 namespace {
 
 using ops::Activation;
-
-int64_t ReceptiveField(const Architecture& arch) {
-  return ConvReceptiveField(arch.conv_kernel, arch.conv_stride);
-}
 
 EncoderShape ShapeOf(const Architecture& a) {
   EncoderShape s = EncoderShapeOf(a);
@@ -106,23 +104,12 @@ class Data2VecAudioForward : public ForwardFamily {
     ASSIGN_OR_RETURN(ModelKind kind, DetectKind(checkpoint));
     ASSIGN_OR_RETURN(FairseqBuild build,
                      BuildFromFairseqConfig(checkpoint, kind));
-    LoadedModel model;
-    model.ctc = kind == ModelKind::kCtc;
-    model.vocab_size = build.arch.ctc ? build.arch.vocab_size : 0;
-    model.description = KindName(kind);
-    model.model_type = std::string(model_type());
-    model.receptive_field = ReceptiveField(build.arch);
-    const ConfigView& task = checkpoint.task_config();
-    if (task.Has("normalize")) {
-      ASSIGN_OR_RETURN(model.normalize, task.Bool("normalize"));
-    }
+    LoadedModel model = LoadedModelOf(build.arch, KindName(kind), model_type());
+    RETURN_IF_ERROR(ReadFairseqNormalize(checkpoint, model));
     ASSIGN_OR_RETURN(Weights weights, FairseqWeights(checkpoint));
-    RETURN_IF_ERROR(ops::CatchTorchErrors(checkpoint.path(), [&] {
-      model.pass = std::make_unique<ModelPass<FairseqData2VecAudio>>(
-          MaskConvention::kPadding, ShapeOf(build.arch), build.arch,
-          build.activation, std::move(weights));
-      return absl::OkStatus();
-    }));
+    RETURN_IF_ERROR(BuildPass<FairseqData2VecAudio>(
+        checkpoint.path(), model, MaskConvention::kPadding, ShapeOf(build.arch),
+        build.arch, build.activation, std::move(weights)));
     return model;
   }
 
@@ -131,25 +118,16 @@ class Data2VecAudioForward : public ForwardFamily {
     ASSIGN_OR_RETURN(HfFiles files, ReadHfFiles(model_dir, HfClasses()));
     ASSIGN_OR_RETURN(Architecture arch, Architecture::FromHfConfig(
                                             files.config, files.config_path));
-    LoadedModel model;
-    model.ctc = arch.ctc;
-    model.vocab_size = arch.ctc ? arch.vocab_size : 0;
-    model.description = files.hf_class->hf_class;
-    model.model_type = std::string(model_type());
-    model.receptive_field = ReceptiveField(arch);
+    LoadedModel model =
+        LoadedModelOf(arch, files.hf_class->hf_class, model_type());
     model.normalize = files.normalize;
-    ASSIGN_OR_RETURN(Weights weights, HfWeights(model_dir));
-    ASSIGN_OR_RETURN(model.weight_findings,
-                     CompareHfWeights(HfStateDict(arch), model.description,
-                                      HfWeightsPath(model_dir), weights));
+    ASSIGN_OR_RETURN(std::optional<Weights> weights,
+                     LoadHfWeights(model_dir, HfStateDict(arch), model));
     // transformers would run on random weights: no pass to compare.
-    if (ChangesOutput(model.weight_findings)) return model;
-    RETURN_IF_ERROR(ops::CatchTorchErrors(model_dir, [&] {
-      model.pass = std::make_unique<ModelPass<HfData2VecAudio>>(
-          MaskConvention::kAttention, ShapeOf(arch), arch, files.activations,
-          std::move(weights));
-      return absl::OkStatus();
-    }));
+    if (!weights.has_value()) return model;
+    RETURN_IF_ERROR(BuildPass<HfData2VecAudio>(
+        model_dir, model, MaskConvention::kAttention, ShapeOf(arch), arch,
+        files.activations, std::move(*weights)));
     return model;
   }
 };

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "absl/types/span.h"
-#include "families/common/hf_class_config.h"
-#include "families/common/hf_state_dict.h"
+#include "families/common/passes/hf_class_config.h"
+#include "families/common/passes/hf_state_dict.h"
 #include "families/data2vec_audio/config.h"
 
 namespace fairport::data2vec_audio {

@@ -2,7 +2,7 @@
 // the valid frames of each utterance only (see forward.h).
 #include "absl/strings/str_cat.h"
 #include "families/common/conv_layers.h"
-#include "families/common/encoder_layers.h"
+#include "families/common/passes/encoder_layers.h"
 #include "families/data2vec_audio/forward.h"
 #include "ops/activation.h"
 #include "ops/packed.h"

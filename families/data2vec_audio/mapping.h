@@ -11,7 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "fairseq/checkpoint.h"
-#include "families/common/weight_table.h"
+#include "families/common/convert/weight_table.h"
 #include "families/data2vec_audio/config.h"
 
 namespace fairport::data2vec_audio {

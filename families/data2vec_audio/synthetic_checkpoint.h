@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "families/common/synthetic.h"
+#include "families/common/convert/synthetic.h"
 #include "formats/dtype.h"
 
 namespace fairport::data2vec_audio {

@@ -3,9 +3,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "families/common/config_fields.h"
+#include "families/common/convert/config_fields.h"
+#include "families/common/convert/quantizer_head.h"
 #include "families/common/hf_config_fields.h"
-#include "families/common/quantizer_head.h"
 #include "families/common/wrapped_encoder.h"
 
 namespace fairport::wav2vec2_conformer {

@@ -5,8 +5,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "families/common/ctc_head.h"
-#include "families/common/quantizer_head.h"
+#include "families/common/convert/encoder_family.h"
+#include "families/common/convert/quantizer_head.h"
 #include "families/registry.h"
 #include "families/wav2vec2_conformer/config.h"
 #include "families/wav2vec2_conformer/mapping.h"
@@ -15,13 +15,10 @@
 namespace fairport::wav2vec2_conformer {
 namespace {
 
-class ConformerFamily : public ModelFamily {
+class ConformerFamily : public EncoderFamily {
  public:
   absl::string_view name() const override { return kFamilyName; }
   absl::string_view model_type() const override { return kModelType; }
-  bool Claims(const FairseqCheckpoint& checkpoint) const override {
-    return DetectKind(checkpoint).ok();
-  }
   absl::StatusOr<ModelKind> DetectKind(
       const FairseqCheckpoint& checkpoint) const override {
     return wav2vec2_conformer::DetectKind(checkpoint);
@@ -36,10 +33,6 @@ class ConformerFamily : public ModelFamily {
                                   ModelKind kind) const override {
     return wav2vec2_conformer::CheckRepresentable(checkpoint, kind);
   }
-  absl::StatusOr<int64_t> CtcVocabularySize(
-      const FairseqCheckpoint& checkpoint) const override {
-    return CtcHeadRows(checkpoint);
-  }
   absl::StatusOr<InferredConfig> InferConfig(
       const FairseqCheckpoint& checkpoint, ModelKind kind,
       std::optional<int64_t> vocab_size) const override {
@@ -52,12 +45,8 @@ class ConformerFamily : public ModelFamily {
                                            bool strict) const override {
     ASSIGN_OR_RETURN(Architecture arch,
                      Architecture::FromHfConfig(hf_config, config_source));
-    if (arch.ctc != (kind == ModelKind::kCtc)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          config_source, ": architectures ",
-          hf_config.value("architectures", nlohmann::json()).dump(),
-          " do not fit a ", KindName(kind), " checkpoint"));
-    }
+    RETURN_IF_ERROR(
+        CheckClassFitsKind(arch.ctc, kind, hf_config, config_source));
     if (arch.pretraining_head && !HasQuantizerHead(checkpoint, kind)) {
       return absl::InvalidArgumentError(
           absl::StrCat(config_source, ": ", HfClassName(kind, true),

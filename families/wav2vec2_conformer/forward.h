@@ -21,10 +21,10 @@
 #include <string>
 #include <vector>
 
-#include "families/common/conv_feature_extractor.h"
-#include "families/common/encoder_layers.h"
-#include "families/common/hf_files.h"
-#include "families/common/weights.h"
+#include "families/common/passes/conv_feature_extractor.h"
+#include "families/common/passes/encoder_layers.h"
+#include "families/common/passes/hf_files.h"
+#include "families/common/passes/weights.h"
 #include "families/forward_family.h"
 #include "families/wav2vec2_conformer/config.h"
 #include "torch/torch.h"

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "absl/types/span.h"
-#include "families/common/hf_class_config.h"
-#include "families/common/hf_state_dict.h"
+#include "families/common/passes/hf_class_config.h"
+#include "families/common/passes/hf_state_dict.h"
 #include "families/wav2vec2_conformer/config.h"
 
 namespace fairport::wav2vec2_conformer {

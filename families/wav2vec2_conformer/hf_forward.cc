@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
-#include "families/common/encoder_layers.h"
+#include "families/common/passes/encoder_layers.h"
 #include "families/wav2vec2_conformer/forward.h"
 #include "ops/activation.h"
 #include "ops/packed.h"

@@ -5,8 +5,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "families/common/conv_feature_weights.h"
-#include "families/common/quantizer_head.h"
+#include "families/common/convert/conv_feature_weights.h"
+#include "families/common/convert/quantizer_head.h"
 
 namespace fairport::wav2vec2_conformer {
 namespace {

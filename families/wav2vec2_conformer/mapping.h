@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "fairseq/checkpoint.h"
-#include "families/common/weight_table.h"
+#include "families/common/convert/weight_table.h"
 #include "families/wav2vec2_conformer/config.h"
 
 namespace fairport::wav2vec2_conformer {

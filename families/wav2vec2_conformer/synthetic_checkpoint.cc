@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "families/common/conv_layers.h"
-#include "families/common/synthetic.h"
+#include "families/common/convert/synthetic.h"
 #include "nlohmann/json.hpp"
 
 namespace fairport::wav2vec2_conformer {

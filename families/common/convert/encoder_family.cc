@@ -1,0 +1,27 @@
+#include "families/common/convert/encoder_family.h"
+
+#include "absl/strings/str_cat.h"
+#include "families/common/ctc_head.h"
+
+namespace fairport {
+
+bool EncoderFamily::Claims(const FairseqCheckpoint& checkpoint) const {
+  return DetectKind(checkpoint).ok();
+}
+
+absl::StatusOr<int64_t> EncoderFamily::CtcVocabularySize(
+    const FairseqCheckpoint& checkpoint) const {
+  return CtcHeadRows(checkpoint);
+}
+
+absl::Status EncoderFamily::CheckClassFitsKind(
+    bool ctc_class, ModelKind kind, const nlohmann::json& hf_config,
+    const std::string& config_source) const {
+  if (ctc_class == (kind == ModelKind::kCtc)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(config_source, ": architectures ",
+                   hf_config.value("architectures", nlohmann::json()).dump(),
+                   " do not fit a ", KindName(kind), " checkpoint"));
+}
+
+}  // namespace fairport

@@ -1,0 +1,126 @@
+#include "families/common/passes/weights.h"
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "formats/mapped_file.h"
+#include "formats/safetensors.h"
+
+namespace fairport {
+namespace {
+
+absl::StatusOr<torch::ScalarType> TorchType(DType dtype) {
+  switch (dtype) {
+    case DType::kF32:
+      return torch::kFloat;
+    case DType::kF16:
+      return torch::kHalf;
+    case DType::kBF16:
+      return torch::kBFloat16;
+    case DType::kF64:
+      return torch::kDouble;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "tensor dtype ", TorchName(dtype), " is not floating point"));
+  }
+}
+
+// The float32 tensor of little-endian bytes, which must be what `shape`
+// needs. Float32 bytes in the file's mapping, aligned for float, are used
+// in place: the tensor keeps the mapping alive and the model holds each
+// weight once, as the file's pages. Anything else is converted (or copied)
+// once, and the pages it came from are released, so that only the float32
+// copy stays resident. `file` is the mapping `bytes` point into, or null
+// when they are a copy already. The forward passes never write to a weight
+// (the mapping is read-only).
+absl::StatusOr<torch::Tensor> ToFloat(absl::string_view bytes, DType dtype,
+                                      const std::vector<int64_t>& shape,
+                                      const std::shared_ptr<MappedFile>& file) {
+  ASSIGN_OR_RETURN(torch::ScalarType type, TorchType(dtype));
+  uint64_t needed = ItemSize(dtype);
+  for (int64_t d : shape) {
+    if (d < 0 ||
+        __builtin_mul_overflow(needed, static_cast<uint64_t>(d), &needed)) {
+      return absl::InvalidArgumentError("shape does not fit in memory");
+    }
+  }
+  if (needed != bytes.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(bytes.size(), " bytes where the shape needs ", needed));
+  }
+  const auto options = torch::TensorOptions().dtype(type);
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % ItemSize(dtype) != 0) {
+    torch::Tensor stored = torch::empty(shape, options);
+    std::memcpy(stored.data_ptr(), bytes.data(), bytes.size());
+    return stored.to(torch::kFloat);
+  }
+  torch::Tensor stored = torch::from_blob(
+      const_cast<char*>(bytes.data()), shape, [file](void*) {}, options);
+  if (file != nullptr && dtype == DType::kF32) return stored;
+  // One float32 allocation, straight from the stored bytes.
+  torch::Tensor weight = stored.to(torch::kFloat, /*non_blocking=*/false,
+                                   /*copy=*/true);
+  if (file != nullptr) {
+    const uint64_t begin = bytes.data() - file->bytes().data();
+    file->Release(begin, begin + bytes.size());
+  }
+  return weight;
+}
+
+// Errors of one tensor, prefixed with where it is.
+absl::Status Named(const absl::Status& status, absl::string_view where) {
+  return absl::Status(status.code(),
+                      absl::StrCat(where, ": ", status.message()));
+}
+
+}  // namespace
+
+absl::StatusOr<Weights> FairseqWeights(const FairseqCheckpoint& checkpoint) {
+  Weights weights;
+  for (const NamedTensor& t : checkpoint.state_dict()) {
+    if (!IsFloatingPoint(t.tensor->storage->dtype)) continue;
+    ASSIGN_OR_RETURN(EntryBytes bytes,
+                     checkpoint.archive().TensorBytes(*t.tensor));
+    absl::StatusOr<torch::Tensor> weight =
+        ToFloat(bytes.view(), t.tensor->storage->dtype, t.tensor->shape,
+                bytes.mapped() ? checkpoint.archive().zip().file() : nullptr);
+    if (!weight.ok())
+      return Named(weight.status(),
+                   absl::StrCat(checkpoint.path(), ": ", t.name));
+    weights[t.name] = *std::move(weight);
+  }
+  return weights;
+}
+
+std::string HfWeightsPath(const std::string& model_dir) {
+  return absl::StrCat(model_dir, "/model.safetensors");
+}
+
+absl::StatusOr<Weights> HfWeights(const std::string& model_dir) {
+  ASSIGN_OR_RETURN(SafetensorsFile file,
+                   SafetensorsFile::Open(HfWeightsPath(model_dir)));
+  Weights weights;
+  for (const SafetensorsEntry& e : file.entries()) {
+    // BatchNorm's step counter is an integer buffer, not a weight.
+    if (!IsFloatingPoint(e.dtype) &&
+        absl::EndsWith(e.name, "num_batches_tracked")) {
+      continue;
+    }
+    absl::StatusOr<torch::Tensor> weight =
+        ToFloat(file.Bytes(e), e.dtype, e.shape, file.file());
+    if (!weight.ok()) {
+      return Named(weight.status(),
+                   absl::StrCat(file.path(), ": ", absl::CHexEscape(e.name)));
+    }
+    weights[e.name] = *std::move(weight);
+  }
+  return weights;
+}
+
+}  // namespace fairport

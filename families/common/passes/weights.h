@@ -1,0 +1,29 @@
+// Either side's weights as float32 LibTorch tensors, for the forward
+// passes: the ORIGINAL fairseq state dict under its names, or a converted
+// directory's model.safetensors under transformers' names.
+#ifndef FAIRPORT_FAMILIES_COMMON_PASSES_WEIGHTS_H_
+#define FAIRPORT_FAMILIES_COMMON_PASSES_WEIGHTS_H_
+
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "fairseq/checkpoint.h"
+#include "torch/torch.h"
+
+namespace fairport {
+
+using Weights = std::map<std::string, torch::Tensor>;
+
+// Every floating-point tensor of the checkpoint's model dict.
+absl::StatusOr<Weights> FairseqWeights(const FairseqCheckpoint& checkpoint);
+
+// `model_dir`/model.safetensors.
+std::string HfWeightsPath(const std::string& model_dir);
+
+// Every tensor of HfWeightsPath(model_dir).
+absl::StatusOr<Weights> HfWeights(const std::string& model_dir);
+
+}  // namespace fairport
+
+#endif  // FAIRPORT_FAMILIES_COMMON_PASSES_WEIGHTS_H_

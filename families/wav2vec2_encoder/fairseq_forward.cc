@@ -1,0 +1,124 @@
+// fairseq's wav2vec 2.0 / HuBERT forward pass, module by module, on the
+// valid frames of each utterance only (see forward.h).
+#include "absl/strings/str_cat.h"
+#include "families/common/conv_layers.h"
+#include "families/common/passes/encoder_layers.h"
+#include "families/wav2vec2_encoder/forward.h"
+#include "ops/activation.h"
+#include "ops/packed.h"
+
+namespace fairport::wav2vec2_encoder {
+namespace {
+
+constexpr double kEps = 1e-5;  // fairseq's LayerNorm / Fp32GroupNorm
+
+torch::Tensor LayerNorm(const torch::Tensor& x, const torch::Tensor& w,
+                        const torch::Tensor& b) {
+  return torch::layer_norm(x, {x.size(-1)}, w, b, kEps);
+}
+
+}  // namespace
+
+torch::Tensor WeightNormWeight(const torch::Tensor& g, const torch::Tensor& v) {
+  return v * (g / v.norm(c10::Scalar(2), torch::IntArrayRef{0, 1},
+                         /*keepdim=*/true));
+}
+
+FairseqWav2Vec2::FairseqWav2Vec2(Architecture arch,
+                                 ops::Activation activation_fn,
+                                 bool has_projection, Weights weights)
+    : arch_(std::move(arch)),
+      activation_fn_(activation_fn),
+      has_projection_(has_projection),
+      w_(std::move(weights), "fairseq"),
+      prefix_(arch_.ctc ? "w2v_encoder.w2v_model." : ""),
+      extractor_(w_, prefix_,
+                 {arch_.conv_dim, arch_.conv_kernel, arch_.conv_stride,
+                  arch_.conv_bias, arch_.group_norm}) {
+  const std::string pos = prefix_ + "encoder.pos_conv.0.";
+  pos_conv_weight_ =
+      WeightNormWeight(w_(pos + "weight_g"), w_(pos + "weight_v"));
+}
+
+ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
+                                       const torch::Tensor& padding_mask,
+                                       bool with_stages) const {
+  torch::NoGradGuard no_grad;
+  const std::string& p = prefix_;
+  const int64_t B = source.size(0), L = source.size(1);
+  const int64_t T = PaddedBatchFrames(arch_.conv_kernel, arch_.conv_stride, L);
+
+  // The frame padding mask. Wav2Vec2Model: by _get_feat_extract_output_lengths
+  // of the valid samples, when any sample is padding. HubertModel
+  // (forward_padding_mask): the sample mask trimmed to a multiple of T,
+  // viewed as (B, T, L // T), a frame padded when ALL its samples are.
+  torch::Tensor lengths = torch::full({B}, T, torch::kLong);
+  if (padding_mask.defined() &&
+      arch_.flavor->fairseq_frames == FairseqFrames::kAllSamplesPadded) {
+    const int64_t per_frame = L / T;
+    lengths = (~padding_mask.narrow(1, 0, T * per_frame)
+                    .reshape({B, T, per_frame})
+                    .all(-1))
+                  .sum(-1)
+                  .to(torch::kLong);
+  } else if (padding_mask.defined() && padding_mask.any().item<bool>()) {
+    lengths = FairseqOutputLengths((~padding_mask).sum(-1), arch_.conv_kernel,
+                                   arch_.conv_stride);
+  }
+  ops::Packing packing(std::vector<int64_t>(lengths.data_ptr<int64_t>(),
+                                            lengths.data_ptr<int64_t>() + B));
+  ForwardOutput out;
+  const StageRecorder stage(with_stages, packing, T, out);
+
+  // ConvFeatureExtractionModel over the padded batch, computed for the
+  // frames each utterance's valid frames need.
+  torch::Tensor x = packing.Pack(extractor_(source, packing));
+  stage(kFeatureExtractorStage, x);
+  x = LayerNorm(x, w_(p + "layer_norm.weight"), w_(p + "layer_norm.bias"));
+  if (has_projection_) {
+    x = torch::linear(x, w_(p + "post_extract_proj.weight"),
+                      w_(p + "post_extract_proj.bias"));
+  }
+  stage(kFeatureProjectionStage, x);
+
+  // TransformerEncoder.extract_features: padded frames zeroed, then
+  // pos_conv = weight-normed Conv1d(K, padding K // 2, groups) -> SamePad
+  // -> GELU over the padded batch, added to the input.
+  const int64_t K = arch_.pos_conv_kernel;
+  const torch::Tensor& pos_bias = w_(p + "encoder.pos_conv.0.bias");
+  auto pos_conv = [&](const torch::Tensor& rows) {
+    torch::Tensor pos =
+        torch::conv1d(rows.t().unsqueeze(0), pos_conv_weight_, pos_bias, 1,
+                      K / 2, 1, arch_.pos_conv_groups);
+    if (K % 2 == 0) pos = pos.slice(2, 0, -1);  // SamePad
+    return torch::gelu(pos)[0].t();
+  };
+  std::vector<torch::Tensor> pos;
+  for (size_t b = 0; b < packing.size(); ++b)
+    pos.push_back(ops::AsInPaddedBatch(packing.Rows(x, b), T, 0, pos_conv));
+  x = x + packing.Pack(pos);
+  const torch::Tensor& enc_w = w_(p + "encoder.layer_norm.weight");
+  const torch::Tensor& enc_b = w_(p + "encoder.layer_norm.bias");
+  if (!arch_.stable_layer_norm) x = LayerNorm(x, enc_w, enc_b);
+  stage(kEncoderInputStage, x);
+
+  for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
+    x = FairseqEncoderLayer(w_, absl::StrCat(p, "encoder.layers.", l, "."),
+                            arch_.num_attention_heads, activation_fn_,
+                            arch_.stable_layer_norm, x, packing);
+    stage(EncoderLayerStage(l + 1), x);
+  }
+  // TransformerEncoder.forward: layer_norm_first normalises after the
+  // last layer.
+  if (arch_.stable_layer_norm) x = LayerNorm(x, enc_w, enc_b);
+  if (arch_.ctc) {
+    // Wav2VecEncoder / HubertEncoder: final_dropout (eval: identity) -> proj.
+    x = torch::linear(x, w_("w2v_encoder.proj.weight"),
+                      w_("w2v_encoder.proj.bias"));
+  }
+  out.output = packing.Pad(x, T);
+  out.valid_frames = lengths;
+  return out;
+}
+
+}  // namespace fairport::wav2vec2_encoder
