@@ -4,14 +4,17 @@
 // (fairseq-structured pass on the checkpoint alone), the directory's
 // (HF-structured pass on its files alone), and the same parity report and
 // exit status as `parity` (0 passed, 3 failed, 1 bad input, 2 bad usage).
+#include <cstdint>
 #include <cstdio>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "base/cli.h"
 #include "base/files.h"
+#include "base/progress.h"
 #include "base/user_path.h"
 #include "ops/openmp.h"
+#include "verify/batched_forward.h"
 #include "verify/dataset_flags.h"
 #include "verify/parity.h"
 #include "verify/report_file.h"
@@ -26,6 +29,9 @@ ABSL_FLAG(std::string, reference_output, "",
           "also keep the original model's outputs here (safetensors)");
 ABSL_FLAG(double, atol, 1e-4, "largest absolute difference that passes");
 ABSL_FLAG(bool, fail_on_mismatch, true, "exit 3 when parity fails");
+ABSL_FLAG(int64_t, batch_size, fairport::kDefaultBatchSize,
+          "utterances per padded batch, in the dataset's order, for both "
+          "passes (0: the whole dataset as one batch)");
 
 namespace {
 
@@ -48,18 +54,23 @@ int Main(int argc, char** argv) {
     ExitBadUsage("--checkpoint_path, --model_dir and --output are required");
   }
   if (!(absl::GetFlag(FLAGS_atol) > 0)) ExitBadUsage("--atol must be positive");
+  PassOptions options;
+  options.batch_size = absl::GetFlag(FLAGS_batch_size);
+  if (options.batch_size < 0) ExitBadUsage("--batch_size must be 0 or more");
+  options.progress = ProgressOutput::Stderr();
   absl::StatusOr<Dataset> dataset = DatasetFromFlagsOrDefault(files, argv[0]);
   if (!dataset.ok()) return ReportError(dataset.status());
   absl::StatusOr<ReferenceOutputs> reference =
-      ComputeReference(checkpoint, *dataset);
+      ComputeReference(checkpoint, *dataset, options);
   if (!reference.ok()) return ReportError(reference.status());
   if (!reference_output.empty()) {
     if (absl::Status written = WriteReferenceFile(*reference, reference_output);
         !written.ok())
       return ReportError(written);
   }
-  absl::StatusOr<ParityReport> report = CompareWithReference(
-      model_dir, *dataset, *reference, checkpoint, absl::GetFlag(FLAGS_atol));
+  absl::StatusOr<ParityReport> report =
+      CompareWithReference(model_dir, *dataset, *reference, checkpoint,
+                           absl::GetFlag(FLAGS_atol), options);
   if (!report.ok()) return ReportError(report.status());
   const std::string markdown = ReportMarkdown(*report);
   for (const auto& [path, text] :

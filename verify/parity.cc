@@ -13,41 +13,18 @@
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 #include "ops/torch_errors.h"
+#include "verify/batched_forward.h"
 #include "verify/reference_outputs.h"
 #include "verify/report_file.h"
 
 namespace fairport {
 namespace {
 
-struct BatchTensors {
-  torch::Tensor values;
-  torch::Tensor attention_mask;
-};
-
-absl::StatusOr<BatchTensors> MakeInputs(const Dataset& dataset,
-                                        const LoadedModel& model) {
-  std::vector<std::vector<float>> utterances;
-  const int64_t field = model.receptive_field;
-  for (const Utterance& u : dataset.utterances) {
-    if (static_cast<int64_t>(u.samples.size()) < field) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          u.path, ": ", u.samples.size(),
-          " samples is shorter than the feature extractor's receptive "
-          "field of ",
-          field, " samples"));
-    }
-    utterances.push_back(u.samples);
-  }
-  AudioBatch batch = MakeBatch(utterances, model.normalize);
-  BatchTensors t;
-  t.values = torch::from_blob(batch.values.data(),
-                              {batch.batch, batch.max_length}, torch::kFloat)
-                 .clone();
-  t.attention_mask =
-      torch::from_blob(batch.attention_mask.data(),
-                       {batch.batch, batch.max_length}, torch::kLong)
-          .clone();
-  return t;
+// How a pass runs the dataset, for messages and the report.
+std::string BatchesText(int64_t batch_size, int64_t utterances) {
+  return batch_size >= utterances
+             ? absl::StrCat("one padded batch of ", utterances, " utterances")
+             : absl::StrCat("padded batches of ", batch_size, " utterances");
 }
 
 Difference Diff(const std::string& name, const torch::Tensor& a,
@@ -123,17 +100,25 @@ absl::StatusOr<std::vector<std::string>> Vocabulary(
 }  // namespace
 
 absl::StatusOr<ReferenceOutputs> ComputeReference(
-    const std::string& checkpoint_path, const Dataset& dataset) {
+    const std::string& checkpoint_path, const Dataset& dataset,
+    const PassOptions& options) {
   ASSIGN_OR_RETURN(FairseqCheckpoint checkpoint,
                    FairseqCheckpoint::Load(checkpoint_path));
   RETURN_IF_ERROR(checkpoint.archive().zip().VerifyAllCrcs());
   ASSIGN_OR_RETURN(std::string checkpoint_sha256, FileSha256(checkpoint_path));
   ASSIGN_OR_RETURN(LoadedModel original, LoadFairseqModel(checkpoint));
-  ASSIGN_OR_RETURN(BatchTensors inputs, MakeInputs(dataset, original));
+  RETURN_IF_ERROR(CheckUtteranceLengths(dataset, original));
+  const int64_t utterances = static_cast<int64_t>(dataset.utterances.size());
+  const std::vector<UtteranceRange> batches =
+      SplitIntoBatches(utterances, options.batch_size);
   return ops::CatchTorchErrors(
       checkpoint_path, [&]() -> absl::StatusOr<ReferenceOutputs> {
-        ForwardOutput out = original.pass->Forward(
-            inputs.values, inputs.attention_mask, /*with_stages=*/true);
+        ProgressMeter progress(options.progress, "fairseq pass", "utterances",
+                               utterances);
+        DatasetForward forward =
+            ForwardInBatches(original, dataset, batches, /*with_stages=*/true,
+                             /*mask=*/{}, &progress);
+        ForwardOutput& out = forward.output;
         std::vector<std::string> ids;
         for (const Utterance& u : dataset.utterances) ids.push_back(u.id);
         ReferenceOutputs ref;
@@ -148,19 +133,30 @@ absl::StatusOr<ReferenceOutputs> ComputeReference(
             {"frame_counting", original.frame_counting},
             {"utterances", absl::StrJoin(ids, ",")},
         };
+        // Only when it matters: a file without it is one batch, so one
+        // batch's file stays byte for byte what it was before batches.
+        if (batches.size() > 1) {
+          ref.metadata[kBatchSizeKey] =
+              absl::StrCat(batches[0].end - batches[0].begin);
+        }
         return ref;
       });
 }
 
 absl::StatusOr<std::string> WriteReference(const std::string& checkpoint_path,
                                            const Dataset& dataset,
-                                           const std::string& output) {
+                                           const std::string& output,
+                                           const PassOptions& options) {
   ASSIGN_OR_RETURN(ReferenceOutputs ref,
-                   ComputeReference(checkpoint_path, dataset));
+                   ComputeReference(checkpoint_path, dataset, options));
   RETURN_IF_ERROR(WriteReferenceFile(ref, output));
-  return absl::StrCat("reference: ", dataset.utterances.size(),
-                      " utterances through the original ",
-                      ref.Meta("model_kind"), " model -> ", output);
+  const std::string batches =
+      ref.metadata.count(kBatchSizeKey)
+          ? absl::StrCat(" in batches of ", ref.Meta(kBatchSizeKey))
+          : "";
+  return absl::StrCat("reference: ", dataset.utterances.size(), " utterances",
+                      batches, " through the original ", ref.Meta("model_kind"),
+                      " model -> ", output);
 }
 
 namespace {
@@ -238,13 +234,31 @@ bool FindDivergence(const std::vector<ForwardStage>& reference,
 absl::StatusOr<ParityReport> CompareWithReference(
     const std::string& model_dir, const Dataset& dataset,
     const ReferenceOutputs& reference, const std::string& reference_name,
-    double atol) {
+    double atol, const PassOptions& options) {
   if (reference.Meta("dataset_sha256") != dataset.sha256) {
     return absl::InvalidArgumentError(
         absl::StrCat(reference_name, ": computed on dataset ",
                      reference.Meta("dataset_sha256"), ", not on this one (",
                      dataset.sha256, ")"));
   }
+  const int64_t utterances = static_cast<int64_t>(dataset.utterances.size());
+  absl::StatusOr<int64_t> batch_size =
+      ReferenceBatchSize(reference, utterances);
+  if (!batch_size.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(reference_name, ": ", batch_size.status().message()));
+  }
+  if (options.batch_size != 0 &&
+      std::min(options.batch_size, utterances) != *batch_size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        reference_name, ": computed in ", BatchesText(*batch_size, utterances),
+        ", not in ", BatchesText(options.batch_size, utterances),
+        " (--batch_size=", options.batch_size,
+        "); a padded batch's outputs depend on its padding, so the converted "
+        "model runs the reference's batches (leave --batch_size unset)"));
+  }
+  const std::vector<UtteranceRange> batches =
+      SplitIntoBatches(utterances, *batch_size);
   ASSIGN_OR_RETURN(LoadedModel converted, LoadHfModel(model_dir));
   ParityReport report;
   report.set_model_kind(reference.Meta("model_kind"));
@@ -264,7 +278,7 @@ absl::StatusOr<ParityReport> CompareWithReference(
         "reads"));
     return report;
   }
-  ASSIGN_OR_RETURN(BatchTensors inputs, MakeInputs(dataset, converted));
+  RETURN_IF_ERROR(CheckUtteranceLengths(dataset, converted));
   std::vector<std::string> vocab;
   if (converted.ctc) {
     ASSIGN_OR_RETURN(vocab, Vocabulary(model_dir, converted.vocab_size));
@@ -272,42 +286,62 @@ absl::StatusOr<ParityReport> CompareWithReference(
   return ops::CatchTorchErrors(
       model_dir, [&]() -> absl::StatusOr<ParityReport> {
         const torch::Tensor& frames = reference.valid_frames;
-        torch::Tensor mask = inputs.attention_mask;
-        report.set_comparison(
-            "the padded batch with the dataset's sample mask, as both models "
-            "are fed it");
+        const bool one_batch = batches.size() == 1;
+        const std::string fed =
+            one_batch ? "the padded batch"
+                      : absl::StrCat("padded batches of ", *batch_size,
+                                     " utterances in the dataset's order");
+        report.set_comparison(absl::StrCat(
+            fed, one_batch
+                     ? " with the dataset's sample mask, as both models are "
+                       "fed it"
+                     : ", each with its sample mask, as both models are fed "
+                       "them"));
         const std::string counting = reference.Meta("frame_counting");
         std::vector<std::string> changed;
         if (counting != kConvLengthFormula) {
-          for (int64_t b = 0; b < frames.size(0); ++b) {
-            const int64_t want = frames[b].item<int64_t>();
-            const int64_t formula =
-                converted.pass->FramesForSamples(mask[b].sum().item<int64_t>());
-            if (want == formula) continue;
-            if (want > 0 &&
-                converted.pass->SamplesForFrames(want) > mask.size(1)) {
-              return absl::InvalidArgumentError(absl::StrCat(
-                  reference_name, ": the reference counts ", want,
-                  " frames for ", dataset.utterances[b].id,
-                  ", more than the converted model makes of the whole row"));
+          for (const UtteranceRange& range : batches) {
+            // The samples of the batch's longest utterance: each row's.
+            size_t row = 0;
+            for (int64_t b = range.begin; b < range.end; ++b)
+              row = std::max(row, dataset.utterances[b].samples.size());
+            for (int64_t b = range.begin; b < range.end; ++b) {
+              const int64_t want = frames[b].item<int64_t>();
+              const int64_t formula = converted.pass->FramesForSamples(
+                  static_cast<int64_t>(dataset.utterances[b].samples.size()));
+              if (want == formula) continue;
+              if (want > 0 && converted.pass->SamplesForFrames(want) >
+                                  static_cast<int64_t>(row)) {
+                return absl::InvalidArgumentError(absl::StrCat(
+                    reference_name, ": the reference counts ", want,
+                    " frames for ", dataset.utterances[b].id,
+                    ", more than the converted model makes of the whole "
+                    "row"));
+              }
+              changed.push_back(absl::StrCat(dataset.utterances[b].id, ": ",
+                                             want,
+                                             " frames where the formula "
+                                             "gives ",
+                                             formula));
             }
-            changed.push_back(absl::StrCat(dataset.utterances[b].id, ": ", want,
-                                           " frames where the formula "
-                                           "gives ",
-                                           formula));
           }
         }
+        BatchMask mask;
         if (!changed.empty()) {
           // The reference model counts a padded utterance's frames its own
           // way; transformers cannot reproduce that from the same mask.
           // Compare what both can represent: each row with a sample mask
           // whose conv-length formula gives the reference's frame count
           // (the samples past the utterance are the batch's zero padding).
-          mask = SampleMaskForFrames(*converted.pass, frames, mask.size(1));
-          report.set_comparison(
-              "the padded batch, each row's sample mask extended so that "
-              "transformers' conv-length formula gives the reference's frame "
-              "count");
+          mask = [&](UtteranceRange range, const torch::Tensor& given) {
+            return SampleMaskForFrames(*converted.pass,
+                                       frames.slice(0, range.begin, range.end),
+                                       given.size(1));
+          };
+          report.set_comparison(absl::StrCat(
+              fed,
+              ", each row's sample mask extended so that transformers' "
+              "conv-length formula gives the reference's frame count"));
           report.set_comparison_reason(absl::StrCat(
               "the reference model counts valid frames by ", counting,
               ", not by the conv-length formula transformers uses (",
@@ -316,8 +350,12 @@ absl::StatusOr<ParityReport> CompareWithReference(
               "the comparison gives it a mask that both models read as the "
               "same frames"));
         }
-        ForwardOutput out = converted.pass->Forward(inputs.values, mask,
-                                                    /*with_stages=*/true);
+        ProgressMeter progress(options.progress, "HF pass", "utterances",
+                               utterances);
+        DatasetForward forward =
+            ForwardInBatches(converted, dataset, batches,
+                             /*with_stages=*/true, mask, &progress);
+        const ForwardOutput& out = forward.output;
         const torch::Tensor& expected = reference.output;
         if (expected.sizes() != out.output.sizes()) {
           return absl::InvalidArgumentError(
@@ -346,7 +384,7 @@ absl::StatusOr<ParityReport> CompareWithReference(
           UtteranceParity* u = report.add_utterances();
           u->set_id(dataset.utterances[b].id);
           u->set_valid_frames(frames[b].item<int64_t>());
-          u->set_mask_samples(mask[b].sum().item<int64_t>());
+          u->set_mask_samples(forward.mask_samples[b]);
           *u->mutable_output() =
               Diff(reference.Meta("output"), out.output[b], expected[b]);
           for (size_t s = 0; s < comparable; ++s) {
@@ -385,13 +423,14 @@ absl::StatusOr<ParityReport> CompareWithReference(
 absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
                                          const Dataset& dataset,
                                          const std::string& reference_path,
-                                         double atol) {
+                                         double atol,
+                                         const PassOptions& options) {
   ASSIGN_OR_RETURN(
       ReferenceOutputs reference,
       ReadReferenceFile(reference_path, dataset.sha256,
                         static_cast<int64_t>(dataset.utterances.size())));
   return CompareWithReference(model_dir, dataset, reference, reference_path,
-                              atol);
+                              atol, options);
 }
 
 std::string ReportJson(const ParityReport& report) {

@@ -1,12 +1,14 @@
 // parity: runs the CONVERTED model (HF-structured forward pass on
 // config.json + model.safetensors) on the same dataset as a reference file
 // and reports how far apart they are. Exit status 3 when parity fails.
+#include <cstdint>
 #include <cstdio>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "base/cli.h"
 #include "base/files.h"
+#include "base/progress.h"
 #include "base/user_path.h"
 #include "ops/openmp.h"
 #include "verify/dataset_flags.h"
@@ -20,6 +22,9 @@ ABSL_FLAG(
     std::string, output, "",
     "parity report to write (JSON; a Markdown table is written beside it)");
 ABSL_FLAG(double, atol, 1e-4, "largest absolute difference that passes");
+ABSL_FLAG(int64_t, batch_size, 0,
+          "utterances per padded batch; 0 (the default): the reference's "
+          "batches, which any other value must equal");
 ABSL_FLAG(bool, fail_on_mismatch, true,
           "exit 3 when parity fails (pipelines turn this off and gate on the "
           "report instead)");
@@ -46,10 +51,14 @@ int Main(int argc, char** argv) {
     ExitBadUsage("--model_dir, --reference and --output are required");
   }
   if (!(absl::GetFlag(FLAGS_atol) > 0)) ExitBadUsage("--atol must be positive");
+  PassOptions options;
+  options.batch_size = absl::GetFlag(FLAGS_batch_size);
+  if (options.batch_size < 0) ExitBadUsage("--batch_size must be 0 or more");
+  options.progress = ProgressOutput::Stderr();
   absl::StatusOr<Dataset> dataset = DatasetFromFlags(files);
   if (!dataset.ok()) return ReportError(dataset.status());
-  absl::StatusOr<ParityReport> report =
-      CheckParity(model_dir, *dataset, reference, absl::GetFlag(FLAGS_atol));
+  absl::StatusOr<ParityReport> report = CheckParity(
+      model_dir, *dataset, reference, absl::GetFlag(FLAGS_atol), options);
   if (!report.ok()) return ReportError(report.status());
   const std::string markdown = ReportMarkdown(*report);
   const std::string md_path = ReportMarkdownPath(output);

@@ -1,17 +1,24 @@
 // reference: runs the ORIGINAL fairseq model (fairseq-structured forward
 // pass on the checkpoint's own weights) on a dataset and writes the
 // reference outputs that parity compares against.
+#include <cstdint>
 #include <cstdio>
 
 #include "absl/flags/flag.h"
 #include "base/cli.h"
+#include "base/progress.h"
 #include "base/user_path.h"
 #include "ops/openmp.h"
+#include "verify/batched_forward.h"
 #include "verify/dataset_flags.h"
 #include "verify/parity.h"
 
 ABSL_FLAG(std::string, checkpoint_path, "", "fairseq checkpoint.pt");
 ABSL_FLAG(std::string, output, "", "reference outputs to write (safetensors)");
+ABSL_FLAG(int64_t, batch_size, fairport::kDefaultBatchSize,
+          "utterances per padded batch, in the dataset's order (0: the whole "
+          "dataset as one batch); the file records it, and parity runs the "
+          "same batches");
 
 namespace {
 
@@ -27,10 +34,14 @@ int Main(int argc, char** argv) {
   const std::string output = ResolveUserPath(absl::GetFlag(FLAGS_output));
   if (checkpoint.empty()) ExitBadUsage("--checkpoint_path is required");
   if (output.empty()) ExitBadUsage("--output is required");
+  PassOptions options;
+  options.batch_size = absl::GetFlag(FLAGS_batch_size);
+  if (options.batch_size < 0) ExitBadUsage("--batch_size must be 0 or more");
+  options.progress = ProgressOutput::Stderr();
   absl::StatusOr<Dataset> dataset = DatasetFromFlags(files);
   if (!dataset.ok()) return ReportError(dataset.status());
   absl::StatusOr<std::string> summary =
-      WriteReference(checkpoint, *dataset, output);
+      WriteReference(checkpoint, *dataset, output, options);
   if (!summary.ok()) return ReportError(summary.status());
   std::printf("%s\n", summary->c_str());
   return 0;

@@ -1,5 +1,6 @@
 #include "verify/reference_outputs.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -69,6 +70,20 @@ std::string ReferenceOutputs::Meta(const std::string& key) const {
   return it == metadata.end() ? std::string() : it->second;
 }
 
+absl::StatusOr<int64_t> ReferenceBatchSize(const ReferenceOutputs& reference,
+                                           int64_t utterances) {
+  auto it = reference.metadata.find(kBatchSizeKey);
+  if (it == reference.metadata.end()) return utterances;
+  int64_t batch_size = 0;
+  if (!absl::SimpleAtoi(it->second, &batch_size) || batch_size < 1 ||
+      absl::StrCat(batch_size) != it->second) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "metadata ", kBatchSizeKey, " is \"", absl::CHexEscape(it->second),
+        "\", not a positive number of utterances"));
+  }
+  return std::min(batch_size, utterances);
+}
+
 absl::Status WriteReferenceFile(const ReferenceOutputs& reference,
                                 const std::string& path) {
   std::vector<std::pair<std::string, torch::Tensor>> tensors = {
@@ -129,6 +144,11 @@ absl::StatusOr<ReferenceOutputs> ReadReferenceFile(
   // Absent: the conv-length formula.
   if (!ref.metadata.count("frame_counting"))
     ref.metadata["frame_counting"] = kConvLengthFormula;
+  if (absl::StatusOr<int64_t> batch_size = ReferenceBatchSize(ref, utterances);
+      !batch_size.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", batch_size.status().message()));
+  }
 
   const SafetensorsEntry* output = file.Find("output");
   if (output == nullptr) return error("entry output", "is missing");

@@ -9,7 +9,9 @@
 // metadata's "stages" (';'-separated). Any other entry is refused.
 // Metadata: dataset_sha256 (the dataset's), checkpoint_sha256 (64 hex
 // digits), output ("logits" or "last_hidden_state") and model_kind are
-// required; frame_counting is optional (absent: the conv-length formula).
+// required; frame_counting is optional (absent: the conv-length formula),
+// and so is batch_size (absent: the dataset ran as one padded batch; see
+// verify/batched_forward.h), a positive integer when present.
 #ifndef FAIRPORT_VERIFY_REFERENCE_OUTPUTS_H_
 #define FAIRPORT_VERIFY_REFERENCE_OUTPUTS_H_
 
@@ -30,12 +32,23 @@ struct ReferenceOutputs {
   torch::Tensor valid_frames;        // (B) long, each in [0, T]
   std::vector<ForwardStage> stages;  // each (B, T, C_s) float
   // checkpoint_sha256, dataset_sha256, model_kind, output ("logits" or
-  // "last_hidden_state"), frame_counting, utterances (ids, comma-joined).
+  // "last_hidden_state"), frame_counting, utterances (ids, comma-joined),
+  // batch_size (only when the dataset ran as more than one batch).
   std::map<std::string, std::string> metadata;
 
   // The metadata value, or "" when absent.
   std::string Meta(const std::string& key) const;
 };
+
+// The metadata key of the utterances per padded batch.
+inline constexpr char kBatchSizeKey[] = "batch_size";
+
+// The utterances per padded batch the outputs of a dataset of `utterances`
+// utterances were computed in: metadata batch_size, or `utterances` (one
+// batch) without it, and never more than `utterances`. An error when the
+// metadata is not a positive integer.
+absl::StatusOr<int64_t> ReferenceBatchSize(const ReferenceOutputs& reference,
+                                           int64_t utterances);
 
 absl::Status WriteReferenceFile(const ReferenceOutputs& reference,
                                 const std::string& path);

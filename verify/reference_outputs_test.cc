@@ -220,6 +220,31 @@ TEST(ReferenceFileTest, RefusesMissingOrMalformedMetadata) {
       "metadata output is neither"));
 }
 
+TEST(ReferenceFileTest, ReadsTheBatchSizeAndWithoutItOneBatch) {
+  SafetensorsSpec spec = WellFormed();
+  absl::StatusOr<ReferenceOutputs> whole =
+      ReadReferenceFile(Write("whole", BuildSafetensors(spec)), kSha, kB);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  EXPECT_EQ(*ReferenceBatchSize(*whole, kB), kB);
+  spec.metadata["batch_size"] = "1";
+  absl::StatusOr<ReferenceOutputs> batched =
+      ReadReferenceFile(Write("batched", BuildSafetensors(spec)), kSha, kB);
+  ASSERT_TRUE(batched.ok()) << batched.status();
+  EXPECT_EQ(*ReferenceBatchSize(*batched, kB), 1);
+}
+
+TEST(ReferenceFileTest, RefusesABatchSizeThatIsNotAPositiveInteger) {
+  for (const char* value : {"0", "-2", "x", "1.5", "+1", ""}) {
+    const std::string error = ErrorOf("bad_batch", [&](SafetensorsSpec& s) {
+      s.metadata["batch_size"] = value;
+    });
+    EXPECT_TRUE(absl::StrContains(
+        error, absl::StrCat("metadata batch_size is \"", value,
+                            "\", not a positive number of utterances")))
+        << error;
+  }
+}
+
 TEST(ReferenceFileTest, RefusesAReferenceOfAnotherDataset) {
   absl::StatusOr<ReferenceOutputs> ref = ReadReferenceFile(
       Write("other", BuildSafetensors(WellFormed())), std::string(64, 'b'), kB);
