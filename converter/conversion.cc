@@ -10,6 +10,7 @@
 #include <cstring>
 #include <functional>
 #include <future>
+#include <set>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -241,13 +242,14 @@ int SafetensorsRank(DType dtype) {
 }
 
 absl::Status WriteSafetensors(const FairseqCheckpoint& checkpoint,
-                              const WeightMapping& mapping,
+                              const std::vector<MappedTensor>& tensors,
                               const ConversionOptions& options,
-                              const std::string& path) {
+                              const std::string& path,
+                              const std::string& name) {
   // As transformers' save_pretrained lays them out: an int64 buffer
   // (BatchNorm's num_batches_tracked) before the float32 weights.
   std::vector<const MappedTensor*> order;
-  for (const MappedTensor& t : mapping.tensors) order.push_back(&t);
+  for (const MappedTensor& t : tensors) order.push_back(&t);
   std::stable_sort(order.begin(), order.end(),
                    [&](const MappedTensor* a, const MappedTensor* b) {
                      return SafetensorsRank(OutputDType(options, *a)) >
@@ -260,7 +262,7 @@ absl::Status WriteSafetensors(const FairseqCheckpoint& checkpoint,
   }
   ASSIGN_OR_RETURN(OutputFile out, OutputFile::Create(path));
   RETURN_IF_ERROR(out.Write(layout.Header()));
-  Progress progress(options.progress, "model.safetensors", layout.data_size());
+  Progress progress(options.progress, name, layout.data_size());
   const TensorSink sink{
       [&out](absl::string_view bytes) { return out.Write(bytes); }, out.fd()};
   for (const MappedTensor* t : order) {
@@ -299,11 +301,103 @@ absl::Status WriteTorchBin(const FairseqCheckpoint& checkpoint,
   });
 }
 
-std::string DictionaryFile(const std::string& path) {
+std::string DictionaryFile(const std::string& path,
+                           const char* name = "dict.ltr.txt") {
   struct stat st;
   if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-    return absl::StrCat(path, "/dict.ltr.txt");
+    return absl::StrCat(path, "/", name);
   return path;
+}
+
+// Every language's CTC vocabulary (fairseq symbols by index): the
+// dictionary the checkpoint pickles for it where it does (the one the model
+// was trained with), --dict_path otherwise; each must fit the language's
+// head. Returns the vocabulary size of `target`.
+absl::StatusOr<int64_t> LanguageVocabularies(
+    const ConversionOptions& options, const FairseqCheckpoint& checkpoint,
+    const std::vector<Language>& languages, const std::string& target,
+    std::map<std::string, std::vector<std::string>>& vocabularies,
+    std::vector<std::string>& notes) {
+  std::optional<FairseqDictionary> given;
+  bool used_given = false;
+  int64_t target_size = 0;
+  for (const Language& language : languages) {
+    std::vector<std::string> symbols = language.symbols;
+    std::string source = language.symbols_source;
+    if (symbols.empty()) {
+      if (options.dict_path.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            checkpoint.path(), ": the checkpoint holds no dictionary for '",
+            language.name, "': pass --dict_path=dict.ltr.txt"));
+      }
+      source = DictionaryFile(options.dict_path);
+      if (!given.has_value()) {
+        ASSIGN_OR_RETURN(given, FairseqDictionary::Load(source));
+      }
+      symbols = given->symbols();
+      used_given = true;
+    }
+    if (static_cast<int64_t>(symbols.size()) != language.head_rows) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, ": ", symbols.size(), " symbols, but the CTC head of '",
+          language.name, "' in ", checkpoint.path(), " has ",
+          language.head_rows, " rows: not this language's dictionary"));
+    }
+    if (language.name == target)
+      target_size = static_cast<int64_t>(symbols.size());
+    vocabularies[language.name] = std::move(symbols);
+  }
+  if (!options.dict_path.empty() && !used_given) {
+    notes.push_back(
+        "--dict_path ignored: every language's dictionary is the one the "
+        "checkpoint pickles (task_state)");
+  }
+  return target_size;
+}
+
+// A classifier's labels by row: the label dictionary --dict_path names
+// (dict.lang.txt), or the one the checkpoint pickles; both, when given,
+// must agree.
+absl::StatusOr<std::vector<std::string>> ClassifierLabels(
+    const ConversionOptions& options, const FairseqCheckpoint& checkpoint) {
+  ASSIGN_OR_RETURN(std::optional<FairseqDictionary> pickled,
+                   FairseqDictionary::FromTaskState(
+                       checkpoint.archive().root().Find("task_state"),
+                       absl::StrCat(checkpoint.path(), ": task_state")));
+  std::vector<std::string> labels;
+  std::string source;
+  if (!options.dict_path.empty()) {
+    source = DictionaryFile(options.dict_path, "dict.lang.txt");
+    ASSIGN_OR_RETURN(FairseqDictionary file,
+                     FairseqDictionary::LoadLabels(source));
+    if (pickled.has_value() && pickled->symbols() != file.symbols()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, ": its labels differ from the label dictionary ",
+          checkpoint.path(),
+          " pickles (task_state['target_dictionary']): not this model's"));
+    }
+    labels = file.symbols();
+  } else if (pickled.has_value()) {
+    source = absl::StrCat(checkpoint.path(), " (task_state)");
+    labels = pickled->symbols();
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat(checkpoint.path(),
+                     ": a sequence classifier needs its label dictionary: pass "
+                     "--dict_path=dict.lang.txt"));
+  }
+  std::set<std::string> seen;
+  for (const std::string& label : labels) {
+    if (!seen.insert(label).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": label '", label,
+                       "' is repeated: label2id cannot invert id2label"));
+    }
+  }
+  if (labels.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": no labels"));
+  }
+  return labels;
 }
 
 // Fields of a user's config.json replace the inferred ones one by one.
@@ -350,10 +444,39 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
                      summary.model_kind, ") checkpoint"));
   }
   RETURN_IF_ERROR(family->CheckRepresentable(checkpoint, kind));
+  ASSIGN_OR_RETURN(const std::vector<Language> languages,
+                   family->Languages(checkpoint));
+  std::string target_lang = options.target_lang;
+  std::vector<std::string> language_names;
+  for (const Language& language : languages)
+    language_names.push_back(language.name);
+  if (languages.empty() && !target_lang.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(checkpoint.path(), ": --target_lang=", target_lang,
+                     " was given, but the model has no per-language adapters"));
+  }
+  if (!languages.empty() && target_lang.empty())
+    target_lang = languages[0].name;
+  if (!languages.empty() &&
+      std::find(language_names.begin(), language_names.end(), target_lang) ==
+          language_names.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(checkpoint.path(), ": --target_lang=", target_lang,
+                     " is not one of its languages (",
+                     absl::StrJoin(language_names, ", "), ")"));
+  }
 
   std::optional<FairseqDictionary> dictionary;
+  std::map<std::string, std::vector<std::string>> vocabularies;
+  std::vector<std::string> labels;
   std::optional<int64_t> vocab_size;
-  if (kind == ModelKind::kCtc) {
+  if (kind == ModelKind::kCtc && !languages.empty()) {
+    ASSIGN_OR_RETURN(vocab_size, LanguageVocabularies(
+                                     options, checkpoint, languages,
+                                     target_lang, vocabularies, summary.notes));
+  } else if (kind == ModelKind::kSequenceClassification) {
+    ASSIGN_OR_RETURN(labels, ClassifierLabels(options, checkpoint));
+  } else if (kind == ModelKind::kCtc) {
     if (options.dict_path.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat(checkpoint.path(),
@@ -380,14 +503,27 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
   ASSIGN_OR_RETURN(InferredConfig inferred,
                    family->InferConfig(checkpoint, kind, vocab_size));
   summary.defaulted = inferred.defaulted;
+  if (!labels.empty()) {
+    // PretrainedConfig's id2label (row -> label; num_labels is its size)
+    // and label2id, its inverse, which transformers' script never updates.
+    nlohmann::json id2label = nlohmann::json::object();
+    nlohmann::json label2id = nlohmann::json::object();
+    for (size_t i = 0; i < labels.size(); ++i) {
+      id2label[std::to_string(i)] = labels[i];
+      label2id[labels[i]] = i;
+    }
+    inferred.hf_config["id2label"] = std::move(id2label);
+    inferred.hf_config["label2id"] = std::move(label2id);
+  }
   if (!options.config_path.empty()) {
     RETURN_IF_ERROR(ApplyConfigOverrides(options.config_path, *family,
                                          inferred.hf_config, summary.notes));
   }
   const std::string config_source =
       options.config_path.empty() ? checkpoint.path() : options.config_path;
-  absl::StatusOr<WeightMapping> mapped = family->MapWeights(
-      checkpoint, kind, inferred.hf_config, config_source, options.strict);
+  absl::StatusOr<WeightMapping> mapped =
+      family->MapWeights(checkpoint, kind, inferred.hf_config, config_source,
+                         options.strict, target_lang);
   if (!mapped.ok() && !options.config_path.empty()) {
     return absl::Status(
         mapped.status().code(),
@@ -413,6 +549,12 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
   inferred.hf_config["torch_dtype"] =
       std::string(TorchName(stored.value_or(DType::kF32)));
   summary.tensors_written = static_cast<int64_t>(mapping.tensors.size());
+  if (!mapping.extra_files.empty() && !options.write_safetensors) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        checkpoint.path(), ": ", mapping.extra_files.begin()->first,
+        " and the other extra files are written as safetensors only; use "
+        "--format=safetensors or --format=both"));
+  }
 
   ASSIGN_OR_RETURN(
       StagedDirectory staged,
@@ -431,16 +573,36 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
     for (auto& [name, text] : CtcTokenizerFiles(dictionary->symbols()))
       small_files[name] = text;
   }
+  if (!vocabularies.empty()) {
+    for (auto& [name, text] : CtcTokenizerFiles(vocabularies, target_lang))
+      small_files[name] = text;
+  }
   for (const auto& [name, text] : small_files) {
     RETURN_IF_ERROR(staged.WriteFile(name, text));
     summary.files[name] = text.size();
   }
   if (options.write_safetensors) {
-    const std::string path = staged.PathOf("model.safetensors");
-    RETURN_IF_ERROR(WriteSafetensors(checkpoint, mapping, options, path));
-    struct stat st;
-    if (::stat(path.c_str(), &st) == 0)
-      summary.files["model.safetensors"] = static_cast<uint64_t>(st.st_size);
+    std::map<std::string, const std::vector<MappedTensor>*> files = {
+        {"model.safetensors", &mapping.tensors}};
+    for (const auto& [name, tensors] : mapping.extra_files) {
+      // A family names its files; none may leave the directory or replace
+      // another.
+      if (name.find('/') != std::string::npos || name.empty() ||
+          name[0] == '.' || files.count(name) != 0 ||
+          small_files.count(name) != 0) {
+        return absl::InternalError(
+            absl::StrCat("the family names an extra file '", name, "'"));
+      }
+      files[name] = &tensors;
+    }
+    for (const auto& [name, tensors] : files) {
+      const std::string path = staged.PathOf(name);
+      RETURN_IF_ERROR(
+          WriteSafetensors(checkpoint, *tensors, options, path, name));
+      struct stat st;
+      if (::stat(path.c_str(), &st) == 0)
+        summary.files[name] = static_cast<uint64_t>(st.st_size);
+    }
   }
   if (options.write_bin) {
     const std::string path = staged.PathOf("pytorch_model.bin");

@@ -18,8 +18,13 @@ namespace fairport {
 struct ConversionOptions {
   std::string checkpoint_path;
   std::string output_dir;
-  std::string dict_path;    // file, or a directory holding dict.ltr.txt
+  // CTC: file, or a directory holding dict.ltr.txt. Sequence
+  // classification: the label dictionary (dict.lang.txt, or its directory).
+  std::string dict_path;
   std::string config_path;  // HF config.json whose fields override inference
+  // For a model with per-language adapters: the language model.safetensors
+  // holds ("": the checkpoint's first).
+  std::string target_lang;
   bool not_finetuned = false;
   bool overwrite = false;
   std::optional<DType> dtype;  // nullopt: keep each tensor's stored dtype

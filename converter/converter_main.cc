@@ -17,7 +17,11 @@ ABSL_FLAG(std::string, checkpoint_path, "", "fairseq checkpoint.pt to convert");
 ABSL_FLAG(std::string, pytorch_dump_folder_path, "",
           "output directory (created atomically)");
 ABSL_FLAG(std::string, dict_path, "",
-          "fairseq dict.ltr.txt, or its directory (CTC models)");
+          "fairseq dict.ltr.txt, or its directory (CTC models); the label "
+          "dictionary dict.lang.txt (sequence classification)");
+ABSL_FLAG(std::string, target_lang, "",
+          "for a model with per-language adapters (MMS): the language whose "
+          "adapters and head model.safetensors holds (default: the first)");
 ABSL_FLAG(std::string, config_path, "",
           "HF config.json whose fields override the inferred ones");
 ABSL_FLAG(bool, not_finetuned, false,
@@ -51,6 +55,7 @@ int Main(int argc, char** argv) {
     ExitBadUsage("--pytorch_dump_folder_path is required");
   options.dict_path = ResolveUserPath(absl::GetFlag(FLAGS_dict_path));
   options.config_path = ResolveUserPath(absl::GetFlag(FLAGS_config_path));
+  options.target_lang = absl::GetFlag(FLAGS_target_lang);
   options.not_finetuned = absl::GetFlag(FLAGS_not_finetuned);
   options.overwrite = absl::GetFlag(FLAGS_overwrite);
   options.strict = absl::GetFlag(FLAGS_strict);

@@ -24,8 +24,47 @@ absl::StatusOr<FairseqDictionary> FairseqDictionary::Load(
 
 absl::StatusOr<FairseqDictionary> FairseqDictionary::Parse(
     absl::string_view text, const std::string& name) {
+  return ParseLines(text, name, {"<s>", "<pad>", "</s>", "<unk>"});
+}
+
+absl::StatusOr<FairseqDictionary> FairseqDictionary::LoadLabels(
+    const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  return ParseLines(text, path, {});
+}
+
+absl::StatusOr<std::optional<FairseqDictionary>>
+FairseqDictionary::FromTaskState(const PickleValue* task_state,
+                                 const std::string& where) {
+  using Kind = PickleValue::Kind;
+  if (task_state == nullptr || !task_state->is(Kind::kDict))
+    return std::nullopt;
+  const PickleValue* dictionary = task_state->Find("target_dictionary");
+  if (dictionary == nullptr || dictionary->is(Kind::kNone)) return std::nullopt;
+  const std::string field = absl::StrCat(where, "['target_dictionary']");
+  const PickleValue* symbols = dictionary->Find("symbols");
+  if (symbols == nullptr || !symbols->is(Kind::kList)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " is a ", dictionary->TypeName(),
+        " without a 'symbols' list, not a pickled fairseq Dictionary"));
+  }
   FairseqDictionary dict;
-  dict.symbols_ = {"<s>", "<pad>", "</s>", "<unk>"};
+  for (const PickleValue* symbol : symbols->items()) {
+    if (!symbol->is(Kind::kString)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".symbols holds a ", symbol->TypeName(),
+                       " where symbols are strings"));
+    }
+    dict.symbols_.push_back(symbol->text());
+  }
+  return dict;
+}
+
+absl::StatusOr<FairseqDictionary> FairseqDictionary::ParseLines(
+    absl::string_view text, const std::string& name,
+    std::vector<std::string> specials) {
+  FairseqDictionary dict;
+  dict.symbols_ = std::move(specials);
   absl::flat_hash_map<std::string, size_t> index;
   for (size_t i = 0; i < dict.symbols_.size(); ++i) index[dict.symbols_[i]] = i;
   if (absl::EndsWith(text, "\n")) text.remove_suffix(1);

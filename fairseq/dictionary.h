@@ -5,11 +5,13 @@
 #ifndef FAIRPORT_FAIRSEQ_DICTIONARY_H_
 #define FAIRPORT_FAIRSEQ_DICTIONARY_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "formats/pickle.h"
 
 namespace fairport {
 
@@ -19,12 +21,27 @@ class FairseqDictionary {
   // `name` is used in error messages.
   static absl::StatusOr<FairseqDictionary> Parse(absl::string_view text,
                                                  const std::string& name);
+  // A label dictionary (MMS language ID's dict.lang.txt): the file's
+  // symbols alone, as fairseq's audio_classification task loads it
+  // (add_special_symbols=False, fairseq/tasks/audio_classification.py:62).
+  static absl::StatusOr<FairseqDictionary> LoadLabels(const std::string& path);
+  // The dictionary a fine-tuning task pickles in the checkpoint's
+  // task_state (`{"target_dictionary": Dictionary}`, trainer.py:424): the
+  // `symbols` of the inert Dictionary object's state, specials included as
+  // stored. nullopt when `task_state` holds none. `where` names the
+  // task_state in errors ("checkpoint.pt: task_state").
+  static absl::StatusOr<std::optional<FairseqDictionary>> FromTaskState(
+      const PickleValue* task_state, const std::string& where);
 
   // Symbols by index.
   const std::vector<std::string>& symbols() const { return symbols_; }
   size_t size() const { return symbols_.size(); }
 
  private:
+  static absl::StatusOr<FairseqDictionary> ParseLines(
+      absl::string_view text, const std::string& name,
+      std::vector<std::string> specials);
+
   std::vector<std::string> symbols_;
 };
 

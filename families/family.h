@@ -28,6 +28,26 @@ namespace fairport {
 enum class ModelKind {
   kPretrained,  // the encoder alone
   kCtc,         // a fine-tuned CTC head over the encoder
+  // A classifier over the mean-pooled encoder output (MMS language ID,
+  // fairseq's wav2vec_classification); its labels are config.json's
+  // id2label.
+  kSequenceClassification,
+};
+
+// One language of a model whose adapters and CTC head are chosen by
+// language (MMS, families/wav2vec2_encoder/attn_adapters.h): what the
+// converter needs to name its files and find its vocabulary.
+struct Language {
+  // The corpus key, e.g. "eng": a safe file-name part (the file is
+  // adapter.<name>.safetensors) and a vocab.json key.
+  std::string name;
+  // Rows of the language's CTC head: its dictionary size.
+  int64_t head_rows = 0;
+  // The language's dictionary (fairseq symbols by index) as the checkpoint
+  // pickles it in a task_state, and where; empty when the checkpoint holds
+  // none (the converter then reads --dict_path).
+  std::vector<std::string> symbols;
+  std::string symbols_source;
 };
 
 struct InferredConfig {
@@ -54,6 +74,9 @@ struct MappedTensor {
   std::string fairseq_name;  // what it came from, for people
   const TensorRef* tensor;   // nullptr for a generated tensor
   std::shared_ptr<const GeneratedTensor> generated;
+  // A view the family made of a checkpoint tensor (one language's row of
+  // an adapter stacked for all of them); `tensor` points at it.
+  std::shared_ptr<const TensorRef> view;
 
   DType dtype() const {
     return tensor != nullptr ? tensor->storage->dtype : generated->dtype;
@@ -76,6 +99,11 @@ struct WeightMapping {
   std::vector<std::string> unmapped;
   // What the summary must tell, e.g. a generated tensor and why.
   std::vector<std::string> notes;
+  // Safetensors files written next to model.safetensors, by file name
+  // (e.g. "adapter.fra.safetensors": one language's adapters and head, as
+  // transformers' load_adapter reads them), each sorted by hf_name. The
+  // converter writes them without knowing what they hold.
+  std::map<std::string, std::vector<MappedTensor>> extra_files;
 };
 
 // A synthetic checkpoint: the family's real layout and config, random
@@ -101,8 +129,8 @@ class ModelFamily {
   // Whether the checkpoint's model (cfg.model._name or args.arch, and for a
   // fine-tuned wrapper the encoder inside it) belongs to this family.
   virtual bool Claims(const FairseqCheckpoint& checkpoint) const = 0;
-  // Pretrained or CTC; an error naming the model for a wrapper this family
-  // does not convert.
+  // Pretrained, CTC or sequence classification; an error naming the model
+  // for a wrapper this family does not convert.
   virtual absl::StatusOr<ModelKind> DetectKind(
       const FairseqCheckpoint& checkpoint) const = 0;
   // "wav2vec_ctc fine-tuned over data2vec_audio": for people.
@@ -121,13 +149,24 @@ class ModelFamily {
   virtual absl::StatusOr<InferredConfig> InferConfig(
       const FairseqCheckpoint& checkpoint, ModelKind kind,
       std::optional<int64_t> vocab_size) const = 0;
+  // The languages of a checkpoint whose adapters and CTC head are chosen
+  // per language, in the checkpoint's order (the first is the default);
+  // empty for a model with one set of weights. An error says why the
+  // languages cannot be named (missing, repeated, unsafe as a file name).
+  virtual absl::StatusOr<std::vector<Language>> Languages(
+      const FairseqCheckpoint& checkpoint) const {
+    return std::vector<Language>();
+  }
   // Maps every fairseq tensor onto the parameters `hf_config` (read from
   // `config_source`) implies: each exactly once, shapes checked. In strict
   // mode an unknown fairseq tensor is an error; otherwise it is listed.
+  // `language` (one of Languages(), "" when there are none) is the one
+  // whose adapters and head go into model.safetensors; every language's go
+  // into extra_files.
   virtual absl::StatusOr<WeightMapping> MapWeights(
       const FairseqCheckpoint& checkpoint, ModelKind kind,
       const nlohmann::json& hf_config, const std::string& config_source,
-      bool strict) const = 0;
+      bool strict, const std::string& language) const = 0;
 
   // Writes a synthetic checkpoint; an error for a size it does not know.
   virtual absl::Status WriteSyntheticCheckpoint(

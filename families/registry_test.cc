@@ -49,11 +49,10 @@ class Wav2Vec2Lookalike : public ModelFamily {
       std::optional<int64_t> vocab_size) const override {
     return Unused();
   }
-  absl::StatusOr<WeightMapping> MapWeights(const FairseqCheckpoint& checkpoint,
-                                           ModelKind kind,
-                                           const nlohmann::json& hf_config,
-                                           const std::string& config_source,
-                                           bool strict) const override {
+  absl::StatusOr<WeightMapping> MapWeights(
+      const FairseqCheckpoint& checkpoint, ModelKind kind,
+      const nlohmann::json& hf_config, const std::string& config_source,
+      bool strict, const std::string& /*language*/) const override {
     return Unused();
   }
   absl::Status WriteSyntheticCheckpoint(

@@ -3,15 +3,19 @@
 #include "nlohmann/json.hpp"
 
 namespace fairport {
+namespace {
 
-std::map<std::string, std::string> CtcTokenizerFiles(
-    const std::vector<std::string>& fairseq_symbols) {
+nlohmann::json Vocab(const std::vector<std::string>& fairseq_symbols) {
   nlohmann::json vocab = nlohmann::json::object();
   for (size_t i = 0; i < fairseq_symbols.size(); ++i)
     vocab[fairseq_symbols[i]] = i;
   vocab["<pad>"] = 0;
   vocab["<s>"] = 1;
+  return vocab;
+}
 
+std::map<std::string, std::string> TokenizerFiles(
+    const nlohmann::json& vocab, const nlohmann::json& target_lang) {
   nlohmann::json special = {{"bos_token", "<s>"},
                             {"eos_token", "</s>"},
                             {"pad_token", "<pad>"},
@@ -33,7 +37,7 @@ std::map<std::string, std::string> CtcTokenizerFiles(
       {"pad_token", "<pad>"},
       {"processor_class", "Wav2Vec2Processor"},
       {"replace_word_delimiter_char", " "},
-      {"target_lang", nullptr},
+      {"target_lang", target_lang},
       {"tokenizer_class", "Wav2Vec2CTCTokenizer"},
       {"unk_token", "<unk>"},
       {"word_delimiter_token", "|"},
@@ -51,6 +55,22 @@ std::map<std::string, std::string> CtcTokenizerFiles(
       {"special_tokens_map.json", special.dump(2) + "\n"},
       {"tokenizer_config.json", config_text + "\n"},
   };
+}
+
+}  // namespace
+
+std::map<std::string, std::string> CtcTokenizerFiles(
+    const std::vector<std::string>& fairseq_symbols) {
+  return TokenizerFiles(Vocab(fairseq_symbols), nullptr);
+}
+
+std::map<std::string, std::string> CtcTokenizerFiles(
+    const std::map<std::string, std::vector<std::string>>& symbols_by_language,
+    const std::string& target_lang) {
+  nlohmann::json vocab = nlohmann::json::object();
+  for (const auto& [language, symbols] : symbols_by_language)
+    vocab[language] = Vocab(symbols);
+  return TokenizerFiles(vocab, target_lang);
 }
 
 }  // namespace fairport

@@ -16,6 +16,14 @@ namespace fairport {
 std::map<std::string, std::string> CtcTokenizerFiles(
     const std::vector<std::string>& fairseq_symbols);
 
+// The same for a model whose CTC head is chosen by language (MMS):
+// vocab.json nested by language, {language: vocab}, and
+// tokenizer_config.json's target_lang, as facebook/mms-1b-all has them
+// (Wav2Vec2CTCTokenizer.set_target_lang needs the nested form).
+std::map<std::string, std::string> CtcTokenizerFiles(
+    const std::map<std::string, std::vector<std::string>>& symbols_by_language,
+    const std::string& target_lang);
+
 }  // namespace fairport
 
 #endif  // FAIRPORT_HF_CTC_TOKENIZER_H_

@@ -40,11 +40,10 @@ class Data2VecAudioFamily : public EncoderFamily {
       std::optional<int64_t> vocab_size) const override {
     return data2vec_audio::InferConfig(checkpoint, kind, vocab_size);
   }
-  absl::StatusOr<WeightMapping> MapWeights(const FairseqCheckpoint& checkpoint,
-                                           ModelKind kind,
-                                           const nlohmann::json& hf_config,
-                                           const std::string& config_source,
-                                           bool strict) const override {
+  absl::StatusOr<WeightMapping> MapWeights(
+      const FairseqCheckpoint& checkpoint, ModelKind kind,
+      const nlohmann::json& hf_config, const std::string& config_source,
+      bool strict, const std::string& /*language*/) const override {
     ASSIGN_OR_RETURN(Architecture arch,
                      Architecture::FromHfConfig(hf_config, config_source));
     RETURN_IF_ERROR(

@@ -69,9 +69,11 @@ const Flavor& Wav2Vec2Flavor() {
     f.model_type = "wav2vec2";
     f.encoder = "wav2vec2";
     f.ctc_wrapper = "wav2vec_ctc";
+    f.classification_wrapper = "wav2vec_classification";
     f.hf_name = "Wav2Vec2";
     f.hf_prefix = "wav2vec2.";
     f.pretraining_class = true;
+    f.attn_adapters = true;
     f.training_only = kTrainingOnly;
     f.write_config = WriteConfig;
     f.pretraining_task = "audio_pretraining";

@@ -9,6 +9,7 @@
 #include "families/common/convert/quantizer_head.h"
 #include "families/common/hf_config_fields.h"
 #include "families/common/wrapped_encoder.h"
+#include "families/wav2vec2_encoder/attn_adapters.h"
 
 namespace fairport::wav2vec2_encoder {
 namespace {
@@ -28,6 +29,38 @@ absl::Status CheckNotConformer(const FairseqCheckpoint& checkpoint,
       "2.0"));
 }
 
+// fairseq's MeanPoolingFast (wav2vec2_classification.py:213-226):
+// linear on every frame, mean over the valid frames, activation_fn, then
+// the projection. transformers' Wav2Vec2ForSequenceClassification
+// (modeling:2112-2120) is the same without the activation, and
+// get_pooling_layer (:113) builds nothing but mean pooling.
+absl::Status CheckClassifierRepresentable(const FairseqCheckpoint& checkpoint,
+                                          const Flavor& flavor) {
+  const ConfigView& model = checkpoint.model_config();
+  std::vector<std::string> ignored;
+  auto refuse = [&](const char* key, absl::string_view value,
+                    absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        checkpoint.path(), ": ", model.path(), ".", key, " is '", value,
+        "': transformers' ",
+        HfClassName(flavor, ModelKind::kSequenceClassification), " ", why,
+        "; refusing rather than converting it approximately"));
+  };
+  // Wav2Vec2ClassificationConfig's defaults (:37-39).
+  ASSIGN_OR_RETURN(std::string pooling,
+                   StringOr(model, "pooling", "first_token", ignored));
+  if (pooling != "mean")
+    return refuse("pooling", pooling, "pools by the mean only");
+  ASSIGN_OR_RETURN(std::string activation,
+                   StringOr(model, "activation_fn", "gelu", ignored));
+  if (activation != "linear") {
+    return refuse("activation_fn", activation,
+                  "applies no activation between the pooled projector and "
+                  "the classifier");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<ModelKind> DetectKind(const FairseqCheckpoint& checkpoint,
@@ -38,17 +71,20 @@ absl::StatusOr<ModelKind> DetectKind(const FairseqCheckpoint& checkpoint,
         CheckNotConformer(checkpoint, checkpoint.model_config(), false));
     return ModelKind::kPretrained;
   }
-  if (arch == flavor.ctc_wrapper) {
+  const bool classification = *flavor.classification_wrapper != '\0' &&
+                              arch == flavor.classification_wrapper;
+  if (arch == flavor.ctc_wrapper || classification) {
     ASSIGN_OR_RETURN(ConfigView encoder, checkpoint.WrappedEncoderConfig());
     absl::StatusOr<std::string> name = WrappedEncoderName(checkpoint, encoder);
     if (name.ok() && *name == flavor.encoder) {
       RETURN_IF_ERROR(CheckNotConformer(checkpoint, encoder, true));
-      return ModelKind::kCtc;
+      return classification ? ModelKind::kSequenceClassification
+                            : ModelKind::kCtc;
     }
     return absl::InvalidArgumentError(
-        absl::StrCat(checkpoint.path(), ": a ", flavor.ctc_wrapper,
-                     " model over '", name.ok() ? *name : "an unnamed encoder",
-                     "', not over ", flavor.encoder));
+        absl::StrCat(checkpoint.path(), ": a ", arch, " model over '",
+                     name.ok() ? *name : "an unnamed encoder", "', not over ",
+                     flavor.encoder));
   }
   return absl::InvalidArgumentError(
       absl::StrCat(checkpoint.path(), ": model is '", arch, "', not ",
@@ -56,29 +92,47 @@ absl::StatusOr<ModelKind> DetectKind(const FairseqCheckpoint& checkpoint,
 }
 
 std::string KindName(const Flavor& flavor, ModelKind kind) {
-  return kind == ModelKind::kPretrained
-             ? absl::StrCat("pretrained ", flavor.encoder)
-             : absl::StrCat(flavor.ctc_wrapper, " fine-tuned over ",
-                            flavor.encoder);
+  switch (kind) {
+    case ModelKind::kPretrained:
+      return absl::StrCat("pretrained ", flavor.encoder);
+    case ModelKind::kCtc:
+      return absl::StrCat(flavor.ctc_wrapper, " fine-tuned over ",
+                          flavor.encoder);
+    case ModelKind::kSequenceClassification:
+      return absl::StrCat(flavor.classification_wrapper, " fine-tuned over ",
+                          flavor.encoder);
+  }
+  return "";
 }
 
 std::string HfClassName(const Flavor& flavor, ModelKind kind,
                         bool pretraining_head) {
   const std::string base = flavor.hf_name;
   if (kind == ModelKind::kCtc) return base + "ForCTC";
+  if (kind == ModelKind::kSequenceClassification)
+    return base + "ForSequenceClassification";
   if (flavor.pretraining_class && pretraining_head)
     return base + "ForPreTraining";
   return base + "Model";
 }
 
 std::string Architecture::hf_prefix() const {
-  return ctc || pretraining_head ? flavor->hf_prefix : "";
+  return ctc || classification || pretraining_head ? flavor->hf_prefix : "";
 }
 
 absl::StatusOr<ConfigView> EncoderConfig(const FairseqCheckpoint& checkpoint,
                                          ModelKind kind) {
   if (kind == ModelKind::kPretrained) return checkpoint.model_config();
   return checkpoint.WrappedEncoderConfig();
+}
+
+absl::StatusOr<std::optional<AttnAdapterConfig>> AttnAdaptersOf(
+    const FairseqCheckpoint& checkpoint, const Flavor& flavor, ModelKind kind) {
+  if (!flavor.attn_adapters || kind != ModelKind::kCtc) return std::nullopt;
+  ASSIGN_OR_RETURN(ConfigView enc, EncoderConfig(checkpoint, kind));
+  ASSIGN_OR_RETURN(bool adapters, HasAttnAdapters(checkpoint, enc, true));
+  if (!adapters) return std::nullopt;
+  return ReadAttnAdapterConfig(checkpoint, enc, true);
 }
 
 bool HasPretrainingHead(const FairseqCheckpoint& checkpoint,
@@ -101,11 +155,23 @@ absl::Status CheckRepresentable(const FairseqCheckpoint& checkpoint,
                    StringOr(enc, "extractor_mode", "default", ignored));
   if (mode != "default" && mode != "layer_norm")
     return refuse(absl::StrCat("extractor_mode is '", mode, "'"));
-  ASSIGN_OR_RETURN(
-      std::string layer_type,
-      EffectiveLayerType(checkpoint, enc, kind == ModelKind::kCtc));
-  if (layer_type != "transformer")
-    return refuse(absl::StrCat("layer_type is '", layer_type, "'"));
+  const bool wrapped = kind != ModelKind::kPretrained;
+  ASSIGN_OR_RETURN(std::string layer_type,
+                   EffectiveLayerType(checkpoint, enc, wrapped));
+  if (layer_type == "trf_adp" && flavor.attn_adapters &&
+      kind == ModelKind::kCtc) {
+    RETURN_IF_ERROR(CheckAttnAdaptersRepresentable(checkpoint, enc, wrapped));
+  } else if (layer_type != "transformer") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        checkpoint.path(), ": ",
+        EffectiveEncoderView(checkpoint, enc, wrapped, "layer_type").path(),
+        ".layer_type is '", layer_type, "': transformers' ",
+        HfClassName(flavor, kind),
+        " cannot represent this model; refusing rather than converting it "
+        "approximately"));
+  }
+  if (kind == ModelKind::kSequenceClassification)
+    RETURN_IF_ERROR(CheckClassifierRepresentable(checkpoint, flavor));
   ASSIGN_OR_RETURN(int64_t depth, IntOr(enc, "pos_conv_depth", 1, ignored));
   if (depth != 1) {
     return refuse(absl::StrCat("pos_conv_depth is ", depth,
@@ -169,6 +235,21 @@ absl::StatusOr<InferredConfig> InferConfig(const FairseqCheckpoint& checkpoint,
                                           defaults, defaulted));
   RETURN_IF_ERROR(
       flavor.write_config(enc, sizes.embed, c, defaults, defaulted));
+  ASSIGN_OR_RETURN(std::optional<AttnAdapterConfig> adapters,
+                   AttnAdaptersOf(checkpoint, flavor, kind));
+  if (adapters.has_value())
+    defaults.SetRead(c, "adapter_attn_dim", adapters->dim);
+  if (kind == ModelKind::kSequenceClassification) {
+    // The pooling layer's width: latent_embed_dim, or the encoder's when
+    // None (wav2vec2_classification.py's MeanPoolingFast).
+    const ConfigView& model = checkpoint.model_config();
+    int64_t proj = sizes.embed;
+    if (model.Has("latent_embed_dim")) {
+      ASSIGN_OR_RETURN(proj, model.Int("latent_embed_dim"));
+    }
+    defaults.SetRead(c, "classifier_proj_size", proj);
+    defaults.SetRead(c, "use_weighted_layer_sum", false);  // pooling: mean
+  }
   defaults.Note(defaulted);
   out.hf_config = std::move(c);
   // As transformers' wav2vec2 script writes it: group-norm extractors are
@@ -221,15 +302,41 @@ absl::StatusOr<Architecture> Architecture::FromHfConfig(
     architecture = c["architectures"][0].get<std::string>();
   }
   a.ctc = architecture == HfClassName(flavor, ModelKind::kCtc);
+  a.classification =
+      *flavor.classification_wrapper != '\0' &&
+      architecture == HfClassName(flavor, ModelKind::kSequenceClassification);
   a.pretraining_head =
       flavor.pretraining_class &&
       architecture == HfClassName(flavor, ModelKind::kPretrained, true);
-  if (!a.ctc && !a.pretraining_head &&
+  if (!a.ctc && !a.pretraining_head && !a.classification &&
       architecture != HfClassName(flavor, ModelKind::kPretrained, false)) {
     return absl::InvalidArgumentError(absl::StrCat(
         source, ": architectures is ",
         c.value("architectures", nlohmann::json()).dump(),
         ", which Fairport does not implement for ", flavor.hf_name));
+  }
+  if (flavor.attn_adapters && c.contains("adapter_attn_dim") &&
+      !c["adapter_attn_dim"].is_null()) {
+    RETURN_IF_ERROR(f.Int("adapter_attn_dim", a.adapter_attn_dim, 1));
+    // transformers gives adapters to stable-layer-norm layers only
+    // (modeling:717-720).
+    if (!a.stable_layer_norm) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source,
+                       ": adapter_attn_dim is set but do_stable_layer_norm is "
+                       "false: transformers' post-LN layers have no adapter"));
+    }
+  }
+  if (a.classification) {
+    RETURN_IF_ERROR(f.Int("classifier_proj_size", a.classifier_proj_size, 1));
+    // PretrainedConfig: num_labels is len(id2label) when it is given, else
+    // 2.
+    if (c.contains("id2label") && c["id2label"].is_object())
+      a.num_labels = static_cast<int64_t>(c["id2label"].size());
+    if (a.num_labels < 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, ": id2label is empty: a classifier of no label"));
+    }
   }
   if (a.pretraining_head) {
     RETURN_IF_ERROR(f.Int("num_codevector_groups", a.codevector_groups, 1));

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "fairseq/checkpoint.h"
 #include "families/family.h"
+#include "families/wav2vec2_encoder/attn_adapters.h"
 #include "families/wav2vec2_encoder/flavor.h"
 #include "nlohmann/json.hpp"
 
@@ -21,13 +22,14 @@ namespace fairport::wav2vec2_encoder {
 using ::fairport::InferredConfig;
 using ::fairport::ModelKind;
 
-// Pretrained or CTC; an error for anything else.
+// Pretrained, CTC or (a flavor with a classification_wrapper) sequence
+// classification; an error for anything else.
 absl::StatusOr<ModelKind> DetectKind(const FairseqCheckpoint& checkpoint,
                                      const Flavor& flavor);
 std::string KindName(const Flavor& flavor, ModelKind kind);
 // transformers' class for a converted checkpoint: <hf_name>ForPreTraining
 // (when the flavor has it and the checkpoint holds the quantizer),
-// <hf_name>Model, <hf_name>ForCTC.
+// <hf_name>Model, <hf_name>ForCTC, <hf_name>ForSequenceClassification.
 std::string HfClassName(const Flavor& flavor, ModelKind kind,
                         bool pretraining_head = true);
 
@@ -50,6 +52,12 @@ struct Architecture {
   bool feat_proj_layer_norm = true;  // Flavor::feat_proj_layer_norm_field
   int64_t vocab_size = 32;
   bool ctc = false;
+  // adapter_attn_dim: MMS's attention adapter in every layer (0: none).
+  int64_t adapter_attn_dim = 0;
+  // <hf_name>ForSequenceClassification's projector and classifier.
+  bool classification = false;
+  int64_t classifier_proj_size = 256;
+  int64_t num_labels = 2;
   // Wav2Vec2ForPreTraining's quantizer and projections.
   bool pretraining_head = false;
   int64_t codevector_groups = 2;
@@ -68,12 +76,19 @@ struct Architecture {
                                                    const Flavor& flavor);
 };
 
-// The encoder's fairseq config: cfg.model, or the w2v_args of a CTC model.
+// The encoder's fairseq config: cfg.model, or the w2v_args of a fine-tuned
+// (CTC or classification) model.
 absl::StatusOr<ConfigView> EncoderConfig(const FairseqCheckpoint& checkpoint,
                                          ModelKind kind);
 
 // Whether a pretrained checkpoint holds what the flavor's ForPreTraining
 // class needs (a single-layer quantizer over the features).
+// The attention adapters of a fine-tuned CTC checkpoint whose effective
+// layer_type is trf_adp (attn_adapters.h), for a flavor that has them;
+// nullopt otherwise.
+absl::StatusOr<std::optional<AttnAdapterConfig>> AttnAdaptersOf(
+    const FairseqCheckpoint& checkpoint, const Flavor& flavor, ModelKind kind);
+
 bool HasPretrainingHead(const FairseqCheckpoint& checkpoint,
                         const Flavor& flavor, ModelKind kind);
 

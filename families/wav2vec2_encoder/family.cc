@@ -38,15 +38,17 @@ class Wav2Vec2StyleFamily : public EncoderFamily {
       std::optional<int64_t> vocab_size) const override {
     return wav2vec2_encoder::InferConfig(checkpoint, flavor_, kind, vocab_size);
   }
-  absl::StatusOr<WeightMapping> MapWeights(const FairseqCheckpoint& checkpoint,
-                                           ModelKind kind,
-                                           const nlohmann::json& hf_config,
-                                           const std::string& config_source,
-                                           bool strict) const override {
+  absl::StatusOr<WeightMapping> MapWeights(
+      const FairseqCheckpoint& checkpoint, ModelKind kind,
+      const nlohmann::json& hf_config, const std::string& config_source,
+      bool strict, const std::string& language) const override {
     ASSIGN_OR_RETURN(Architecture arch, Architecture::FromHfConfig(
                                             hf_config, config_source, flavor_));
-    RETURN_IF_ERROR(
-        CheckClassFitsKind(arch.ctc, kind, hf_config, config_source));
+    RETURN_IF_ERROR(CheckClassFitsKind(arch.ctc ? ModelKind::kCtc
+                                       : arch.classification
+                                           ? ModelKind::kSequenceClassification
+                                           : ModelKind::kPretrained,
+                                       kind, hf_config, config_source));
     if (arch.pretraining_head &&
         !HasPretrainingHead(checkpoint, flavor_, kind)) {
       return absl::InvalidArgumentError(
@@ -54,7 +56,17 @@ class Wav2Vec2StyleFamily : public EncoderFamily {
                        " needs the quantizer, project_q and final_proj, which ",
                        checkpoint.path(), " does not hold"));
     }
-    return wav2vec2_encoder::MapWeights(checkpoint, kind, arch, strict);
+    return wav2vec2_encoder::MapWeights(checkpoint, kind, arch, strict,
+                                        language);
+  }
+
+  absl::StatusOr<std::vector<Language>> Languages(
+      const FairseqCheckpoint& checkpoint) const override {
+    ASSIGN_OR_RETURN(ModelKind kind, DetectKind(checkpoint));
+    ASSIGN_OR_RETURN(std::optional<AttnAdapterConfig> adapters,
+                     AttnAdaptersOf(checkpoint, flavor_, kind));
+    if (!adapters.has_value()) return std::vector<Language>();
+    return AdapterLanguages(checkpoint, *adapters);
   }
 
   absl::Status WriteSyntheticCheckpoint(

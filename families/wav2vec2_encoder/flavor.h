@@ -46,8 +46,12 @@ struct Flavor {
   const char* model_type = "";   // config.json model_type: "wav2vec2"
   const char* encoder = "";      // fairseq's model _name / arch: "wav2vec2"
   const char* ctc_wrapper = "";  // fairseq's CTC fine-tuning model
-  const char* hf_name = "";      // transformers' class stem: "Wav2Vec2"
-  const char* hf_prefix = "";    // the base model in a head model: "wav2vec2."
+  // fairseq's pooled classifier over the encoder ("wav2vec_classification",
+  // MMS language ID), converted to <hf_name>ForSequenceClassification; ""
+  // when the flavor has none.
+  const char* classification_wrapper = "";
+  const char* hf_name = "";    // transformers' class stem: "Wav2Vec2"
+  const char* hf_prefix = "";  // the base model in a head model: "wav2vec2."
 
   // Whether a pretrained checkpoint holding a quantizer converts to
   // <hf_name>ForPreTraining (else <hf_name>Model).
@@ -56,6 +60,10 @@ struct Flavor {
   // LayerNorm (HubertConfig.feat_proj_layer_norm; absent: it always has).
   bool feat_proj_layer_norm_field = false;
   FairseqFrames fairseq_frames = FairseqFrames::kConvLength;
+  // Whether transformers' model holds MMS's per-language attention adapters
+  // (adapter_attn_dim, attn_adapters.h): a fine-tuned checkpoint with
+  // layer_type trf_adp converts; otherwise it is refused.
+  bool attn_adapters = false;
 
   // Conversion side. The training-only fairseq weights transformers' model
   // has no place for (its pretraining head), left out by category.

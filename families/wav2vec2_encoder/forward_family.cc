@@ -20,6 +20,7 @@
 #include "families/common/passes/model_pass.h"
 #include "families/common/passes/pass_activations.h"
 #include "families/common/passes/weights.h"
+#include "families/common/wrapped_encoder.h"
 #include "families/wav2vec2_encoder/forward.h"
 #include "families/wav2vec2_encoder/hf_classes.h"
 #include "ops/torch_errors.h"
@@ -68,12 +69,19 @@ absl::StatusOr<FairseqBuild> BuildFromFairseqConfig(
     return config.Unimplemented("extractor_mode", e.extractor_mode);
   a.group_norm = e.extractor_mode == "default";
   a.stable_layer_norm = e.layer_norm_first;
-  std::string layer_type = "transformer";
-  if (enc.Has("layer_type")) {
-    ASSIGN_OR_RETURN(layer_type, enc.String("layer_type"));
+  // The effective layer_type (mms.md section 2): an MMS checkpoint's
+  // trf_adp lives in cfg.model, over the stored w2v_args' "transformer".
+  // Run without its adapters it would compute another model.
+  const bool wrapped = kind != ModelKind::kPretrained;
+  ASSIGN_OR_RETURN(std::string layer_type,
+                   EffectiveLayerType(checkpoint, enc, wrapped));
+  if (layer_type != "transformer") {
+    return absl::UnimplementedError(absl::StrCat(
+        checkpoint.path(), ": ",
+        EffectiveEncoderView(checkpoint, enc, wrapped, "layer_type").path(),
+        ".layer_type is ", layer_type,
+        ", which the fairseq pass does not implement"));
   }
-  if (layer_type != "transformer")
-    return config.Unimplemented("layer_type", layer_type);
   a.layer_norm_eps = 1e-5;  // fairseq's LayerNorm default
   RETURN_IF_ERROR(config.CheckDivisible(e));
   if (a.pos_conv_kernel <= 0)
@@ -105,6 +113,13 @@ class Wav2Vec2StyleForward : public ForwardFamily {
   absl::StatusOr<LoadedModel> LoadFairseq(
       const FairseqCheckpoint& checkpoint) const override {
     ASSIGN_OR_RETURN(ModelKind kind, DetectKind(checkpoint, flavor_));
+    if (kind == ModelKind::kSequenceClassification) {
+      return absl::UnimplementedError(absl::StrCat(
+          checkpoint.path(), ": ", checkpoint.model_config().path(),
+          "._name is ", flavor_.classification_wrapper,
+          " (a pooled classifier), which the fairseq pass does not "
+          "implement"));
+    }
     ASSIGN_OR_RETURN(FairseqBuild build,
                      BuildFromFairseqConfig(checkpoint, flavor_, kind));
     LoadedModel model =

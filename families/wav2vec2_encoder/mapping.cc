@@ -3,8 +3,10 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "families/common/convert/conv_feature_weights.h"
 #include "families/common/convert/quantizer_head.h"
+#include "families/wav2vec2_encoder/attn_adapters.h"
 
 namespace fairport::wav2vec2_encoder {
 namespace {
@@ -42,6 +44,15 @@ constexpr WeightRule kCtcHeadRules[] = {
     {"w2v_encoder.proj.bias", "lm_head.bias"},
 };
 
+// wav2vec_classification's MeanPoolingFast (wav2vec2_classification.py:
+// 213-226) -> Wav2Vec2ForSequenceClassification (mms.md section 6).
+constexpr WeightRule kClassifierHeadRules[] = {
+    {"pooling_layer.linear.weight", "projector.weight"},
+    {"pooling_layer.linear.bias", "projector.bias"},
+    {"pooling_layer.projection.weight", "classifier.weight"},
+    {"pooling_layer.projection.bias", "classifier.bias"},
+};
+
 constexpr char kCtcEncoderPrefix[] = "w2v_encoder.w2v_model.";
 
 }  // namespace
@@ -66,9 +77,16 @@ std::vector<HfParameter> ExpectedParameters(const Architecture& a) {
   AppendEncoderLayerParameters(p, a.num_hidden_layers, c, a.intermediate_size,
                                out);
   if (a.has_masked_spec_embed()) add("masked_spec_embed", {c});
-  if (a.ctc) {
+  if (a.ctc && a.adapter_attn_dim == 0) {
     out.push_back({"lm_head.weight", {a.vocab_size, c}});
     out.push_back({"lm_head.bias", {a.vocab_size}});
+  }
+  if (a.classification) {
+    out.push_back({"projector.weight", {a.classifier_proj_size, c}});
+    out.push_back({"projector.bias", {a.classifier_proj_size}});
+    out.push_back(
+        {"classifier.weight", {a.num_labels, a.classifier_proj_size}});
+    out.push_back({"classifier.bias", {a.num_labels}});
   }
   if (a.pretraining_head) {
     AppendQuantizerHeadParameters({a.codevector_groups, a.codevectors_per_group,
@@ -84,8 +102,25 @@ std::vector<HfParameter> ExpectedParameters(const Architecture& a) {
 
 absl::StatusOr<WeightMapping> MapWeights(const FairseqCheckpoint& checkpoint,
                                          ModelKind kind,
-                                         const Architecture& arch,
-                                         bool strict) {
+                                         const Architecture& arch, bool strict,
+                                         const std::string& language) {
+  ASSIGN_OR_RETURN(std::optional<AttnAdapterConfig> adapters,
+                   AttnAdaptersOf(checkpoint, *arch.flavor, kind));
+  const int64_t adapter_dim = adapters.has_value() ? adapters->dim : 0;
+  if (arch.adapter_attn_dim != adapter_dim) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        checkpoint.path(), ": config.json's adapter_attn_dim is ",
+        arch.adapter_attn_dim == 0 ? "null"
+                                   : absl::StrCat(arch.adapter_attn_dim),
+        ", but the checkpoint's adapters are ",
+        adapters.has_value() ? absl::StrCat(adapter_dim, " wide (adp_dim)")
+                             : "absent (layer_type is not trf_adp)"));
+  }
+  if (!adapters.has_value() && !language.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        checkpoint.path(), ": language '", language,
+        "' asked for, but the model has no per-language adapters"));
+  }
   WeightTable table;
   table.model_name =
       absl::StrCat("transformers' ", arch.flavor->hf_name, " model");
@@ -97,6 +132,9 @@ absl::StatusOr<WeightMapping> MapWeights(const FairseqCheckpoint& checkpoint,
   if (kind == ModelKind::kCtc) {
     table.fairseq_prefix = kCtcEncoderPrefix;
     table.head_rules = kCtcHeadRules;
+  } else if (kind == ModelKind::kSequenceClassification) {
+    table.fairseq_prefix = kCtcEncoderPrefix;
+    table.head_rules = kClassifierHeadRules;
   } else if (arch.pretraining_head) {
     table.head_rules = QuantizerHeadRules();
   }
@@ -107,7 +145,15 @@ absl::StatusOr<WeightMapping> MapWeights(const FairseqCheckpoint& checkpoint,
   table.expected = ExpectedParameters(arch);
   FillIdentityProjection(checkpoint, arch.conv_dim.back(), arch.hidden_size,
                          table);
-  return MapByTable(checkpoint, table, strict);
+  if (!adapters.has_value()) return MapByTable(checkpoint, table, strict);
+  for (const std::string& name : AdapterFairseqNames(*adapters))
+    table.mapped_elsewhere.insert(name);
+  ASSIGN_OR_RETURN(WeightMapping mapping,
+                   MapByTable(checkpoint, table, strict));
+  RETURN_IF_ERROR(MapAttnAdapters(checkpoint, *adapters, arch.hidden_size,
+                                  arch.hf_prefix(), arch.vocab_size, language,
+                                  mapping));
+  return mapping;
 }
 
 }  // namespace fairport::wav2vec2_encoder

@@ -1,5 +1,6 @@
 #include "families/common/convert/config_fields.h"
 
+#include <algorithm>
 #include <map>
 
 #include "absl/status/status.h"
@@ -66,6 +67,17 @@ void TransformersDefaults::Set(nlohmann::json& c, const char* key,
     }
   }
   fields_.push_back(field);
+}
+
+void TransformersDefaults::SetRead(nlohmann::json& c, const char* key,
+                                   nlohmann::json value) {
+  c[key] = std::move(value);
+  const std::string prefix = absl::StrCat(key, " = ");
+  fields_.erase(std::remove_if(fields_.begin(), fields_.end(),
+                               [&](const std::string& listed) {
+                                 return absl::StartsWith(listed, prefix);
+                               }),
+                fields_.end());
 }
 
 void TransformersDefaults::Note(std::vector<std::string>& defaulted) const {
@@ -138,16 +150,20 @@ absl::Status WriteSharedConfigFields(
   c["pad_token_id"] = 0;  // fairseq's <s>, the CTC blank, sits at index 0
   c["bos_token_id"] = 1;
   c["eos_token_id"] = 2;
-  if (kind == ModelKind::kCtc) {
+  if (kind != ModelKind::kPretrained) {
+    // The fine-tuning wrapper's dropout before its head (CTC projection or
+    // classifier).
     ASSIGN_OR_RETURN(
         double final_dropout,
         NumberOr(checkpoint.model_config(), "final_dropout", 0.0, defaulted));
     c["final_dropout"] = final_dropout;
+  } else {
+    defaults.Set(c, "final_dropout", 0.1);
+  }
+  if (kind == ModelKind::kCtc) {
     c["vocab_size"] = vocab_size.value_or(32);
   } else {
-    // No CTC head.
-    defaults.Set(c, "final_dropout", 0.1);
-    defaults.Set(c, "vocab_size", 32);
+    defaults.Set(c, "vocab_size", 32);  // no CTC head
   }
   RETURN_IF_ERROR(WriteCtcLossFields(checkpoint, kind, c, defaults, defaulted));
   defaults.Set(c, "classifier_proj_size", 256);

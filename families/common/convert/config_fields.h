@@ -116,6 +116,8 @@ class TransformersDefaults {
  public:
   // Sets `key`; setting it again replaces the value listed.
   void Set(nlohmann::json& c, const char* key, nlohmann::json value);
+  // Sets `key` from the checkpoint after all: no longer listed.
+  void SetRead(nlohmann::json& c, const char* key, nlohmann::json value);
   // Adds "transformers' defaults (not read from the checkpoint): a = 1,
   // b = 2" to `defaulted`, if any field was set.
   void Note(std::vector<std::string>& defaulted) const;

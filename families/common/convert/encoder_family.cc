@@ -15,9 +15,9 @@ absl::StatusOr<int64_t> EncoderFamily::CtcVocabularySize(
 }
 
 absl::Status EncoderFamily::CheckClassFitsKind(
-    bool ctc_class, ModelKind kind, const nlohmann::json& hf_config,
+    ModelKind class_kind, ModelKind kind, const nlohmann::json& hf_config,
     const std::string& config_source) const {
-  if (ctc_class == (kind == ModelKind::kCtc)) return absl::OkStatus();
+  if (class_kind == kind) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat(config_source, ": architectures ",
                    hf_config.value("architectures", nlohmann::json()).dump(),

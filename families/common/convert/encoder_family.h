@@ -23,11 +23,21 @@ class EncoderFamily : public ModelFamily {
       const FairseqCheckpoint& checkpoint) const final;
 
  protected:
-  // An error naming `config_source` unless config.json's class is a CTC
-  // class exactly when `kind` is kCtc.
-  absl::Status CheckClassFitsKind(bool ctc_class, ModelKind kind,
+  // An error naming `config_source` unless config.json's class is of
+  // `kind` (`class_kind`: kPretrained for the bare model and the
+  // pretraining model alike).
+  absl::Status CheckClassFitsKind(ModelKind class_kind, ModelKind kind,
                                   const nlohmann::json& hf_config,
                                   const std::string& config_source) const;
+  // The same for a family whose classes are the bare model, the pretraining
+  // model and a CTC model.
+  absl::Status CheckClassFitsKind(bool ctc_class, ModelKind kind,
+                                  const nlohmann::json& hf_config,
+                                  const std::string& config_source) const {
+    return CheckClassFitsKind(
+        ctc_class ? ModelKind::kCtc : ModelKind::kPretrained, kind, hf_config,
+        config_source);
+  }
 };
 
 }  // namespace fairport

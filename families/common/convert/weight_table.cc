@@ -88,7 +88,15 @@ std::shared_ptr<const GeneratedTensor> IdentityMatrix(int64_t n, DType dtype) {
 }
 
 std::shared_ptr<const GeneratedTensor> ZeroVector(int64_t n, DType dtype) {
-  return FromFloats({n}, std::vector<float>(static_cast<size_t>(n), 0.0f),
+  return FilledTensor({n}, 0.0f, dtype);
+}
+
+std::shared_ptr<const GeneratedTensor> FilledTensor(std::vector<int64_t> shape,
+                                                    float value, DType dtype) {
+  int64_t numel = 1;
+  for (int64_t d : shape) numel *= d;
+  return FromFloats(std::move(shape),
+                    std::vector<float>(static_cast<size_t>(numel), value),
                     dtype);
 }
 
@@ -103,6 +111,7 @@ absl::StatusOr<WeightMapping> MapByTable(const FairseqCheckpoint& checkpoint,
   absl::flat_hash_map<std::string, std::string> filled_from;  // hf <- fairseq
   std::vector<std::string> indices;
   for (const NamedTensor& t : checkpoint.state_dict()) {
+    if (table.mapped_elsewhere.count(t.name) != 0) continue;
     bool matched = false;
     std::string hf_name;
     for (const WeightRule& head : table.head_rules) {

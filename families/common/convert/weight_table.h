@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,10 @@ struct WeightTable {
     std::string note;
   };
   std::map<std::string, Filler> fill_missing;
+  // Full fairseq names the family maps itself (one language's row of
+  // stacked adapters, families/wav2vec2_encoder/attn_adapters.h): left
+  // alone here, as are the HF parameters it fills (absent from `expected`).
+  std::set<std::string> mapped_elsewhere;
 };
 
 // transformers' Wav2Vec2EncoderLayer parameters (Data2VecAudio's and
@@ -83,6 +88,9 @@ absl::StatusOr<WeightMapping> MapByTable(const FairseqCheckpoint& checkpoint,
 // (rows, columns) identity matrix and a zero vector of `rows`, as `dtype`.
 std::shared_ptr<const GeneratedTensor> IdentityMatrix(int64_t n, DType dtype);
 std::shared_ptr<const GeneratedTensor> ZeroVector(int64_t n, DType dtype);
+// A tensor of `shape` holding `value` everywhere, as `dtype`.
+std::shared_ptr<const GeneratedTensor> FilledTensor(std::vector<int64_t> shape,
+                                                    float value, DType dtype);
 
 }  // namespace fairport
 
