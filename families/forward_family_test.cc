@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "families/hubert/flavor.h"
@@ -64,6 +65,46 @@ TEST(ForwardRegistryTest, CheckpointOneFamilyClaimsIsLoadedByIt) {
   ASSERT_TRUE(model.ok()) << model.status();
   EXPECT_TRUE(model->ctc);
   EXPECT_EQ(model->model_type, "hubert");
+}
+
+// Until the passes implement MMS (#21 item 3), neither runs an adapter or
+// language-ID model: the fairseq side reads the EFFECTIVE layer_type
+// (cfg.model's trf_adp over w2v_args' "transformer"), and refuses both by
+// name rather than computing the model without its adapters or head.
+TEST(ForwardFamilyTest, FairseqPassRefusesMmsModelsByName) {
+  std::unique_ptr<ForwardFamily> wav2vec2 = wav2vec2_encoder::MakeForwardFamily(
+      wav2vec2::Wav2Vec2Flavor(), wav2vec2::Wav2Vec2Classes());
+  const std::pair<const char*, const char*> cases[] = {
+      {"mms_adapter_ctc", "cfg.model.layer_type is trf_adp"},
+      {"mms_adapter_merged", "cfg.model.layer_type is trf_adp"},
+      {"mms_lid", "cfg.model._name is wav2vec_classification"},
+  };
+  for (const auto& [variant, message] : cases) {
+    absl::StatusOr<FairseqCheckpoint> checkpoint = FairseqCheckpoint::Load(
+        FixturePath(std::string(variant) + "/checkpoint.pt"));
+    ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+    absl::StatusOr<LoadedModel> model = wav2vec2->LoadFairseq(*checkpoint);
+    ASSERT_FALSE(model.ok()) << variant;
+    EXPECT_EQ(model.status().code(), absl::StatusCode::kUnimplemented);
+    EXPECT_NE(model.status().message().find(message), std::string::npos)
+        << model.status();
+  }
+}
+
+TEST(ForwardFamilyTest, HfPassRefusesMmsDirectoriesByName) {
+  std::unique_ptr<ForwardFamily> wav2vec2 = wav2vec2_encoder::MakeForwardFamily(
+      wav2vec2::Wav2Vec2Flavor(), wav2vec2::Wav2Vec2Classes());
+  const std::pair<const char*, const char*> cases[] = {
+      {"mms_adapter_ctc", "adapter_attn_dim"},
+      {"mms_lid", "Wav2Vec2ForSequenceClassification"},
+  };
+  for (const auto& [variant, message] : cases) {
+    absl::StatusOr<LoadedModel> model =
+        wav2vec2->LoadHf(FixturePath(std::string("hf_reference/") + variant));
+    ASSERT_FALSE(model.ok()) << variant;
+    EXPECT_NE(model.status().message().find(message), std::string::npos)
+        << model.status();
+  }
 }
 
 TEST(ForwardRegistryDeathTest, NameRegisteredTwiceExitsWithAMessage) {
