@@ -1,5 +1,6 @@
 #include "fairseq/dictionary.h"
 
+#include "fairseq/checkpoint.h"
 #include "gtest/gtest.h"
 #include "tests/fixtures.h"
 
@@ -68,6 +69,61 @@ TEST(DictionaryTest, FixtureDictionaryHas33Symbols) {
   ASSERT_TRUE(dict.ok()) << dict.status();
   EXPECT_EQ(dict->size(), 33u);
   EXPECT_EQ(dict->symbols()[4], "|");
+}
+
+// MMS's dict.lang.txt: the labels alone (add_special_symbols=False).
+TEST(DictionaryTest, LabelDictionaryHasNoSpecials) {
+  auto labels = FairseqDictionary::LoadLabels(
+      testing::FixturePath("mms_lid/dict.lang.txt"));
+  ASSERT_TRUE(labels.ok()) << labels.status();
+  EXPECT_EQ(labels->symbols(),
+            (std::vector<std::string>{"eng", "fra", "deu", "cmn", "hin"}));
+}
+
+// The Dictionary a fine-tuning task pickles in task_state, read from the
+// inert pickle tree: the same symbols as the dictionary files beside it.
+TEST(DictionaryTest, PickledTaskStateDictionaryIsItsSymbols) {
+  struct Case {
+    const char* checkpoint;
+    std::vector<const char*> path;  // keys from the top level to task_state
+    const char* file;
+    bool labels;
+  };
+  const Case cases[] = {
+      {"mms_lid", {"task_state"}, "mms_lid/dict.lang.txt", true},
+      {"mms_adapter_ctc",
+       {"task_state"},
+       "mms_adapter_ctc/dict.ltr.txt",
+       false},
+      {"mms_adapter_merged",
+       {"adapter", "fra", "task_state"},
+       "mms_adapter_merged/dict.fra.ltr.txt",
+       false},
+  };
+  for (const Case& c : cases) {
+    auto checkpoint = FairseqCheckpoint::Load(
+        testing::FixturePath(std::string(c.checkpoint) + "/checkpoint.pt"));
+    ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+    const PickleValue* node = &checkpoint->archive().root();
+    for (const char* key : c.path) {
+      ASSERT_NE(node, nullptr) << key;
+      node = node->Find(key);
+    }
+    auto pickled = FairseqDictionary::FromTaskState(node, "task_state");
+    ASSERT_TRUE(pickled.ok()) << pickled.status();
+    ASSERT_TRUE(pickled->has_value()) << c.checkpoint;
+    const std::string file = testing::FixturePath(c.file);
+    auto expected = c.labels ? FairseqDictionary::LoadLabels(file)
+                             : FairseqDictionary::Load(file);
+    ASSERT_TRUE(expected.ok()) << expected.status();
+    EXPECT_EQ((*pickled)->symbols(), expected->symbols()) << c.checkpoint;
+  }
+}
+
+TEST(DictionaryTest, NoTaskStateHoldsNoDictionary) {
+  auto pickled = FairseqDictionary::FromTaskState(nullptr, "task_state");
+  ASSERT_TRUE(pickled.ok());
+  EXPECT_FALSE(pickled->has_value());
 }
 
 }  // namespace
