@@ -315,17 +315,11 @@ absl::StatusOr<Architecture> Architecture::FromHfConfig(
         c.value("architectures", nlohmann::json()).dump(),
         ", which Fairport does not implement for ", flavor.hf_name));
   }
-  if (flavor.attn_adapters && c.contains("adapter_attn_dim") &&
-      !c["adapter_attn_dim"].is_null()) {
+  // transformers gives adapters to stable-layer-norm layers only
+  // (modeling:717-720): on post-LN layers adapter_attn_dim changes nothing.
+  if (flavor.attn_adapters && a.stable_layer_norm &&
+      c.contains("adapter_attn_dim") && !c["adapter_attn_dim"].is_null()) {
     RETURN_IF_ERROR(f.Int("adapter_attn_dim", a.adapter_attn_dim, 1));
-    // transformers gives adapters to stable-layer-norm layers only
-    // (modeling:717-720).
-    if (!a.stable_layer_norm) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(source,
-                       ": adapter_attn_dim is set but do_stable_layer_norm is "
-                       "false: transformers' post-LN layers have no adapter"));
-    }
   }
   if (a.classification) {
     RETURN_IF_ERROR(f.Int("classifier_proj_size", a.classifier_proj_size, 1));
