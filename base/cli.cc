@@ -10,6 +10,7 @@
 #include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -107,6 +108,12 @@ std::vector<std::string> ParseFlagsOrExit(int argc, char** argv,
 
 int ReportError(const absl::Status& status) {
   std::string message = absl::StrReplaceAll(status.message(), {{"\n", " "}});
+  // Every error the tools make names its file; one without a message came
+  // from somewhere that forgot to, and the line must still say something.
+  if (message.empty()) {
+    message = absl::StrCat(absl::StatusCodeToString(status.code()),
+                           " error without a message");
+  }
   std::fprintf(stderr, "%s: error: %s\n", ToolName().c_str(), message.c_str());
   return kExitBadInput;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/status/status.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
@@ -70,6 +71,15 @@ TEST(RunToolTest, ExceptionOnAnotherThreadBecomesOneLineAndExitOne) {
   ASSERT_TRUE(WIFEXITED(outcome.status)) << outcome.status;
   EXPECT_EQ(WEXITSTATUS(outcome.status), 1);
   EXPECT_EQ(outcome.err, "tool: error: internal error: worker failed\n");
+}
+
+TEST(ReportErrorTest, AnErrorWithoutAMessageStillSaysWhatItIs) {
+  Outcome outcome = RunInChild([](int, char**) {
+    return ReportError(absl::Status(absl::StatusCode::kDataLoss, ""));
+  });
+  ASSERT_TRUE(WIFEXITED(outcome.status)) << outcome.status;
+  EXPECT_EQ(WEXITSTATUS(outcome.status), 1);
+  EXPECT_EQ(outcome.err, "tool: error: DATA_LOSS error without a message\n");
 }
 
 }  // namespace
