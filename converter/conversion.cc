@@ -24,6 +24,7 @@
 #include "families/registry.h"
 #include "formats/safetensors.h"
 #include "formats/torch_writer.h"
+#include "hf/config_json.h"
 #include "hf/ctc_tokenizer.h"
 #include "hf/staged_directory.h"
 #include "nlohmann/json.hpp"
@@ -566,7 +567,7 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
     return checkpoint.archive().zip().VerifyAllCrcs();
   });
   std::map<std::string, std::string> small_files = {
-      {"config.json", inferred.hf_config.dump(2) + "\n"},
+      {"config.json", ConfigJsonText(inferred.hf_config)},
       {"preprocessor_config.json", inferred.preprocessor_config.dump(2) + "\n"},
   };
   if (dictionary) {
