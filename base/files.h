@@ -4,6 +4,7 @@
 #define FAIRPORT_BASE_FILES_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -23,6 +24,10 @@ absl::Status WriteFileAtomically(const std::string& path,
 
 // Whether anything (a file, a directory, a dangling symlink) is at `path`.
 bool PathExists(const std::string& path);
+
+// The names in a directory (not "." and ".."), sorted. NotFound if it
+// cannot be opened.
+absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& path);
 
 // Removes a file or a directory tree, without following symlinks.
 void RemoveTree(const std::string& path);

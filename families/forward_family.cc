@@ -38,13 +38,14 @@ bool RegisterForwardFamily(std::unique_ptr<ForwardFamily> family) {
 }
 
 absl::StatusOr<LoadedModel> LoadFairseqModel(
-    const FairseqCheckpoint& checkpoint) {
+    const FairseqCheckpoint& checkpoint, const std::string& language) {
   ASSIGN_OR_RETURN(const ForwardFamily* family,
                    ForwardFamilies().Claimant(checkpoint));
-  return family->LoadFairseq(checkpoint);
+  return family->LoadFairseq(checkpoint, language);
 }
 
-absl::StatusOr<LoadedModel> LoadHfModel(const std::string& model_dir) {
+absl::StatusOr<LoadedModel> LoadHfModel(const std::string& model_dir,
+                                        const std::string& language) {
   const std::string config_path = absl::StrCat(model_dir, "/config.json");
   ASSIGN_OR_RETURN(nlohmann::json config, ReadJsonObject(config_path));
   const nlohmann::json* type =
@@ -53,7 +54,7 @@ absl::StatusOr<LoadedModel> LoadHfModel(const std::string& model_dir) {
   for (const auto& [name, family] : ForwardFamilies().families()) {
     if (type != nullptr && type->is_string() &&
         type->get<std::string>() == family->model_type()) {
-      return family->LoadHf(model_dir);
+      return family->LoadHf(model_dir, language);
     }
     known.emplace_back(family->model_type());
   }

@@ -40,7 +40,8 @@ struct ForwardStage {
 };
 
 struct ForwardOutput {
-  // (B, T, C) final hidden states, or (B, T, V) CTC logits.
+  // (B, T, C) final hidden states, (B, T, V) CTC logits, or (B, C) the
+  // logits of an utterance classifier (LoadedModel::classifier).
   torch::Tensor output;
   // Every stage's states, if asked for.
   std::vector<ForwardStage> stages;
@@ -99,6 +100,16 @@ struct LoadedModel {
   // kConvLengthFormula (transformers, and most fairseq models: frames of
   // the valid samples), or how else the model counts them.
   std::string frame_counting = kConvLengthFormula;
+  // An utterance classifier (e.g. MMS language ID): output (B, C), one row
+  // of logits per utterance; `labels` names the C columns when the side's
+  // files name them (fairseq: the pickled label dictionary; HF: id2label).
+  bool classifier = false;
+  std::vector<std::string> labels;
+  // Models with per-language adapters (MMS): every language the side's
+  // files hold (fairseq: the corpus keys; HF: the adapter.<lang> files),
+  // and the one this pass runs ("" for a model without languages).
+  std::vector<std::string> languages;
+  std::string language;
   // HF side: weights in model.safetensors transformers' class would not use,
   // and weights it has that the file lacks (transformers initialises them
   // randomly), each with transformers' consequence.
@@ -114,12 +125,18 @@ class ForwardFamily {
   // Whether the checkpoint's model belongs to this family (the same answer
   // as its ModelFamily's, without linking the conversion side).
   virtual bool Claims(const FairseqCheckpoint& checkpoint) const = 0;
+  // `language` chooses a model's per-language adapters (fairseq's corpus
+  // key; "" the first language); an error for a model without them.
   virtual absl::StatusOr<LoadedModel> LoadFairseq(
-      const FairseqCheckpoint& checkpoint) const = 0;
+      const FairseqCheckpoint& checkpoint,
+      const std::string& language) const = 0;
   // `pass` is null when a weight the eval forward reads is missing (see
-  // weight_findings); a weight of the wrong shape is an error.
+  // weight_findings); a weight of the wrong shape is an error. `language`
+  // loads adapter.<language>.safetensors over model.safetensors, as
+  // transformers' from_pretrained(target_lang=...) does; "" runs
+  // model.safetensors as it is.
   virtual absl::StatusOr<LoadedModel> LoadHf(
-      const std::string& model_dir) const = 0;
+      const std::string& model_dir, const std::string& language) const = 0;
 };
 
 // Returns true so that it can initialise a static. A name registered twice
@@ -132,11 +149,12 @@ bool RegisterForwardFamily(std::unique_ptr<ForwardFamily> family);
 // (families/registry.h) so that reference outputs do not depend on the
 // mapping code.
 absl::StatusOr<LoadedModel> LoadFairseqModel(
-    const FairseqCheckpoint& checkpoint);
+    const FairseqCheckpoint& checkpoint, const std::string& language = "");
 
 // The HF-structured model of a converted directory, by its config.json's
 // model_type.
-absl::StatusOr<LoadedModel> LoadHfModel(const std::string& model_dir);
+absl::StatusOr<LoadedModel> LoadHfModel(const std::string& model_dir,
+                                        const std::string& language = "");
 
 // A (B, samples) long sample mask from which `pass` counts `frames[b]`
 // valid frames in row b: the row's first SamplesForFrames(frames[b])

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "families/hubert/flavor.h"
@@ -27,11 +28,13 @@ class Wav2Vec2Lookalike : public ForwardFamily {
     return wav2vec2_->Claims(checkpoint);
   }
   absl::StatusOr<LoadedModel> LoadFairseq(
-      const FairseqCheckpoint& checkpoint) const override {
+      const FairseqCheckpoint& checkpoint,
+      const std::string& language) const override {
     return absl::UnimplementedError("the lookalike only claims");
   }
   absl::StatusOr<LoadedModel> LoadHf(
-      const std::string& model_dir) const override {
+      const std::string& model_dir,
+      const std::string& language) const override {
     return absl::UnimplementedError("the lookalike only claims");
   }
 
@@ -67,44 +70,63 @@ TEST(ForwardRegistryTest, CheckpointOneFamilyClaimsIsLoadedByIt) {
   EXPECT_EQ(model->model_type, "hubert");
 }
 
-// Until the passes implement MMS (#21 item 3), neither runs an adapter or
-// language-ID model: the fairseq side reads the EFFECTIVE layer_type
-// (cfg.model's trf_adp over w2v_args' "transformer"), and refuses both by
-// name rather than computing the model without its adapters or head.
-TEST(ForwardFamilyTest, FairseqPassRefusesMmsModelsByName) {
+// A model with per-language adapters runs the language asked for, by
+// name; anything else is refused by name, never run without adapters.
+// (This binary registers a lookalike of wav2vec2, so the wav2vec2 family is
+// asked directly.)
+TEST(ForwardFamilyTest, FairseqPassChoosesTheCorpusKeyByName) {
   std::unique_ptr<ForwardFamily> wav2vec2 = wav2vec2_encoder::MakeForwardFamily(
       wav2vec2::Wav2Vec2Flavor(), wav2vec2::Wav2Vec2Classes());
-  const std::pair<const char*, const char*> cases[] = {
-      {"mms_adapter_ctc", "cfg.model.layer_type is trf_adp"},
-      {"mms_adapter_merged", "cfg.model.layer_type is trf_adp"},
-      {"mms_lid", "cfg.model._name is wav2vec_classification"},
-  };
-  for (const auto& [variant, message] : cases) {
-    absl::StatusOr<FairseqCheckpoint> checkpoint = FairseqCheckpoint::Load(
-        FixturePath(std::string(variant) + "/checkpoint.pt"));
-    ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
-    absl::StatusOr<LoadedModel> model = wav2vec2->LoadFairseq(*checkpoint);
-    ASSERT_FALSE(model.ok()) << variant;
-    EXPECT_EQ(model.status().code(), absl::StatusCode::kUnimplemented);
-    EXPECT_NE(model.status().message().find(message), std::string::npos)
-        << model.status();
-  }
+  absl::StatusOr<FairseqCheckpoint> checkpoint =
+      FairseqCheckpoint::Load(FixturePath("mms_adapter_ctc/checkpoint.pt"));
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+  absl::StatusOr<LoadedModel> first = wav2vec2->LoadFairseq(*checkpoint, "");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->language, "eng");
+  EXPECT_EQ(first->languages, (std::vector<std::string>{"eng", "fra", "yor"}));
+  absl::StatusOr<LoadedModel> unknown =
+      wav2vec2->LoadFairseq(*checkpoint, "deu");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find(
+                "no language 'deu'; the checkpoint has eng, fra, yor"),
+            std::string::npos)
+      << unknown.status();
+  absl::StatusOr<FairseqCheckpoint> plain =
+      FairseqCheckpoint::Load(FixturePath("finetuned/checkpoint.pt"));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  absl::StatusOr<LoadedModel> none = LoadFairseqModel(*plain, "eng");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("no per-language adapters"),
+            std::string::npos)
+      << none.status();
 }
 
-TEST(ForwardFamilyTest, HfPassRefusesMmsDirectoriesByName) {
-  std::unique_ptr<ForwardFamily> wav2vec2 = wav2vec2_encoder::MakeForwardFamily(
-      wav2vec2::Wav2Vec2Flavor(), wav2vec2::Wav2Vec2Classes());
-  const std::pair<const char*, const char*> cases[] = {
-      {"mms_adapter_ctc", "adapter_attn_dim"},
-      {"mms_lid", "Wav2Vec2ForSequenceClassification"},
-  };
-  for (const auto& [variant, message] : cases) {
-    absl::StatusOr<LoadedModel> model =
-        wav2vec2->LoadHf(FixturePath(std::string("hf_reference/") + variant));
-    ASSERT_FALSE(model.ok()) << variant;
-    EXPECT_NE(model.status().message().find(message), std::string::npos)
-        << model.status();
-  }
+TEST(ForwardFamilyTest, HfPassLoadsOneAdapterFileAsLoadAdapterDoes) {
+  const std::string dir = FixturePath("hf_reference/mms_adapter_merged");
+  absl::StatusOr<LoadedModel> base = LoadHfModel(dir);
+  ASSERT_TRUE(base.ok()) << base.status();
+  EXPECT_EQ(base->languages, (std::vector<std::string>{"eng", "fra", "yor"}));
+  EXPECT_EQ(base->language, "");
+  EXPECT_EQ(base->vocab_size, 33);
+  // fra's head has 38 rows: the adapter file replaces lm_head.
+  absl::StatusOr<LoadedModel> fra = LoadHfModel(dir, "fra");
+  ASSERT_TRUE(fra.ok()) << fra.status();
+  EXPECT_EQ(fra->language, "fra");
+  EXPECT_EQ(fra->vocab_size, 38);
+  absl::StatusOr<LoadedModel> missing = LoadHfModel(dir, "deu");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("adapter.deu.safetensors"),
+            std::string::npos)
+      << missing.status();
+  absl::StatusOr<LoadedModel> plain =
+      LoadHfModel(FixturePath("hf_reference/wav2vec2_finetuned_lnf"), "eng");
+  ASSERT_FALSE(plain.ok());
+  absl::StatusOr<LoadedModel> lid =
+      LoadHfModel(FixturePath("hf_reference/mms_lid"));
+  ASSERT_TRUE(lid.ok()) << lid.status();
+  EXPECT_TRUE(lid->classifier);
+  EXPECT_EQ(lid->labels,
+            (std::vector<std::string>{"eng", "fra", "deu", "cmn", "hin"}));
 }
 
 TEST(ForwardRegistryDeathTest, NameRegisteredTwiceExitsWithAMessage) {

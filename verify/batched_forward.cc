@@ -59,6 +59,8 @@ absl::Status CheckUtteranceLengths(const Dataset& dataset,
 
 torch::Tensor StackPadded(const std::vector<torch::Tensor>& parts) {
   if (parts.size() == 1) return parts[0];
+  // A classifier's (b, C) rows have no frames to pad.
+  if (parts[0].dim() == 2) return torch::cat(parts, 0);
   int64_t frames = 0;
   for (const torch::Tensor& p : parts) frames = std::max(frames, p.size(1));
   std::vector<torch::Tensor> padded;

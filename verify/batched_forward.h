@@ -69,7 +69,8 @@ DatasetForward ForwardInBatches(const LoadedModel& model,
                                 ProgressMeter* progress);
 
 // (b_i, t_i, C) tensors stacked into (sum b_i, max t_i, C), each zero past
-// its own t_i; one tensor is returned as it is.
+// its own t_i; (b_i, C) tensors (a classifier's) concatenated; one tensor
+// is returned as it is.
 torch::Tensor StackPadded(const std::vector<torch::Tensor>& parts);
 
 }  // namespace fairport

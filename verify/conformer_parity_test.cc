@@ -3,7 +3,6 @@
 // conversion can suffer (conformer.md section 3: BatchNorm running
 // statistics exchanged or reset, pos_bias_u / pos_bias_v swapped, the
 // wrong position type in config.json) fails.
-#include <sndfile.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -13,11 +12,11 @@
 #include <functional>
 
 #include "converter/conversion.h"
-#include "datasets/synthetic.h"
 #include "formats/safetensors.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/fixtures.h"
+#include "tests/synthetic_dataset.h"
 #include "verify/parity.h"
 
 namespace fairport {
@@ -25,27 +24,10 @@ namespace {
 
 using ::fairport::testing::FixturePath;
 using ::fairport::testing::Slurp;
+using ::fairport::testing::SyntheticDataset;
 using ::fairport::testing::TempDir;
 
 constexpr double kTolerance = 1e-4;
-
-Dataset SyntheticDataset() {
-  std::vector<std::string> files;
-  for (const auto& [id, samples] : SyntheticUtterances()) {
-    const std::string path = TempDir() + "/" + id + ".wav";
-    SF_INFO info{};
-    info.samplerate = 16000;
-    info.channels = 1;
-    info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
-    SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
-    sf_writef_float(f, samples.data(), samples.size());
-    sf_close(f);
-    files.push_back(path);
-  }
-  absl::StatusOr<Dataset> dataset = LoadAudioFiles(files);
-  EXPECT_TRUE(dataset.ok()) << dataset.status();
-  return *std::move(dataset);
-}
 
 // A converted conformer and the fairseq reference outputs on the dataset.
 struct Converted {

@@ -2,18 +2,17 @@
 // conversion passes on a padded batch, a damaged one fails, and for HuBERT
 // (whose fairseq model counts a padded utterance's frames differently from
 // transformers) the report says what it compared and why.
-#include <sndfile.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <fstream>
 
 #include "converter/conversion.h"
-#include "datasets/synthetic.h"
 #include "formats/safetensors.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/fixtures.h"
+#include "tests/synthetic_dataset.h"
 #include "verify/parity.h"
 
 namespace fairport {
@@ -21,25 +20,8 @@ namespace {
 
 using ::fairport::testing::FixturePath;
 using ::fairport::testing::Slurp;
+using ::fairport::testing::SyntheticDataset;
 using ::fairport::testing::TempDir;
-
-Dataset SyntheticDataset() {
-  std::vector<std::string> files;
-  for (const auto& [id, samples] : SyntheticUtterances()) {
-    const std::string path = TempDir() + "/" + id + ".wav";
-    SF_INFO info{};
-    info.samplerate = 16000;
-    info.channels = 1;
-    info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
-    SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
-    sf_writef_float(f, samples.data(), samples.size());
-    sf_close(f);
-    files.push_back(path);
-  }
-  absl::StatusOr<Dataset> dataset = LoadAudioFiles(files);
-  EXPECT_TRUE(dataset.ok()) << dataset.status();
-  return *std::move(dataset);
-}
 
 // A copy of `dir` with two tensors of model.safetensors exchanged (same
 // shape): a conversion that mapped them the wrong way round.

@@ -2,8 +2,13 @@
 // forward pass (testdata/golden), and against each other on the
 // converted fixtures. The passes compute valid frames only: those are
 // compared, and padded frames must be zero.
+#include <algorithm>
 #include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/str_join.h"
 #include "converter/conversion.h"
 #include "fairseq/checkpoint.h"
 #include "families/forward_family.h"
@@ -180,6 +185,145 @@ INSTANTIATE_TEST_SUITE_P(
 INSTANTIATE_TEST_SUITE_P(
     Conformer, ForwardGoldenTest,
     ::testing::ValuesIn(::fairport::testing::kConformerVariants));
+
+// MMS adapter models (mms.md): for every language, fairseq's pass with that
+// corpus key and transformers' from model.safetensors plus
+// adapter.<lang>.safetensors, against fairseq's golden of that language.
+// mms_adapter_postln has no transformers form: its fairseq pass only.
+std::string ConvertMms(const std::string& variant) {
+  const std::string out = ::fairport::testing::TempDir() + "/mms_" + variant;
+  ConversionOptions options;
+  options.checkpoint_path = FixturePath(variant + "/checkpoint.pt");
+  options.output_dir = out;
+  options.overwrite = true;
+  if (variant == "mms_lid")
+    options.dict_path = FixturePath("mms_lid/dict.lang.txt");
+  absl::StatusOr<ConversionSummary> converted = Convert(options);
+  EXPECT_TRUE(converted.ok()) << converted.status();
+  return out;
+}
+
+class MmsAdapterGoldenTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(MmsAdapterGoldenTest, EveryLanguageOnBothPassesMatchesItsGolden) {
+  const std::string variant = GetParam();
+  const bool convertible = variant != "mms_adapter_postln";
+  Inputs in(variant);
+  nlohmann::json golden = nlohmann::json::parse(::fairport::testing::Slurp(
+      FixturePath("golden/" + variant + "/golden.json")));
+  const std::vector<std::string> keys = golden["corpus_keys"];
+  absl::StatusOr<FairseqCheckpoint> checkpoint =
+      FairseqCheckpoint::Load(FixturePath(variant + "/checkpoint.pt"));
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+  const torch::Tensor frames =
+      (1 - FromNpy("golden/" + variant + "/batch_frame_padding_mask.npy"))
+          .sum(-1)
+          .to(torch::kLong);
+  const std::string dir = convertible ? ConvertMms(variant) : "";
+  std::vector<std::string> sorted = keys;
+  std::sort(sorted.begin(), sorted.end());
+  for (const std::string& key : keys) {
+    const std::string g = "golden/" + variant + "/" + key + "/";
+    const torch::Tensor batch_golden =
+        ValidFrames(FromNpy(g + "batch_logits.npy"), frames);
+    const torch::Tensor single_golden = FromNpy(g + "single_logits.npy");
+    absl::StatusOr<LoadedModel> original = LoadFairseqModel(*checkpoint, key);
+    ASSERT_TRUE(original.ok()) << original.status();
+    EXPECT_EQ(original->language, key);
+    EXPECT_EQ(original->languages, keys);
+    ForwardOutput batch =
+        original->pass->Forward(in.batch, in.attention_mask, true);
+    ASSERT_TRUE(torch::equal(batch.valid_frames, frames));
+    ExpectPaddedFramesZero(batch.output, frames);
+    const double fairseq_batch =
+        MaxAbsDiff(ValidFrames(batch.output, frames), batch_golden);
+    const double fairseq_single = MaxAbsDiff(
+        original->pass->Forward(in.single, torch::Tensor(), false).output,
+        single_golden);
+    EXPECT_LT(fairseq_batch, kTolerance) << key;
+    EXPECT_LT(fairseq_single, kTolerance) << key;
+    double hf_batch = -1, hf_single = -1;
+    if (convertible) {
+      absl::StatusOr<LoadedModel> converted = LoadHfModel(dir, key);
+      ASSERT_TRUE(converted.ok()) << converted.status();
+      EXPECT_EQ(converted->languages, sorted);
+      ForwardOutput hf =
+          converted->pass->Forward(in.batch, in.attention_mask, false);
+      EXPECT_TRUE(torch::equal(hf.valid_frames, frames));
+      ExpectPaddedFramesZero(hf.output, frames);
+      hf_batch = MaxAbsDiff(ValidFrames(hf.output, frames), batch_golden);
+      hf_single = MaxAbsDiff(
+          converted->pass->Forward(in.single, torch::Tensor(), false).output,
+          single_golden);
+      EXPECT_LT(hf_batch, kTolerance) << key;
+      EXPECT_LT(hf_single, kTolerance) << key;
+    }
+    std::printf(
+        "%s %s: fairseq vs golden %.2e (batch) %.2e (single); HF vs golden "
+        "%.2e (batch) %.2e (single)\n",
+        variant.c_str(), key.c_str(), fairseq_batch, fairseq_single, hf_batch,
+        hf_single);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Mms, MmsAdapterGoldenTest,
+                         ::testing::Values("mms_adapter_ctc",
+                                           "mms_adapter_subset",
+                                           "mms_adapter_merged",
+                                           "mms_adapter_postln"));
+
+// MMS language ID: the logits per utterance and the predicted labels.
+// mms_lid_gelu (activation_fn gelu, which transformers has no place for):
+// the fairseq pass only.
+class MmsLidGoldenTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(MmsLidGoldenTest, BothPassesPredictTheGoldenLabels) {
+  const std::string variant = GetParam();
+  Inputs in(variant);
+  nlohmann::json golden = nlohmann::json::parse(::fairport::testing::Slurp(
+      FixturePath("golden/" + variant + "/golden.json")));
+  const std::vector<std::string> labels = golden["labels"];
+  const std::vector<std::string> batch_labels = golden["predicted"]["batch"];
+  const std::vector<std::string> single_labels = golden["predicted"]["single"];
+  absl::StatusOr<FairseqCheckpoint> checkpoint =
+      FairseqCheckpoint::Load(FixturePath(variant + "/checkpoint.pt"));
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+  auto predicted = [](const torch::Tensor& logits,
+                      const std::vector<std::string>& names) {
+    std::vector<std::string> out;
+    torch::Tensor ids = logits.argmax(-1);
+    for (int64_t b = 0; b < ids.size(0); ++b)
+      out.push_back(names.at(ids[b].item<int64_t>()));
+    return out;
+  };
+  std::vector<std::pair<std::string, absl::StatusOr<LoadedModel>>> sides;
+  sides.emplace_back("fairseq", LoadFairseqModel(*checkpoint));
+  if (variant == "mms_lid")
+    sides.emplace_back("HF", LoadHfModel(ConvertMms(variant)));
+  for (auto& [side, model] : sides) {
+    ASSERT_TRUE(model.ok()) << side << ": " << model.status();
+    EXPECT_TRUE(model->classifier);
+    EXPECT_EQ(model->labels, labels) << side;
+    const torch::Tensor batch =
+        model->pass->Forward(in.batch, in.attention_mask, false).output;
+    const torch::Tensor single =
+        model->pass->Forward(in.single, torch::Tensor(), false).output;
+    const double batch_diff =
+        MaxAbsDiff(batch, FromNpy("golden/" + variant + "/batch_logits.npy"));
+    const double single_diff =
+        MaxAbsDiff(single, FromNpy("golden/" + variant + "/single_logits.npy"));
+    EXPECT_LT(batch_diff, kTolerance) << side;
+    EXPECT_LT(single_diff, kTolerance) << side;
+    EXPECT_EQ(predicted(batch, model->labels), batch_labels) << side;
+    EXPECT_EQ(predicted(single, model->labels), single_labels) << side;
+    std::printf("%s %s: vs golden %.2e (batch) %.2e (single); predicted %s\n",
+                variant.c_str(), side.c_str(), batch_diff, single_diff,
+                absl::StrJoin(predicted(batch, model->labels), " ").c_str());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Mms, MmsLidGoldenTest,
+                         ::testing::Values("mms_lid", "mms_lid_gelu"));
 
 }  // namespace
 }  // namespace fairport

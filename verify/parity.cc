@@ -1,12 +1,15 @@
 #include "verify/parity.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "base/files.h"
 #include "base/status_macros.h"
 #include "families/forward_family.h"
@@ -60,16 +63,37 @@ std::string GreedyText(const torch::Tensor& logits, int64_t frames,
   return text.substr(begin, text.find_last_not_of(' ') - begin + 1);
 }
 
+// The class an utterance's logits predict, by its label ("class <i>" when
+// the side names none).
+std::string PredictedLabel(const torch::Tensor& logits,
+                           const std::vector<std::string>& labels) {
+  const int64_t c = logits.argmax().item<int64_t>();
+  return c < static_cast<int64_t>(labels.size()) ? labels[c]
+                                                 : absl::StrCat("class ", c);
+}
+
 // vocab.json as Wav2Vec2CTCTokenizer reads it (token -> id), refusing
 // what it would take silently: the ids must be distinct and 0..n-1, one
 // per row of the CTC head.
 absl::StatusOr<std::vector<std::string>> Vocabulary(
-    const std::string& model_dir, int64_t head_rows) {
-  const std::string path = model_dir + "/vocab.json";
+    const std::string& model_dir, int64_t head_rows,
+    const std::string& language) {
+  std::string path = model_dir + "/vocab.json";
   ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   nlohmann::json vocab = nlohmann::json::parse(text, nullptr, false);
   if (!vocab.is_object())
     return absl::InvalidArgumentError(absl::StrCat(path, ": not an object"));
+  // Nested by language ({lang: {token: id}}), as Wav2Vec2CTCTokenizer reads
+  // it with target_lang.
+  if (!language.empty() && !vocab.empty() && vocab.begin()->is_object()) {
+    if (!vocab.contains(language) || !vocab[language].is_object()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": no vocabulary for '", language, "'"));
+    }
+    nlohmann::json nested = std::move(vocab[language]);
+    vocab = std::move(nested);
+    path = absl::StrCat(path, " ['", language, "']");
+  }
   if (static_cast<int64_t>(vocab.size()) != head_rows) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", vocab.size(),
                                                    " tokens for a CTC head of ",
@@ -106,7 +130,8 @@ absl::StatusOr<ReferenceOutputs> ComputeReference(
                    FairseqCheckpoint::Load(checkpoint_path));
   RETURN_IF_ERROR(checkpoint.archive().zip().VerifyAllCrcs());
   ASSIGN_OR_RETURN(std::string checkpoint_sha256, FileSha256(checkpoint_path));
-  ASSIGN_OR_RETURN(LoadedModel original, LoadFairseqModel(checkpoint));
+  ASSIGN_OR_RETURN(LoadedModel original,
+                   LoadFairseqModel(checkpoint, options.language));
   RETURN_IF_ERROR(CheckUtteranceLengths(dataset, original));
   const int64_t utterances = static_cast<int64_t>(dataset.utterances.size());
   const std::vector<UtteranceRange> batches =
@@ -129,10 +154,17 @@ absl::StatusOr<ReferenceOutputs> ComputeReference(
             {"checkpoint_sha256", checkpoint_sha256},
             {"dataset_sha256", dataset.sha256},
             {"model_kind", original.description},
-            {"output", original.ctc ? "logits" : "last_hidden_state"},
+            {"output", original.classifier ? kClassLogits
+                       : original.ctc      ? "logits"
+                                           : "last_hidden_state"},
             {"frame_counting", original.frame_counting},
             {"utterances", absl::StrJoin(ids, ",")},
         };
+        if (!original.language.empty()) {
+          ref.metadata[kLanguageKey] = original.language;
+          ref.metadata[kLanguagesKey] = absl::StrJoin(original.languages, ",");
+        }
+        ref.labels = original.labels;
         // Only when it matters: a file without it is one batch, so one
         // batch's file stays byte for byte what it was before batches.
         if (batches.size() > 1) {
@@ -154,9 +186,14 @@ absl::StatusOr<std::string> WriteReference(const std::string& checkpoint_path,
       ref.metadata.count(kBatchSizeKey)
           ? absl::StrCat(" in batches of ", ref.Meta(kBatchSizeKey))
           : "";
+  const std::string language =
+      ref.Meta(kLanguageKey).empty()
+          ? ""
+          : absl::StrCat(" with the adapters of '", ref.Meta(kLanguageKey),
+                         "' (of ", ref.Meta(kLanguagesKey), ")");
   return absl::StrCat("reference: ", dataset.utterances.size(), " utterances",
                       batches, " through the original ", ref.Meta("model_kind"),
-                      " model -> ", output);
+                      " model", language, " -> ", output);
 }
 
 namespace {
@@ -259,8 +296,19 @@ absl::StatusOr<ParityReport> CompareWithReference(
   }
   const std::vector<UtteranceRange> batches =
       SplitIntoBatches(utterances, *batch_size);
-  ASSIGN_OR_RETURN(LoadedModel converted, LoadHfModel(model_dir));
+  const std::string language = reference.Meta(kLanguageKey);
+  ASSIGN_OR_RETURN(LoadedModel converted, LoadHfModel(model_dir, language));
+  if (converted.classifier != (reference.Meta("output") == kClassLogits)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        reference_name, ": the reference holds ", reference.Meta("output"),
+        ", the converted model (", converted.description, ") gives ",
+        converted.classifier ? "class logits" : "frames"));
+  }
   ParityReport report;
+  report.set_classifier(converted.classifier);
+  report.set_language(language);
+  for (const std::string& l : converted.languages)
+    report.add_converted_languages(l);
   report.set_model_kind(reference.Meta("model_kind"));
   report.set_model_type(converted.model_type);
   report.set_hf_class(converted.description);
@@ -281,7 +329,8 @@ absl::StatusOr<ParityReport> CompareWithReference(
   RETURN_IF_ERROR(CheckUtteranceLengths(dataset, converted));
   std::vector<std::string> vocab;
   if (converted.ctc) {
-    ASSIGN_OR_RETURN(vocab, Vocabulary(model_dir, converted.vocab_size));
+    ASSIGN_OR_RETURN(vocab,
+                     Vocabulary(model_dir, converted.vocab_size, language));
   }
   return ops::CatchTorchErrors(
       model_dir, [&]() -> absl::StatusOr<ParityReport> {
@@ -401,6 +450,13 @@ absl::StatusOr<ParityReport> CompareWithReference(
                 GreedyText(expected[b], u->valid_frames(), vocab));
             u->set_converted_text(GreedyText(
                 out.output[b], out.valid_frames[b].item<int64_t>(), vocab));
+          } else if (converted.classifier) {
+            // Each side names its prediction by its own labels (the
+            // checkpoint's label dictionary; config.json's id2label).
+            u->set_reference_text(
+                PredictedLabel(expected[b], reference.labels));
+            u->set_converted_text(
+                PredictedLabel(out.output[b], converted.labels));
           }
         }
         *report.mutable_overall() = Diff("overall", out.output, expected);
@@ -437,6 +493,101 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
                               atol, options);
 }
 
+absl::StatusOr<ParityReport> CheckParityOfReferences(
+    const std::string& model_dir, const Dataset& dataset,
+    const std::vector<std::string>& reference_paths, double atol,
+    const PassOptions& options) {
+  if (reference_paths.empty())
+    return absl::InvalidArgumentError("no reference outputs to compare with");
+  const int64_t utterances = static_cast<int64_t>(dataset.utterances.size());
+  std::vector<ParityReport> reports;
+  std::set<std::string> checked;
+  std::string checkpoint_sha256, checkpoint_languages;
+  for (const std::string& path : reference_paths) {
+    // One reference at a time: its outputs are released before the next.
+    ASSIGN_OR_RETURN(ReferenceOutputs reference,
+                     ReadReferenceFile(path, dataset.sha256, utterances));
+    const std::string language = reference.Meta(kLanguageKey);
+    if (reference_paths.size() > 1 && language.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path,
+          ": the outputs of a model without languages; several "
+          "reference files are one per language of an adapter model"));
+    }
+    if (reports.empty()) {
+      checkpoint_sha256 = reference.Meta("checkpoint_sha256");
+      checkpoint_languages = reference.Meta(kLanguagesKey);
+    } else if (reference.Meta("checkpoint_sha256") != checkpoint_sha256 ||
+               reference.Meta(kLanguagesKey) != checkpoint_languages) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": made from another checkpoint than ", reference_paths[0]));
+    }
+    if (!checked.insert(language).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": a second reference for the language '", language, "'"));
+    }
+    ASSIGN_OR_RETURN(ParityReport report,
+                     CompareWithReference(model_dir, dataset, reference, path,
+                                          atol, options));
+    reports.push_back(std::move(report));
+  }
+  if (reports.size() == 1 && reports[0].language().empty())
+    return std::move(reports[0]);
+
+  // Every language of the checkpoint and of the converted directory must
+  // have been checked.
+  const ParityReport& first = reports[0];
+  std::vector<std::string> unchecked;
+  for (absl::string_view l : absl::StrSplit(checkpoint_languages, ',')) {
+    if (!checked.count(std::string(l)))
+      unchecked.push_back(absl::StrCat(l, " (the checkpoint's)"));
+  }
+  for (const std::string& l : first.converted_languages()) {
+    if (!checked.count(l) &&
+        !absl::c_linear_search(absl::StrSplit(checkpoint_languages, ','), l)) {
+      unchecked.push_back(absl::StrCat(l, " (adapter.", l, ".safetensors)"));
+    }
+  }
+  ParityReport all;
+  all.set_model_kind(first.model_kind());
+  all.set_checkpoint_sha256(first.checkpoint_sha256());
+  all.set_dataset_sha256(first.dataset_sha256());
+  all.set_atol(atol);
+  all.set_model_type(first.model_type());
+  all.set_hf_class(first.hf_class());
+  all.set_ctc(first.ctc());
+  all.set_classifier(first.classifier());
+  all.set_comparison(first.comparison());
+  all.set_comparison_reason(first.comparison_reason());
+  *all.mutable_converted_languages() = first.converted_languages();
+  *all.mutable_weights() = first.weights();
+  Difference* overall = all.mutable_overall();
+  overall->set_name("overall");
+  bool passed = unchecked.empty();
+  double mean = 0;
+  for (const ParityReport& r : reports) {
+    overall->set_max_abs_diff(
+        std::max(overall->max_abs_diff(), r.overall().max_abs_diff()));
+    mean += r.overall().mean_abs_diff() / reports.size();
+    if (!r.passed() && passed && !all.has_first_divergence() &&
+        r.has_first_divergence()) {
+      *all.mutable_first_divergence() = r.first_divergence();
+      all.mutable_first_divergence()->set_stage(
+          absl::StrCat(r.language(), ": ", r.first_divergence().stage()));
+    }
+    passed &= r.passed();
+  }
+  overall->set_mean_abs_diff(mean);
+  if (!unchecked.empty()) {
+    all.set_not_run_reason(absl::StrCat(
+        "no reference outputs for ", absl::StrJoin(unchecked, ", "),
+        ": every language's adapters must be checked"));
+  }
+  all.set_passed(passed);
+  for (ParityReport& r : reports) *all.add_languages() = std::move(r);
+  return all;
+}
+
 std::string ReportJson(const ParityReport& report) {
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
@@ -455,24 +606,18 @@ std::string Clip(const std::string& text) {
 
 }  // namespace
 
-std::string ReportMarkdown(const ParityReport& report) {
-  std::string md = absl::StrFormat(
-      "# Parity: %s\n\n%s -> %s: max abs diff %.3g (tolerance %.0e) over %d "
-      "utterances\n\n",
-      report.passed() ? "PASSED" : "FAILED", report.model_kind(),
-      report.hf_class(), report.overall().max_abs_diff(), report.atol(),
-      report.utterances_size());
-  if (!report.not_run_reason().empty())
-    absl::StrAppend(&md, "**Not run**: ", report.not_run_reason(), ".\n\n");
-  if (report.has_first_divergence())
-    absl::StrAppend(&md, "**The converted model ", DivergenceText(report),
-                    ".**\n\n");
-  const bool ctc = report.ctc();
+namespace {
+
+// A report's utterance and stage tables.
+void AppendTables(const ParityReport& report, std::string& md) {
+  const bool text = report.ctc() || report.classifier();
   if (!report.utterances().empty()) {
     absl::StrAppend(&md,
                     "| utterance | frames | max abs diff | mean abs diff |",
-                    ctc ? " text (reference / converted) |" : "",
-                    "\n|---|---|---|---|", ctc ? "---|" : "", "\n");
+                    report.classifier() ? " label (reference / converted) |"
+                    : text              ? " text (reference / converted) |"
+                                        : "",
+                    "\n|---|---|---|---|", text ? "---|" : "", "\n");
   }
   for (const UtteranceParity& u : report.utterances()) {
     double worst = u.output().max_abs_diff();
@@ -481,7 +626,7 @@ std::string ReportMarkdown(const ParityReport& report) {
     absl::StrAppend(&md, absl::StrFormat("| %s | %d | %.3g | %.3g |", u.id(),
                                          u.valid_frames(), worst,
                                          u.output().mean_abs_diff()));
-    if (ctc)
+    if (text)
       absl::StrAppend(&md, " ", Clip(u.reference_text()), " / ",
                       Clip(u.converted_text()), " |");
     absl::StrAppend(&md, "\n");
@@ -492,8 +637,46 @@ std::string ReportMarkdown(const ParityReport& report) {
       absl::StrAppend(
           &md, absl::StrFormat("| %s | %.3g |\n", d.name(), d.max_abs_diff()));
     absl::StrAppend(&md, absl::StrFormat("| output (%s) | %.3g |\n",
-                                         ctc ? "logits" : "last hidden state",
+                                         report.classifier() ? "class logits"
+                                         : report.ctc()      ? "logits"
+                                                        : "last hidden state",
                                          report.overall().max_abs_diff()));
+  }
+}
+
+}  // namespace
+
+std::string ReportMarkdown(const ParityReport& report) {
+  std::string md = absl::StrFormat(
+      "# Parity: %s\n\n%s -> %s: max abs diff %.3g (tolerance %.0e) over %d "
+      "utterances%s\n\n",
+      report.passed() ? "PASSED" : "FAILED", report.model_kind(),
+      report.hf_class(), report.overall().max_abs_diff(), report.atol(),
+      report.languages().empty() ? report.utterances_size()
+                                 : report.languages(0).utterances_size(),
+      report.languages().empty()
+          ? ""
+          : absl::StrCat(" in each of ", report.languages_size(),
+                         " languages"));
+  if (!report.not_run_reason().empty())
+    absl::StrAppend(&md, "**Not run**: ", report.not_run_reason(), ".\n\n");
+  if (report.has_first_divergence())
+    absl::StrAppend(&md, "**The converted model ", DivergenceText(report),
+                    ".**\n\n");
+  AppendTables(report, md);
+  for (const ParityReport& l : report.languages()) {
+    absl::StrAppend(
+        &md,
+        absl::StrFormat("\n## %s: %s, max abs diff %.3g (model.safetensors "
+                        "with adapter.%s.safetensors)\n\n",
+                        l.language(), l.passed() ? "passed" : "FAILED",
+                        l.overall().max_abs_diff(), l.language()));
+    if (!l.not_run_reason().empty())
+      absl::StrAppend(&md, "**Not run**: ", l.not_run_reason(), ".\n\n");
+    if (l.has_first_divergence())
+      absl::StrAppend(&md, "**The converted model ", DivergenceText(l),
+                      ".**\n\n");
+    AppendTables(l, md);
   }
   if (!report.weights().empty()) {
     absl::StrAppend(&md, "\n## Weights transformers would warn about\n\n");

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "base/progress.h"
@@ -24,6 +25,9 @@ struct PassOptions {
   // Where each pass shows its progress over the utterances (nowhere unless
   // set).
   ProgressOutput progress;
+  // ComputeReference: the corpus key (language) whose adapters a model
+  // with per-language adapters runs; "" the first.
+  std::string language;
 };
 
 // Runs the original model (its fairseq config and weights only) on
@@ -56,6 +60,18 @@ absl::StatusOr<ParityReport> CheckParity(const std::string& model_dir,
                                          const std::string& reference_path,
                                          double atol,
                                          const PassOptions& options = {});
+
+// CheckParity against several reference files: one per language of a
+// model with per-language adapters (each compared with the converted
+// directory plus that language's adapter file), reported as one report
+// with a report per language, which passes only when every language of
+// the checkpoint and every adapter file of the directory was checked and
+// passed. A single reference without a language gives CheckParity's
+// report.
+absl::StatusOr<ParityReport> CheckParityOfReferences(
+    const std::string& model_dir, const Dataset& dataset,
+    const std::vector<std::string>& reference_paths, double atol,
+    const PassOptions& options = {});
 
 std::string ReportJson(const ParityReport& report);
 std::string ReportMarkdown(const ParityReport& report);

@@ -3,6 +3,8 @@
 // and reports how far apart they are. Exit status 3 when parity fails.
 #include <cstdint>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -16,8 +18,10 @@
 #include "verify/report_file.h"
 
 ABSL_FLAG(std::string, model_dir, "", "converted Hugging Face model directory");
-ABSL_FLAG(std::string, reference, "",
-          "reference outputs written by `reference`");
+ABSL_FLAG(std::vector<std::string>, reference, {},
+          "reference outputs written by `reference`; for a model with "
+          "per-language adapters, one file per language, comma-separated "
+          "(every language must be checked)");
 ABSL_FLAG(
     std::string, output, "",
     "parity report to write (JSON; a Markdown table is written beside it)");
@@ -45,9 +49,11 @@ int Main(int argc, char** argv) {
       "parity --model_dir=DIR --reference=reference.safetensors "
       "--dataset=manifest.json --output=parity.json");
   const std::string model_dir = ResolveUserPath(absl::GetFlag(FLAGS_model_dir));
-  const std::string reference = ResolveUserPath(absl::GetFlag(FLAGS_reference));
+  std::vector<std::string> references;
+  for (const std::string& r : absl::GetFlag(FLAGS_reference))
+    references.push_back(ResolveUserPath(r));
   const std::string output = ResolveUserPath(absl::GetFlag(FLAGS_output));
-  if (model_dir.empty() || reference.empty() || output.empty()) {
+  if (model_dir.empty() || references.empty() || output.empty()) {
     ExitBadUsage("--model_dir, --reference and --output are required");
   }
   if (!(absl::GetFlag(FLAGS_atol) > 0)) ExitBadUsage("--atol must be positive");
@@ -57,8 +63,8 @@ int Main(int argc, char** argv) {
   options.progress = ProgressOutput::Stderr();
   absl::StatusOr<Dataset> dataset = DatasetFromFlags(files);
   if (!dataset.ok()) return ReportError(dataset.status());
-  absl::StatusOr<ParityReport> report = CheckParity(
-      model_dir, *dataset, reference, absl::GetFlag(FLAGS_atol), options);
+  absl::StatusOr<ParityReport> report = CheckParityOfReferences(
+      model_dir, *dataset, references, absl::GetFlag(FLAGS_atol), options);
   if (!report.ok()) return ReportError(report.status());
   const std::string markdown = ReportMarkdown(*report);
   const std::string md_path = ReportMarkdownPath(output);

@@ -15,6 +15,9 @@
 
 ABSL_FLAG(std::string, checkpoint_path, "", "fairseq checkpoint.pt");
 ABSL_FLAG(std::string, output, "", "reference outputs to write (safetensors)");
+ABSL_FLAG(std::string, language, "",
+          "a model with per-language adapters (MMS): the language (corpus "
+          "key) whose adapters run; default the first; the file records it");
 ABSL_FLAG(int64_t, batch_size, fairport::kDefaultBatchSize,
           "utterances per padded batch, in the dataset's order (0: the whole "
           "dataset as one batch); the file records it, and parity runs the "
@@ -38,6 +41,7 @@ int Main(int argc, char** argv) {
   options.batch_size = absl::GetFlag(FLAGS_batch_size);
   if (options.batch_size < 0) ExitBadUsage("--batch_size must be 0 or more");
   options.progress = ProgressOutput::Stderr();
+  options.language = absl::GetFlag(FLAGS_language);
   absl::StatusOr<Dataset> dataset = DatasetFromFlags(files);
   if (!dataset.ok()) return ReportError(dataset.status());
   absl::StatusOr<std::string> summary =

@@ -6,6 +6,7 @@
 #include <map>
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -16,6 +17,7 @@
 #include "base/files.h"
 #include "base/status_macros.h"
 #include "formats/safetensors.h"
+#include "nlohmann/json.hpp"
 #include "ops/torch_errors.h"
 
 namespace fairport {
@@ -63,6 +65,29 @@ absl::StatusOr<torch::Tensor> EntryTensor(const SafetensorsFile& file,
       });
 }
 
+bool IsLanguageName(absl::string_view name) {
+  return !name.empty() && absl::c_all_of(name, [](char c) {
+    return absl::ascii_isalnum(c) || c == '_' || c == '-';
+  });
+}
+
+// A classifier's labels (metadata "labels", a JSON array of `classes`
+// strings), or none when the model named none.
+absl::StatusOr<std::vector<std::string>> ReadLabels(const ReferenceOutputs& ref,
+                                                    int64_t classes) {
+  auto it = ref.metadata.find(kLabelsKey);
+  if (it == ref.metadata.end()) return std::vector<std::string>();
+  nlohmann::json labels = nlohmann::json::parse(it->second, nullptr, false);
+  if (!labels.is_array() || static_cast<int64_t>(labels.size()) != classes ||
+      !absl::c_all_of(labels,
+                      [](const nlohmann::json& l) { return l.is_string(); })) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("metadata ", kLabelsKey, " is not a JSON array of ",
+                     classes, " strings, one per class"));
+  }
+  return labels.get<std::vector<std::string>>();
+}
+
 }  // namespace
 
 std::string ReferenceOutputs::Meta(const std::string& key) const {
@@ -97,6 +122,8 @@ absl::Status WriteReferenceFile(const ReferenceOutputs& reference,
   }
   SafetensorsLayout layout;
   for (const auto& [k, v] : reference.metadata) layout.SetMetadata(k, v);
+  if (!reference.labels.empty())
+    layout.SetMetadata(kLabelsKey, nlohmann::json(reference.labels).dump());
   layout.SetMetadata("format", "pt");
   layout.SetMetadata("stages", absl::StrJoin(names, kStageSeparator));
   for (const auto& [name, t] : tensors) {
@@ -129,11 +156,13 @@ absl::StatusOr<ReferenceOutputs> ReadReferenceFile(
   }
   if (!IsSha256(ref.metadata["checkpoint_sha256"]))
     return error("metadata checkpoint_sha256", "is not a hex SHA-256");
-  if (ref.metadata["output"] != "logits" &&
-      ref.metadata["output"] != "last_hidden_state") {
+  const std::string& kind = ref.metadata["output"];
+  if (kind != "logits" && kind != "last_hidden_state" && kind != kClassLogits) {
     return error("metadata output",
-                 "is neither \"logits\" nor \"last_hidden_state\"");
+                 "is not \"logits\", \"last_hidden_state\" or "
+                 "\"class_logits\"");
   }
+  const bool classifier = kind == kClassLogits;
   if (ref.metadata["model_kind"].empty())
     return error("metadata model_kind", "is empty");
   if (ref.metadata["dataset_sha256"] != dataset_sha256) {
@@ -157,12 +186,42 @@ absl::StatusOr<ReferenceOutputs> ReadReferenceFile(
                  absl::StrCat("has dtype ", SafetensorsName(output->dtype),
                               ", not F32"));
   }
-  const std::vector<int64_t>& shape = output->shape;
-  if (shape.size() != 3 || shape[0] != utterances || shape[1] < 1 ||
-      shape[2] < 1) {
+  // (B, T, C) frames; a classifier's (B, C), its frames those of its
+  // stages.
+  std::vector<int64_t> shape = output->shape;
+  if (classifier) {
+    const SafetensorsEntry* first = file.Find("stages.0");
+    if (shape.size() != 2 || shape[0] != utterances || shape[1] < 1) {
+      return error("entry output",
+                   absl::StrCat("has shape ", Shape(shape), ", not (",
+                                utterances, " utterances, classes >= 1)"));
+    }
+    if (first == nullptr || first->shape.size() != 3 || first->shape[1] < 1) {
+      return error("entry stages.0",
+                   "is missing or not (utterances, frames >= 1, channels): a "
+                   "classifier's frames are its stages'");
+    }
+    ASSIGN_OR_RETURN(ref.labels, ReadLabels(ref, shape[1]));
+    shape = {shape[0], first->shape[1], shape[1]};
+  } else if (shape.size() != 3 || shape[0] != utterances || shape[1] < 1 ||
+             shape[2] < 1) {
     return error("entry output",
                  absl::StrCat("has shape ", Shape(shape), ", not (", utterances,
                               " utterances, frames >= 1, channels >= 1)"));
+  }
+  if (ref.metadata.count(kLanguageKey)) {
+    const std::string& language = ref.metadata[kLanguageKey];
+    const std::vector<std::string> all =
+        absl::StrSplit(ref.Meta(kLanguagesKey), ',');
+    if (!IsLanguageName(language) || !absl::c_all_of(all, IsLanguageName) ||
+        !absl::c_linear_search(all, language)) {
+      return error(
+          absl::StrCat("metadata ", kLanguageKey, " / ", kLanguagesKey),
+          absl::StrCat("are \"", absl::CHexEscape(language), "\" / \"",
+                       absl::CHexEscape(ref.Meta(kLanguagesKey)),
+                       "\", not a language name ([A-Za-z0-9_-]+) among a "
+                       "comma-separated list of them"));
+    }
   }
   ASSIGN_OR_RETURN(ref.output, EntryTensor(file, *output, torch::kFloat));
 
@@ -202,7 +261,8 @@ absl::StatusOr<ReferenceOutputs> ReadReferenceFile(
       return error(absl::StrCat("entry ", e.name),
                    absl::StrCat("is ", SafetensorsName(e.dtype), " ",
                                 Shape(e.shape), ", not F32 [", shape[0], ", ",
-                                shape[1], ", channels >= 1] as output"));
+                                shape[1], ", channels >= 1] as ",
+                                classifier ? "stages.0" : "output"));
     }
     stages[s] = &e;
   }

@@ -42,12 +42,35 @@ std::string DivergenceText(const ParityReport& report) {
       d.utterance().empty() ? "" : absl::StrCat(" (", d.utterance(), ")"));
 }
 
+namespace {
+
+// The first utterance whose decoded text or predicted label differs.
+std::string TextMismatch(const ParityReport& report) {
+  for (const UtteranceParity& u : report.utterances()) {
+    if (u.reference_text() == u.converted_text()) continue;
+    return absl::StrCat("; ", u.id(), ": the reference ",
+                        report.classifier() ? "predicts '" : "reads '",
+                        u.reference_text(), "', the converted model '",
+                        u.converted_text(), "'");
+  }
+  return "";
+}
+
+}  // namespace
+
 std::string FailedParitySummary(const ParityReport& report) {
   std::string why;
   if (!report.not_run_reason().empty()) {
     why = absl::StrCat("; not run: ", report.not_run_reason());
   } else if (report.has_first_divergence()) {
     why = absl::StrCat("; the converted model ", DivergenceText(report));
+  } else {
+    why = TextMismatch(report);
+    for (const ParityReport& l : report.languages()) {
+      if (!why.empty()) break;
+      if (const std::string m = TextMismatch(l); !m.empty())
+        why = absl::StrCat("; ", l.language(), m);
+    }
   }
   return absl::StrCat("parity FAILED (max abs diff ",
                       report.overall().max_abs_diff(), ", tolerance ",

@@ -45,17 +45,22 @@ absl::Span<const HfClassFields> Wav2Vec2Classes() {
       new std::vector<HfConfigField>(wav2vec2_encoder::EncoderFields(kW));
   static const auto* kCtcHead =
       new std::vector<HfConfigField>(wav2vec2_encoder::CtcHeadFields(kW));
-  static const auto* kFields = new std::vector<HfConfigField>[3] {
+  static const auto* kClassifierHead = new std::vector<HfConfigField>(
+      wav2vec2_encoder::ClassifierHeadFields(kW));
+  static const auto* kFields = new std::vector<HfConfigField>[4] {
     JoinHfFields({*kEncoder, kAdapterStack, HfPreTrainedModelFields()}),
         JoinHfFields({*kEncoder, kAdapterStack, kPreTrainingHead,
                       HfPreTrainedModelFields()}),
         JoinHfFields(
             {*kEncoder, kAdapterStack, *kCtcHead, HfPreTrainedModelFields()}),
+        JoinHfFields({*kEncoder, kAdapterStack, *kClassifierHead,
+                      HfPreTrainedModelFields()}),
   };
   static const HfClassFields kClasses[] = {
       {"Wav2Vec2Model", kFields[0]},
       {"Wav2Vec2ForPreTraining", kFields[1]},
       {"Wav2Vec2ForCTC", kFields[2]},
+      {"Wav2Vec2ForSequenceClassification", kFields[3]},
   };
   return kClasses;
 }

@@ -135,7 +135,9 @@ class ConformerForward : public ForwardFamily {
   }
 
   absl::StatusOr<LoadedModel> LoadFairseq(
-      const FairseqCheckpoint& checkpoint) const override {
+      const FairseqCheckpoint& checkpoint,
+      const std::string& language) const override {
+    RETURN_IF_ERROR(RefuseLanguage(checkpoint.path(), language));
     ASSIGN_OR_RETURN(ModelKind kind, DetectKind(checkpoint));
     ASSIGN_OR_RETURN(FairseqBuild build,
                      BuildFromFairseqConfig(checkpoint, kind));
@@ -149,7 +151,9 @@ class ConformerForward : public ForwardFamily {
   }
 
   absl::StatusOr<LoadedModel> LoadHf(
-      const std::string& model_dir) const override {
+      const std::string& model_dir,
+      const std::string& language) const override {
+    RETURN_IF_ERROR(RefuseLanguage(model_dir, language));
     ASSIGN_OR_RETURN(HfFiles files, ReadHfFiles(model_dir, HfClasses()));
     ASSIGN_OR_RETURN(Architecture arch, Architecture::FromHfConfig(
                                             files.config, files.config_path));

@@ -54,6 +54,9 @@ struct Architecture {
   bool ctc = false;
   // adapter_attn_dim: MMS's attention adapter in every layer (0: none).
   int64_t adapter_attn_dim = 0;
+  // The layers that run an attention adapter after themselves (fairseq:
+  // adp_trf_idx; transformers: every layer once adapter_attn_dim is set).
+  std::vector<int64_t> adapter_layers;
   // <hf_name>ForSequenceClassification's projector and classifier.
   bool classification = false;
   int64_t classifier_proj_size = 256;

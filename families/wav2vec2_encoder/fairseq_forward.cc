@@ -24,14 +24,13 @@ torch::Tensor WeightNormWeight(const torch::Tensor& g, const torch::Tensor& v) {
                          /*keepdim=*/true));
 }
 
-FairseqWav2Vec2::FairseqWav2Vec2(Architecture arch,
-                                 ops::Activation activation_fn,
-                                 bool has_projection, Weights weights)
+FairseqWav2Vec2::FairseqWav2Vec2(Architecture arch, Options options,
+                                 Weights weights)
     : arch_(std::move(arch)),
-      activation_fn_(activation_fn),
-      has_projection_(has_projection),
+      options_(options),
       w_(std::move(weights), "fairseq"),
-      prefix_(arch_.ctc ? "w2v_encoder.w2v_model." : ""),
+      prefix_(arch_.ctc || arch_.classification ? "w2v_encoder.w2v_model."
+                                                : ""),
       extractor_(w_, prefix_,
                  {arch_.conv_dim, arch_.conv_kernel, arch_.conv_stride,
                   arch_.conv_bias, arch_.group_norm}) {
@@ -75,7 +74,7 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
   torch::Tensor x = packing.Pack(extractor_(source, packing));
   stage(kFeatureExtractorStage, x);
   x = LayerNorm(x, w_(p + "layer_norm.weight"), w_(p + "layer_norm.bias"));
-  if (has_projection_) {
+  if (options_.has_projection) {
     x = torch::linear(x, w_(p + "post_extract_proj.weight"),
                       w_(p + "post_extract_proj.bias"));
   }
@@ -102,10 +101,24 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
   if (!arch_.stable_layer_norm) x = LayerNorm(x, enc_w, enc_b);
   stage(kEncoderInputStage, x);
 
+  size_t next_adapter = 0;
   for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
-    x = FairseqEncoderLayer(w_, absl::StrCat(p, "encoder.layers.", l, "."),
-                            arch_.num_attention_heads, activation_fn_,
-                            arch_.stable_layer_norm, x, packing);
+    const std::string layer = absl::StrCat(p, "encoder.layers.", l, ".");
+    x = FairseqEncoderLayer(w_, layer, arch_.num_attention_heads,
+                            options_.activation_fn, arch_.stable_layer_norm, x,
+                            packing);
+    if (next_adapter < arch_.adapter_layers.size() &&
+        arch_.adapter_layers[next_adapter] == l) {
+      // TransformerSentenceEncoderWithAdapterLayer (wav2vec2.py:1478-1500):
+      // the layer's output (after final_layer_norm when post-LN) plus
+      // AdapterFast of it, F.layer_norm's eps 1e-5.
+      const std::string a = layer + "adapter_layer.";
+      torch::Tensor h = LayerNorm(x, w_(a + "ln_W"), w_(a + "ln_b"));
+      h = ops::Activate(options_.adapter_activation,
+                        torch::linear(h, w_(a + "W_a"), w_(a + "b_a")));
+      x = x + torch::linear(h, w_(a + "W_b"), w_(a + "b_b"));
+      ++next_adapter;
+    }
     stage(EncoderLayerStage(l + 1), x);
   }
   // TransformerEncoder.forward: layer_norm_first normalises after the
@@ -116,7 +129,21 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
     x = torch::linear(x, w_("w2v_encoder.proj.weight"),
                       w_("w2v_encoder.proj.bias"));
   }
-  out.output = packing.Pad(x, T);
+  if (arch_.classification) {
+    // Wav2VecClassification -> MeanPoolingFast (wav2vec2_classification.py:
+    // 213-226): linear on every frame, the mean over the valid frames
+    // (fn_mean), activation_fn, projection.
+    torch::Tensor feat =
+        packing.Pad(torch::linear(x, w_("pooling_layer.linear.weight"),
+                                  w_("pooling_layer.linear.bias")),
+                    T);
+    feat = feat.sum(1) / lengths.unsqueeze(1).to(feat.scalar_type());
+    feat = ops::Activate(options_.pooling_activation, feat);
+    out.output = torch::linear(feat, w_("pooling_layer.projection.weight"),
+                               w_("pooling_layer.projection.bias"));
+  } else {
+    out.output = packing.Pad(x, T);
+  }
   out.valid_frames = lengths;
   return out;
 }

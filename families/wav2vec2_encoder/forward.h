@@ -38,12 +38,20 @@ using ::fairport::Weights;
 
 class FairseqWav2Vec2 {
  public:
-  // `weights` under fairseq names (w2v_encoder.w2v_model. prefixed for CTC
-  // models), float32; `activation_fn` the encoder layers' (the extractor
-  // and positional convolution always use GELU); `has_projection` whether
-  // fairseq built post_extract_proj. Throws c10::Error on a missing weight.
-  FairseqWav2Vec2(Architecture arch, ops::Activation activation_fn,
-                  bool has_projection, Weights weights);
+  // What fairseq builds beyond the Architecture: `activation_fn` the
+  // encoder layers' (the extractor and positional convolution always use
+  // GELU), whether it built post_extract_proj, the adapters' adp_act_fn and
+  // the classifier's pooling activation_fn.
+  struct Options {
+    ops::Activation activation_fn = ops::Activation::kGelu;
+    bool has_projection = false;
+    ops::Activation adapter_activation = ops::Activation::kRelu;
+    ops::Activation pooling_activation = ops::Activation::kLinear;
+  };
+  // `weights` under fairseq names (w2v_encoder.w2v_model. prefixed for
+  // fine-tuned models), float32, each adapter tensor already the chosen
+  // corpus key's row. Throws c10::Error on a missing weight.
+  FairseqWav2Vec2(Architecture arch, Options options, Weights weights);
   const Architecture& arch() const { return arch_; }
   // `source` (B, L) float; `padding_mask` (B, L) bool, true = pad, or
   // undefined for an unpadded batch.
@@ -53,8 +61,7 @@ class FairseqWav2Vec2 {
 
  private:
   Architecture arch_;
-  ops::Activation activation_fn_;
-  bool has_projection_;
+  Options options_;
   NamedWeights w_;
   std::string prefix_;
   FairseqConvFeatureExtractor extractor_;

@@ -47,9 +47,8 @@ constexpr HfConfigField kEncoderRows[] = {
     {"mask_feature_prob", "0.0", T::kNumber, U::kImplemented, nullptr},
     {"mask_feature_length", "10", T::kAny, U::kNoEffectInEval, nullptr},
     {"mask_feature_min_masks", "0", T::kAny, U::kNoEffectInEval, nullptr},
-    {"adapter_attn_dim", "null", T::kAny, U::kRefusedUnless, nullptr, "[null]",
-     "add an attention adapter to every encoder layer",
-     "do_stable_layer_norm=true"},
+    // An attention adapter in every stable-layer-norm layer (MMS).
+    {"adapter_attn_dim", "null", T::kAny, U::kImplemented, nullptr},
 };
 
 // What the ForCTC heads read: lm_head and the loss.
@@ -59,6 +58,21 @@ constexpr HfConfigField kCtcHeadRows[] = {
     {"pad_token_id", "0", T::kAny, U::kNoEffectInEval, nullptr},
     {"ctc_loss_reduction", "\"sum\"", T::kAny, U::kNoEffectInEval, nullptr},
     {"ctc_zero_infinity", "false", T::kAny, U::kNoEffectInEval, nullptr},
+};
+
+// What a ForSequenceClassification head adds: the projector, mean pooling
+// over the valid frames, the classifier (PretrainedConfig's id2label sets
+// num_labels).
+constexpr HfConfigField kClassifierHeadRows[] = {
+    {"use_weighted_layer_sum", "false", T::kBool, U::kRefusedUnless, nullptr,
+     "[false]", "pool a softmax-weighted sum of every layer's states"},
+    {"classifier_proj_size", "256", T::kInt, U::kImplemented, nullptr},
+    {"id2label", "{\"0\": \"LABEL_0\", \"1\": \"LABEL_1\"}", T::kObject,
+     U::kImplemented, "configuration_utils.py"},
+    {"num_labels", "2", T::kAny, U::kNoEffectInEval, "configuration_utils.py"},
+    {"label2id", "{\"LABEL_0\": 0, \"LABEL_1\": 1}", T::kAny,
+     U::kNoEffectInEval, "configuration_utils.py"},
+    {"problem_type", "null", T::kAny, U::kNoEffectInEval, nullptr},
 };
 
 std::vector<HfConfigField> WithSource(absl::Span<const HfConfigField> rows,
@@ -76,6 +90,25 @@ std::vector<HfConfigField> EncoderFields(const char* source) {
 
 std::vector<HfConfigField> CtcHeadFields(const char* source) {
   return WithSource(kCtcHeadRows, source);
+}
+
+std::vector<HfConfigField> ClassifierHeadFields(const char* source) {
+  std::vector<HfConfigField> rows = WithSource(kClassifierHeadRows, source);
+  // PretrainedConfig's own fields keep their file.
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (kClassifierHeadRows[i].source != nullptr)
+      rows[i].source = kClassifierHeadRows[i].source;
+  }
+  return rows;
+}
+
+void AppendHfAttnAdapter(const std::string& layer, int64_t hidden,
+                         int64_t adapter_dim,
+                         std::vector<HfStateDictEntry>& out) {
+  const std::string a = layer + "adapter_layer.";
+  AppendHfNorm(a + "norm.", hidden, out);
+  AppendHfLinear(a + "linear_1.", hidden, adapter_dim, true, out);
+  AppendHfLinear(a + "linear_2.", adapter_dim, hidden, true, out);
 }
 
 std::vector<HfStateDictEntry> HfStateDict(const Architecture& a) {
@@ -114,10 +147,19 @@ std::vector<HfStateDictEntry> HfStateDict(const Architecture& a) {
                  conv + "parametrizations.weight.original1"});
   out.push_back({conv + "bias", {H}});
   AppendHfNorm(p + "encoder.layer_norm.", H, out);
-  for (int64_t l = 0; l < a.num_hidden_layers; ++l)
-    AppendHfEncoderLayer(absl::StrCat(p, "encoder.layers.", l, "."), H,
-                         a.intermediate_size, out);
+  for (int64_t l = 0; l < a.num_hidden_layers; ++l) {
+    const std::string layer = absl::StrCat(p, "encoder.layers.", l, ".");
+    AppendHfEncoderLayer(layer, H, a.intermediate_size, out);
+    if (a.adapter_attn_dim > 0 && a.stable_layer_norm) {
+      AppendHfAttnAdapter(layer, H, a.adapter_attn_dim, out);
+    }
+  }
   if (a.ctc) AppendHfLinear("lm_head.", H, a.vocab_size, true, out);
+  if (a.classification) {
+    AppendHfLinear("projector.", H, a.classifier_proj_size, true, out);
+    AppendHfLinear("classifier.", a.classifier_proj_size, a.num_labels, true,
+                   out);
+  }
   // Wav2Vec2ForPreTraining: the parity runs its base model, which reads
   // none of these.
   if (a.pretraining_head) {

@@ -21,6 +21,16 @@ namespace fairport::wav2vec2_encoder {
 // head adds; `source` the modeling file that reads them.
 std::vector<HfConfigField> EncoderFields(const char* source);
 std::vector<HfConfigField> CtcHeadFields(const char* source);
+// The rows a ForSequenceClassification head adds (projector, mean pooling,
+// classifier).
+std::vector<HfConfigField> ClassifierHeadFields(const char* source);
+
+// Wav2Vec2AttnAdapterLayer's parameters in the layer under `layer`
+// ("...encoder.layers.<l>."): what every adapter.<lang>.safetensors holds
+// for that layer.
+void AppendHfAttnAdapter(const std::string& layer, int64_t hidden,
+                         int64_t adapter_dim,
+                         std::vector<HfStateDictEntry>& out);
 
 // Every parameter of the class `arch` describes (no class here has
 // persistent buffers), with whether the eval forward parity runs reads it.

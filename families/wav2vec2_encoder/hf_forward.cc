@@ -41,6 +41,12 @@ HfWav2Vec2::HfWav2Vec2(Architecture arch, Activations activations,
       PosConvWeight(w_.all(), prefix_ + "encoder.pos_conv_embed.conv.");
   if (arch_.ctc)
     w_.CheckShape("lm_head.weight", {arch_.vocab_size, arch_.hidden_size});
+  if (arch_.classification) {
+    w_.CheckShape("projector.weight",
+                  {arch_.classifier_proj_size, arch_.hidden_size});
+    w_.CheckShape("classifier.weight",
+                  {arch_.num_labels, arch_.classifier_proj_size});
+  }
 }
 
 ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
@@ -101,15 +107,40 @@ ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
     h = torch::layer_norm(h, {h.size(-1)}, enc_w, enc_b, eps);
   stage(kEncoderInputStage, h);
   for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
-    h = HfEncoderLayer(w_, absl::StrCat(p, "encoder.layers.", l, "."),
-                       arch_.num_attention_heads, activations_.hidden, eps,
-                       arch_.stable_layer_norm, h, packing);
+    const std::string layer = absl::StrCat(p, "encoder.layers.", l, ".");
+    h = HfEncoderLayer(w_, layer, arch_.num_attention_heads,
+                       activations_.hidden, eps, arch_.stable_layer_norm, h,
+                       packing);
+    if (arch_.adapter_attn_dim > 0 && arch_.stable_layer_norm) {
+      // Wav2Vec2EncoderLayerStableLayerNorm (modeling:737-738) adds
+      // Wav2Vec2AttnAdapterLayer (modeling:1039-1061): nn.LayerNorm (eps
+      // 1e-5, not config.layer_norm_eps) -> linear_1 -> ReLU -> linear_2.
+      const std::string a = layer + "adapter_layer.";
+      torch::Tensor x = torch::layer_norm(
+          h, {h.size(-1)}, w_(a + "norm.weight"), w_(a + "norm.bias"), 1e-5);
+      x = torch::relu(
+          torch::linear(x, w_(a + "linear_1.weight"), w_(a + "linear_1.bias")));
+      h = h +
+          torch::linear(x, w_(a + "linear_2.weight"), w_(a + "linear_2.bias"));
+    }
     stage(EncoderLayerStage(l + 1), h);
   }
   if (arch_.stable_layer_norm)
     h = torch::layer_norm(h, {h.size(-1)}, enc_w, enc_b, eps);
   if (arch_.ctc) h = torch::linear(h, w_("lm_head.weight"), w_("lm_head.bias"));
-  out.output = packing.Pad(h, T);
+  if (arch_.classification) {
+    // Wav2Vec2ForSequenceClassification (use_weighted_layer_sum false):
+    // projector on every frame, padded frames 0, the sum over the valid
+    // frames' count, classifier.
+    torch::Tensor states = packing.Pad(
+        torch::linear(h, w_("projector.weight"), w_("projector.bias")), T);
+    torch::Tensor pooled =
+        states.sum(1) / lengths.unsqueeze(1).to(states.scalar_type());
+    out.output =
+        torch::linear(pooled, w_("classifier.weight"), w_("classifier.bias"));
+  } else {
+    out.output = packing.Pad(h, T);
+  }
   out.valid_frames = lengths;
   return out;
 }

@@ -1,8 +1,19 @@
 #include "families/common/passes/loaded_model.h"
 
+#include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 
 namespace fairport {
+
+absl::Status RefuseLanguage(const std::string& source,
+                            const std::string& language) {
+  if (language.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(source,
+                   ": the model has no per-language adapters, so "
+                   "there is no language '",
+                   language, "' to choose"));
+}
 
 absl::Status ReadFairseqNormalize(const FairseqCheckpoint& checkpoint,
                                   LoadedModel& model) {

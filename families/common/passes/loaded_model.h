@@ -39,6 +39,11 @@ LoadedModel LoadedModelOf(const Architecture& a, std::string description,
   return model;
 }
 
+// An error, naming `source`, when a model without per-language adapters
+// is asked for a language.
+absl::Status RefuseLanguage(const std::string& source,
+                            const std::string& language);
+
 // fairseq side: whether the task normalises each utterance
 // (cfg.task.normalize; absent: no).
 absl::Status ReadFairseqNormalize(const FairseqCheckpoint& checkpoint,

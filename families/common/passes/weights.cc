@@ -79,21 +79,51 @@ absl::Status Named(const absl::Status& status, absl::string_view where) {
                       absl::StrCat(where, ": ", status.message()));
 }
 
+// One checkpoint tensor as float32, errors naming `where`.
+absl::Status AddFairseqWeight(const FairseqCheckpoint& checkpoint,
+                              const TensorRef& tensor, const std::string& name,
+                              const std::string& where, Weights& weights) {
+  ASSIGN_OR_RETURN(EntryBytes bytes, checkpoint.archive().TensorBytes(tensor));
+  absl::StatusOr<torch::Tensor> weight =
+      ToFloat(bytes.view(), tensor.storage->dtype, tensor.shape,
+              bytes.mapped() ? checkpoint.archive().zip().file() : nullptr);
+  if (!weight.ok()) return Named(weight.status(), where);
+  weights[name] = *std::move(weight);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Weights> FairseqWeights(const FairseqCheckpoint& checkpoint) {
   Weights weights;
   for (const NamedTensor& t : checkpoint.state_dict()) {
     if (!IsFloatingPoint(t.tensor->storage->dtype)) continue;
-    ASSIGN_OR_RETURN(EntryBytes bytes,
-                     checkpoint.archive().TensorBytes(*t.tensor));
-    absl::StatusOr<torch::Tensor> weight =
-        ToFloat(bytes.view(), t.tensor->storage->dtype, t.tensor->shape,
-                bytes.mapped() ? checkpoint.archive().zip().file() : nullptr);
-    if (!weight.ok())
-      return Named(weight.status(),
-                   absl::StrCat(checkpoint.path(), ": ", t.name));
-    weights[t.name] = *std::move(weight);
+    RETURN_IF_ERROR(AddFairseqWeight(
+        checkpoint, *t.tensor, t.name,
+        absl::StrCat(checkpoint.path(), ": ", t.name), weights));
+  }
+  return weights;
+}
+
+absl::StatusOr<Weights> FairseqDictWeights(const FairseqCheckpoint& checkpoint,
+                                           const PickleValue& dict,
+                                           const std::string& where) {
+  if (!dict.is(PickleValue::Kind::kDict)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(checkpoint.path(), ": ", where, " is a ", dict.TypeName(),
+                     ", not a dict of tensors"));
+  }
+  Weights weights;
+  for (const auto& [key, value] : dict.entries()) {
+    if (!key->is(PickleValue::Kind::kString) ||
+        !value->is(PickleValue::Kind::kTensor) ||
+        !IsFloatingPoint(value->tensor().storage->dtype)) {
+      continue;
+    }
+    const std::string& name = key->text();
+    RETURN_IF_ERROR(AddFairseqWeight(
+        checkpoint, value->tensor(), name,
+        absl::StrCat(checkpoint.path(), ": ", where, ": ", name), weights));
   }
   return weights;
 }
@@ -102,9 +132,8 @@ std::string HfWeightsPath(const std::string& model_dir) {
   return absl::StrCat(model_dir, "/model.safetensors");
 }
 
-absl::StatusOr<Weights> HfWeights(const std::string& model_dir) {
-  ASSIGN_OR_RETURN(SafetensorsFile file,
-                   SafetensorsFile::Open(HfWeightsPath(model_dir)));
+absl::StatusOr<Weights> SafetensorsWeights(const std::string& path) {
+  ASSIGN_OR_RETURN(SafetensorsFile file, SafetensorsFile::Open(path));
   Weights weights;
   for (const SafetensorsEntry& e : file.entries()) {
     // BatchNorm's step counter is an integer buffer, not a weight.
@@ -121,6 +150,10 @@ absl::StatusOr<Weights> HfWeights(const std::string& model_dir) {
     weights[e.name] = *std::move(weight);
   }
   return weights;
+}
+
+absl::StatusOr<Weights> HfWeights(const std::string& model_dir) {
+  return SafetensorsWeights(HfWeightsPath(model_dir));
 }
 
 }  // namespace fairport

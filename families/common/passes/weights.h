@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "fairseq/checkpoint.h"
+#include "formats/pickle.h"
 #include "torch/torch.h"
 
 namespace fairport {
@@ -17,6 +18,17 @@ using Weights = std::map<std::string, torch::Tensor>;
 
 // Every floating-point tensor of the checkpoint's model dict.
 absl::StatusOr<Weights> FairseqWeights(const FairseqCheckpoint& checkpoint);
+
+// Every floating-point tensor of a pickled dict of tensors inside the
+// checkpoint (e.g. the released MMS layout's adapter[lang]["model"]);
+// `where` names the dict in errors.
+absl::StatusOr<Weights> FairseqDictWeights(const FairseqCheckpoint& checkpoint,
+                                           const PickleValue& dict,
+                                           const std::string& where);
+
+// Every tensor of a safetensors file (BatchNorm's integer step counters
+// skipped).
+absl::StatusOr<Weights> SafetensorsWeights(const std::string& path);
 
 // `model_dir`/model.safetensors.
 std::string HfWeightsPath(const std::string& model_dir);
