@@ -2,7 +2,8 @@
 # bazel run //bench:convert -- converter wall time and peak RSS on
 # synthetic real-size checkpoints (data2vec base and large, pretrained and
 # fine-tuned, fp32 and fp16, and large fine-tuned with Adam state; wav2vec
-# 2.0 base pretrained and fine-tuned), beside
+# 2.0 base pretrained and fine-tuned; an MMS adapter model of 100
+# languages on a base-size encoder, which writes 100 adapter files), beside
 # `cp --reflink=never` of the same file (the I/O floor) and a Python
 # baseline measured in the same run (Debian's python3-torch: torch.load,
 # rename the keys, torch.save: the least the original script does).
@@ -70,17 +71,20 @@ cases=(
   "large fp32 finetuned+adam|large|true|float32|true|data2vec_audio"
   "wav2vec2 base fp32 pretrained|base|false|float32|false|wav2vec2"
   "wav2vec2 base fp32 finetuned|base|true|float32|false|wav2vec2"
+  "MMS base fp32 100 adapters|base|true|float32|false|wav2vec2|100"
 )
 echo "| case | checkpoint MB | converter s | cp s | baseline s | converter/cp | baseline/converter | converter peak MB | baseline peak MB |"
 echo "|---|---|---|---|---|---|---|---|---|"
 lines=()
 json="["
 for entry in "${cases[@]}"; do
-  IFS='|' read -r name size finetuned dtype adam family <<<"${entry}"
+  IFS='|' read -r name size finetuned dtype adam family languages <<<"${entry}"
   [[ -n "${only}" && ! "${name}" =~ ${only} ]] && continue
   dir="${work}/case"
   rm -rf "${dir}" && mkdir -p "${dir}"
-  "${maker}" --family="${family}" --size="${size}" --finetuned="${finetuned}" --dtype="${dtype}" --adam="${adam}" --output="${dir}/checkpoint.pt" >/dev/null
+  mms=()
+  [[ -n "${languages}" ]] && mms=(--languages="$(seq -f 'l%03g' -s, 0 $((languages - 1)))")
+  "${maker}" --family="${family}" --size="${size}" --finetuned="${finetuned}" --dtype="${dtype}" --adam="${adam}" "${mms[@]}" --output="${dir}/checkpoint.pt" >/dev/null
   dict=()
   [[ "${finetuned}" == true ]] && dict=(--dict_path="${dir}/dict.ltr.txt")
   mb=$(( $(stat -c %s "${dir}/checkpoint.pt") / 1000000 ))

@@ -116,6 +116,11 @@ struct SyntheticOptions {
   DType dtype = DType::kF32;
   bool adam_state = false;  // last_optimizer_state with Adam moments
   uint64_t seed = 1;
+  // MMS shapes, for a family that has them: a CTC model with an attention
+  // adapter per language in every layer (ctc must be set), or a
+  // language-ID classifier over these labels.
+  std::vector<std::string> languages;
+  std::vector<std::string> labels;
 };
 
 class ModelFamily {

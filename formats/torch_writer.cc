@@ -85,6 +85,8 @@ void PickleWriter::Global(absl::string_view module, absl::string_view name) {
   absl::StrAppend(&out_, "c", module, "\n", name, "\n");
 }
 void PickleWriter::Reduce() { out_ += 'R'; }
+void PickleWriter::NewObj() { out_ += '\x81'; }
+void PickleWriter::Build() { out_ += 'b'; }
 void PickleWriter::BinPersId() { out_ += 'Q'; }
 
 void PickleWriter::Json(const nlohmann::ordered_json& value) {

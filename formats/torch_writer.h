@@ -35,6 +35,10 @@ class PickleWriter {
   void Appends();   // from the mark, into the list below it
   void Global(absl::string_view module, absl::string_view name);
   void Reduce();
+  // cls.__new__(cls, *args) of the class and arguments on the stack.
+  void NewObj();
+  // Sets the object below the top's state (its __dict__) to the top.
+  void Build();
   void BinPersId();
   // A JSON value as the equivalent Python value (dicts keep their order).
   void Json(const nlohmann::ordered_json& value);

@@ -10,7 +10,8 @@
 
 gives :my_model_hf (the converted directory), :my_model_reference (outputs
 of the original model; depends only on the checkpoint, the dataset and the
-reference tool), :my_model_parity (the report), :my_model_parity_test,
+reference tool; for an MMS adapter model given `languages`, one
+:my_model_reference_<lang> per language), :my_model_parity (the report), :my_model_parity_test,
 :my_model_package (the release .tar.gz) and :my_model.publish.
 
     fairseq_audit(
@@ -92,12 +93,15 @@ def _reference_outputs_impl(ctx):
             "--checkpoint_path=" + ctx.file.checkpoint.path,
             "--dataset=" + manifest.path,
             "--output=" + out.path,
-        ],
+        ] + (["--language=" + ctx.attr.language] if ctx.attr.language else []),
         inputs = [ctx.file.checkpoint] + ctx.files.dataset,
         outputs = [out],
         env = _LIBTORCH_ENV,
         mnemonic = "FairseqReference",
-        progress_message = "Running the original model of %s" % ctx.file.checkpoint.short_path,
+        progress_message = "Running the original model of %s%s" % (
+            ctx.file.checkpoint.short_path,
+            " (%s)" % ctx.attr.language if ctx.attr.language else "",
+        ),
     )
     return [DefaultInfo(files = depset([out]))]
 
@@ -107,6 +111,8 @@ reference_outputs = rule(
     attrs = {
         "checkpoint": attr.label(allow_single_file = True, mandatory = True),
         "dataset": attr.label(allow_files = True, mandatory = True),
+        # A model with per-language adapters (MMS): the corpus key to run.
+        "language": attr.string(),
         "_reference": _tool("reference"),
     },
 )
@@ -129,18 +135,21 @@ def _parity_report_impl(ctx):
     markdown = ctx.actions.declare_file(ctx.label.name + ".md")
     manifest = _dataset_manifest(ctx.files.dataset)
     model_dir, model_inputs = _model_dir(ctx.files.model)
+    references = ([ctx.file.reference] if ctx.file.reference else []) + ctx.files.references
+    if not references:
+        fail("parity_report needs reference outputs (reference or references)")
     ctx.actions.run(
         executable = ctx.executable._parity,
         arguments = [
             "--model_dir=" + model_dir,
-            "--reference=" + ctx.file.reference.path,
+            "--reference=" + ",".join([r.path for r in references]),
             "--dataset=" + manifest.path,
             "--output=" + json.path,
             "--atol=%g" % float(ctx.attr.atol),
             # The report gates publishing; the action itself succeeds.
             "--nofail_on_mismatch",
         ],
-        inputs = model_inputs + [ctx.file.reference] + ctx.files.dataset,
+        inputs = model_inputs + references + ctx.files.dataset,
         outputs = [json, markdown],
         env = _LIBTORCH_ENV,
         mnemonic = "FairportParity",
@@ -155,7 +164,9 @@ parity_report = rule(
         "atol": attr.string(default = "1e-4"),
         "dataset": attr.label(allow_files = True, mandatory = True),
         "model": attr.label(allow_files = True, mandatory = True),
-        "reference": attr.label(allow_single_file = True, mandatory = True),
+        "reference": attr.label(allow_single_file = True),
+        # One reference per language of a model with per-language adapters.
+        "references": attr.label_list(allow_files = [".safetensors"]),
         "_parity": _tool("parity"),
     },
 )
@@ -201,6 +212,26 @@ release_package = rule(
     },
 )
 
+def _references(name, checkpoint, dataset, languages, visibility):
+    """Reference outputs: one target, or one per language (each cached alone)."""
+    if not languages:
+        reference_outputs(
+            name = name,
+            checkpoint = checkpoint,
+            dataset = dataset,
+            visibility = visibility,
+        )
+        return [":" + name]
+    for language in languages:
+        reference_outputs(
+            name = "%s_%s" % (name, language),
+            checkpoint = checkpoint,
+            dataset = dataset,
+            language = language,
+            visibility = visibility,
+        )
+    return [":%s_%s" % (name, language) for language in languages]
+
 def fairseq_release(
         name,
         checkpoint,
@@ -210,8 +241,15 @@ def fairseq_release(
         dtype = "keep",
         atol = "1e-4",
         license = None,
+        languages = None,
         visibility = None):
-    """Conversion, reference, parity, parity test, package and publish targets."""
+    """Conversion, reference, parity, parity test, package and publish targets.
+
+    `languages`: for a model with per-language adapters (MMS), every
+    language (corpus key): one reference target per language
+    (:NAME_reference_<lang>), all checked by the one parity report, which
+    fails if a language of the checkpoint or an adapter file goes unchecked.
+    """
     hf_conversion(
         name = name + "_hf",
         checkpoint = checkpoint,
@@ -220,16 +258,10 @@ def fairseq_release(
         dtype = dtype,
         visibility = visibility,
     )
-    reference_outputs(
-        name = name + "_reference",
-        checkpoint = checkpoint,
-        dataset = dataset,
-        visibility = visibility,
-    )
     parity_report(
         name = name + "_parity",
         model = ":" + name + "_hf",
-        reference = ":" + name + "_reference",
+        references = _references(name + "_reference", checkpoint, dataset, languages, visibility),
         dataset = dataset,
         atol = atol,
         visibility = visibility,
@@ -266,6 +298,7 @@ def fairseq_audit(
         model_dir,
         dataset = Label("//datasets:default"),
         atol = "1e-4",
+        languages = None,
         visibility = None):
     """Audits a Hugging Face directory written elsewhere against its checkpoint.
 
@@ -273,18 +306,13 @@ def fairseq_audit(
     `glob(["my_model/*"])`) or of a rule that makes the directory. Gives
     :NAME_reference (the original model's outputs), :NAME (the parity report,
     JSON + Markdown) and :NAME_test, which passes only when the report does;
-    the report says where a failing directory first diverges.
+    the report says where a failing directory first diverges. `languages`
+    as for fairseq_release.
     """
-    reference_outputs(
-        name = name + "_reference",
-        checkpoint = checkpoint,
-        dataset = dataset,
-        visibility = visibility,
-    )
     parity_report(
         name = name,
         model = model_dir,
-        reference = ":" + name + "_reference",
+        references = _references(name + "_reference", checkpoint, dataset, languages, visibility),
         dataset = dataset,
         atol = atol,
         visibility = visibility,

@@ -1,8 +1,10 @@
 // make_checkpoint: writes a synthetic fairseq checkpoint of one family
-// (and, for CTC models, its dict.ltr.txt beside it).
+// (and, for CTC models, its dict.ltr.txt beside it); for wav2vec2, MMS
+// adapter models (--languages) and language-ID classifiers (--labels).
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -21,6 +23,12 @@ ABSL_FLAG(std::string, dtype, "float32", "float32|float16");
 ABSL_FLAG(bool, adam, false, "include Adam optimizer state");
 ABSL_FLAG(std::string, output, "", "checkpoint path to write");
 ABSL_FLAG(uint64_t, seed, 1, "seed of the deterministic weights");
+ABSL_FLAG(std::vector<std::string>, languages, {},
+          "MMS: with --finetuned, an attention adapter per language (corpus "
+          "key) in every layer, comma-separated");
+ABSL_FLAG(std::vector<std::string>, labels, {},
+          "MMS language ID: a mean-pooling classifier over these labels, "
+          "comma-separated (pickled in task_state as fairseq does)");
 
 namespace {
 
@@ -48,6 +56,8 @@ int Main(int argc, char** argv) {
   options.ctc = absl::GetFlag(FLAGS_finetuned);
   options.adam_state = absl::GetFlag(FLAGS_adam);
   options.seed = absl::GetFlag(FLAGS_seed);
+  options.languages = absl::GetFlag(FLAGS_languages);
+  options.labels = absl::GetFlag(FLAGS_labels);
   const std::string dtype = absl::GetFlag(FLAGS_dtype);
   if (dtype == "float16") {
     options.dtype = DType::kF16;

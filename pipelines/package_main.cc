@@ -9,6 +9,9 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
@@ -48,7 +51,16 @@ namespace {
 // pretrained models, each layer's (dots) against the tolerance (dashed
 // line), on a log scale; an exact zero sits on the floor. Deterministic:
 // the same report gives the same bytes.
-std::string ParityPlot(const ParityReport& report) {
+std::string ParityPlot(const ParityReport& per_language) {
+  // A report over languages plots each language's utterances as
+  // "<lang>/<utterance>".
+  ParityReport report = per_language;
+  for (const ParityReport& l : per_language.languages()) {
+    for (UtteranceParity u : l.utterances()) {
+      u.set_id(absl::StrCat(l.language(), "/", u.id()));
+      *report.add_utterances() = std::move(u);
+    }
+  }
   constexpr double kWidth = 640, kHeight = 280, kLeft = 64, kRight = 16,
                    kTop = 36, kBottom = 56, kFloor = -10;
   double top = std::ceil(std::log10(report.atol())) + 1;
@@ -131,6 +143,119 @@ std::string ParityPlot(const ParityReport& report) {
   return svg;
 }
 
+// What a model card says of an MMS model: its languages or labels, from
+// the converted directory.
+struct Mms {
+  std::vector<std::string> languages;  // adapter.<lang>.safetensors
+  std::string target_lang;             // model.safetensors' language
+  std::vector<std::string> labels;     // id2label, by class
+};
+
+std::string HowToUseLanguages(const std::string& name, const Mms& mms) {
+  const std::string other =
+      mms.languages.size() > 1 && mms.languages[0] == mms.target_lang
+          ? mms.languages[1]
+          : mms.languages[0];
+  return absl::StrCat(
+      "```python\nimport torch\nfrom transformers import AutoProcessor, "
+      "Wav2Vec2ForCTC\n\nlang = \"",
+      other,
+      "\"  # any of the languages below\nprocessor = "
+      "AutoProcessor.from_pretrained(\"",
+      name, "\", target_lang=lang)\nmodel = Wav2Vec2ForCTC.from_pretrained(\"",
+      name,
+      "\", target_lang=lang,\n    ignore_mismatched_sizes=True)  # a "
+      "language's own CTC head may differ in size\n\n# audio: a 1-D float "
+      "array of 16 kHz mono samples\ninputs = processor(audio, "
+      "sampling_rate=16000, return_tensors=\"pt\")\nwith torch.no_grad():\n"
+      "    logits = model(**inputs).logits\n"
+      "print(processor.batch_decode(torch.argmax(logits, dim=-1))[0])\n\n"
+      "# another language, without reloading the model:\n"
+      "# processor.tokenizer.set_target_lang(\"xxx\"); "
+      "model.load_adapter(\"xxx\")\n```\n\nWithout `target_lang`, "
+      "transformers runs `model.safetensors` as it is: the adapters of `",
+      mms.target_lang, "`.\n");
+}
+
+std::string HowToUseClassifier(const std::string& name) {
+  return absl::StrCat(
+      "```python\nimport torch\nfrom transformers import "
+      "AutoFeatureExtractor, AutoModelForAudioClassification\n\n"
+      "feature_extractor = AutoFeatureExtractor.from_pretrained(\"",
+      name, "\")\nmodel = AutoModelForAudioClassification.from_pretrained(\"",
+      name,
+      "\")\n\n# audio: a 1-D float array of 16 kHz mono samples\ninputs = "
+      "feature_extractor(audio, sampling_rate=16000, return_tensors=\"pt\")\n"
+      "with torch.no_grad():\n    logits = model(**inputs).logits\n"
+      "print(model.config.id2label[int(logits.argmax(-1))])\n```\n");
+}
+
+// The MMS facts of the directory: adapter files and the tokenizer's
+// target_lang; a classifier's id2label.
+absl::StatusOr<Mms> ReadMms(const std::string& model_dir,
+                            const ParityReport& report) {
+  Mms mms;
+  for (const std::string& l : report.converted_languages())
+    mms.languages.push_back(l);
+  if (!mms.languages.empty()) {
+    ASSIGN_OR_RETURN(std::string text,
+                     ReadFile(model_dir + "/tokenizer_config.json"));
+    nlohmann::json t = nlohmann::json::parse(text, nullptr, false);
+    if (t.is_object() && t.contains("target_lang") &&
+        t["target_lang"].is_string()) {
+      mms.target_lang = t["target_lang"].get<std::string>();
+    }
+  }
+  if (report.classifier()) {
+    ASSIGN_OR_RETURN(std::string text, ReadFile(model_dir + "/config.json"));
+    nlohmann::json c = nlohmann::json::parse(text, nullptr, false);
+    if (c.is_object() && c.contains("id2label") && c["id2label"].is_object()) {
+      for (size_t i = 0; i < c["id2label"].size(); ++i) {
+        const nlohmann::json label = c["id2label"].value(
+            std::to_string(i), nlohmann::json(absl::StrCat("LABEL_", i)));
+        mms.labels.push_back(label.is_string() ? label.get<std::string>()
+                                               : label.dump());
+      }
+    }
+  }
+  return mms;
+}
+
+// The card's section on an MMS model's languages or labels.
+std::string MmsSection(const ParityReport& report, const Mms& mms) {
+  std::string section;
+  if (!mms.languages.empty()) {
+    absl::StrAppend(
+        &section, "## Languages\n\n", mms.languages.size(),
+        " languages, each with its adapter file (`adapter.<lang>.safetensors`: "
+        "the attention adapter of every layer and the language's CTC head); "
+        "`model.safetensors` holds `",
+        mms.target_lang,
+        "`'s. Every language was checked against the original model running "
+        "that language's adapters:\n\n| language | adapter file | parity max "
+        "abs diff |\n|---|---|---|\n");
+    for (const std::string& l : mms.languages) {
+      std::string diff = "not checked";
+      for (const ParityReport& r : report.languages()) {
+        if (r.language() == l)
+          diff = absl::StrFormat("%.3g", r.overall().max_abs_diff());
+      }
+      absl::StrAppend(&section, "| ", l, " | `adapter.", l, ".safetensors` | ",
+                      diff, " |\n");
+    }
+    absl::StrAppend(&section, "\n");
+  }
+  if (!mms.labels.empty()) {
+    absl::StrAppend(&section, "## Labels\n\n", mms.labels.size(),
+                    " labels (`config.json` `id2label`):\n\n| id | label "
+                    "|\n|---|---|\n");
+    for (size_t i = 0; i < mms.labels.size(); ++i)
+      absl::StrAppend(&section, "| ", i, " | ", mms.labels[i], " |\n");
+    absl::StrAppend(&section, "\n");
+  }
+  return section;
+}
+
 std::string HowToUse(const std::string& name, bool ctc) {
   if (ctc) {
     return absl::StrCat(
@@ -155,7 +280,7 @@ std::string HowToUse(const std::string& name, bool ctc) {
 }
 
 std::string ModelCard(const std::string& name, const std::string& license,
-                      const ParityReport& report,
+                      const ParityReport& report, const Mms& mms,
                       const std::string& parity_markdown,
                       const std::string& version) {
   // What the converted directory holds, as the parity report recorded it
@@ -164,7 +289,9 @@ std::string ModelCard(const std::string& name, const std::string& license,
   std::string card = "---\nlibrary_name: transformers\n";
   if (!license.empty()) absl::StrAppend(&card, "license: ", license, "\n");
   absl::StrAppend(&card, "pipeline_tag: ",
-                  ctc ? "automatic-speech-recognition" : "feature-extraction",
+                  ctc                   ? "automatic-speech-recognition"
+                  : report.classifier() ? "audio-classification"
+                                        : "feature-extraction",
                   "\ntags:\n- audio\n- ", report.model_type(),
                   "\n- fairseq\n- fairport\n---\n\n");
   absl::StrAppend(&card, "# ", name, "\n\n", "A ", report.model_type(),
@@ -172,7 +299,11 @@ std::string ModelCard(const std::string& name, const std::string& license,
                   ") converted from its fairseq checkpoint to transformers' `",
                   report.hf_class(), "` by Fairport ", version,
                   ", and checked against the original model's outputs.\n\n");
-  absl::StrAppend(&card, "## How to use\n\n", HowToUse(name, ctc), "\n");
+  absl::StrAppend(&card, "## How to use\n\n",
+                  !mms.languages.empty() ? HowToUseLanguages(name, mms)
+                  : report.classifier()  ? HowToUseClassifier(name)
+                                         : HowToUse(name, ctc),
+                  "\n", MmsSection(report, mms));
   if (!report.comparison_reason().empty()) {
     // The original counts a padded utterance's frames its own way (fairseq
     // HuBERT): say what that means for people batching audio.
@@ -251,8 +382,9 @@ absl::Status Package() {
   files["parity_report.json"] = {"", report_json};
   files["parity_report.md"] = {"", parity_markdown};
   files["parity.svg"] = {"", ParityPlot(report)};
+  ASSIGN_OR_RETURN(Mms mms, ReadMms(model_dir, report));
   files["README.md"] = {"", ModelCard(name, absl::GetFlag(FLAGS_license),
-                                      report, parity_markdown, version)};
+                                      report, mms, parity_markdown, version)};
 
   ReleaseManifest manifest;
   manifest.set_fairport_version(version);

@@ -32,13 +32,30 @@ absl::Status Gate(const std::vector<std::string>& files) {
     return absl::FailedPreconditionError(
         absl::StrCat(report_path, ": ", FailedParitySummary(report)));
   }
-  if (report.utterances().empty()) {
+  // A report over languages (a model with per-language adapters) passes
+  // only when each language's does, each having compared utterances.
+  for (const ParityReport& language : report.languages()) {
+    if (!language.passed() || language.utterances().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          report_path, ": the report says passed, but its language '",
+          language.language(), "' ",
+          language.passed() ? "compares no utterance" : "failed"));
+    }
+  }
+  const int utterances = report.languages().empty()
+                             ? report.utterances_size()
+                             : report.languages(0).utterances_size();
+  if (utterances == 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(report_path, ": the report compares no utterance"));
   }
   std::printf(
-      "parity passed: %s (%d utterances, max abs diff %g, tolerance %g)\n",
-      report_path.c_str(), report.utterances_size(),
+      "parity passed: %s (%d utterances%s, max abs diff %g, tolerance %g)\n",
+      report_path.c_str(), utterances,
+      report.languages().empty()
+          ? ""
+          : absl::StrCat(" in each of ", report.languages_size(), " languages")
+                .c_str(),
       report.overall().max_abs_diff(), report.atol());
   return absl::OkStatus();
 }

@@ -17,4 +17,16 @@ HF_REFERENCE_VARIANTS = [
     "conformer_relpos_ctc_fp16",
     "conformer_rope_ctc",
     "conformer_rope_ctc_fp16",
+    "mms_adapter_ctc",
+    "mms_adapter_subset",
+    "mms_adapter_merged",
+    "mms_lid",
 ]
+
+# The languages (corpus keys) of the fixtures with per-language adapters:
+# an audit checks each one's adapter file.
+HF_REFERENCE_LANGUAGES = {
+    "mms_adapter_ctc": ["eng", "fra", "yor"],
+    "mms_adapter_subset": ["deu", "swh"],
+    "mms_adapter_merged": ["eng", "fra", "yor"],
+}

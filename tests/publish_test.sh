@@ -121,5 +121,30 @@ check "--to leaves no staging" test -z "$(ls -A "${work}/releases" | grep -v '^d
 check "HF_TOKEN appears in no output, repository or clone" \
   bash -c "! grep -rqa '${HF_TOKEN}' '${work}'/out* '${work}'/err* '${work}/remote.git' '${work}/clone' '${work}/moving.git'"
 
+# 8. An MMS release: every language's adapter file travels as an LFS
+# object beside model.safetensors, and the card lists the languages.
+mms_package="${work}/mms_package"
+mkdir "${mms_package}"
+tar -xzf "${root}/pipelines/mms_adapter_demo_package.tar.gz" -C "${mms_package}"
+git init --quiet --bare -b main "${work}/mms.git"
+mms_report="${root}/pipelines/mms_adapter_demo_parity.json"
+"${root}/pipelines/publish.sh" "${root}/pipelines/parity_gate" \
+  "${root}/pipelines/mms_adapter_demo_package.tar.gz" "${mms_report}" \
+  "${mms_report%.json}.md" --repo "file://${work}/mms.git" >"${work}/out8" 2>"${work}/err8"
+git clone --quiet "file://${work}/mms.git" "${work}/mms_clone"
+adapters_in_lfs() {
+  local lang lfs_files
+  # Read whole: grep -q under pipefail could cut git's output short.
+  lfs_files="$(git -C "${work}/mms_clone" lfs ls-files)"
+  for lang in eng fra yor; do
+    cmp -s "${mms_package}/mms_adapter_demo/adapter.${lang}.safetensors" \
+      "${work}/mms_clone/adapter.${lang}.safetensors" || return 1
+    grep -q " adapter.${lang}.safetensors$" <<<"${lfs_files}" || return 1
+  done
+}
+check "every adapter file is published as an LFS object, byte for byte" adapters_in_lfs
+check "the model card lists the languages with their parity" \
+  bash -c "grep -q '^| fra | \`adapter.fra.safetensors\` | ' '${work}/mms_clone/README.md'"
+
 echo "$((checks - failures)) passed, ${failures} failed"
 ((failures == 0))

@@ -6,6 +6,7 @@
 
 #include "absl/algorithm/container.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -665,12 +666,12 @@ std::string ReportMarkdown(const ParityReport& report) {
                     ".**\n\n");
   AppendTables(report, md);
   for (const ParityReport& l : report.languages()) {
+    if (!absl::EndsWith(md, "\n\n")) absl::StrAppend(&md, "\n");
     absl::StrAppend(
-        &md,
-        absl::StrFormat("\n## %s: %s, max abs diff %.3g (model.safetensors "
-                        "with adapter.%s.safetensors)\n\n",
-                        l.language(), l.passed() ? "passed" : "FAILED",
-                        l.overall().max_abs_diff(), l.language()));
+        &md, absl::StrFormat("## %s: %s, max abs diff %.3g (model.safetensors "
+                             "with adapter.%s.safetensors)\n\n",
+                             l.language(), l.passed() ? "passed" : "FAILED",
+                             l.overall().max_abs_diff(), l.language()));
     if (!l.not_run_reason().empty())
       absl::StrAppend(&md, "**Not run**: ", l.not_run_reason(), ".\n\n");
     if (l.has_first_divergence())

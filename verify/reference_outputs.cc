@@ -201,7 +201,11 @@ absl::StatusOr<ReferenceOutputs> ReadReferenceFile(
                    "is missing or not (utterances, frames >= 1, channels): a "
                    "classifier's frames are its stages'");
     }
-    ASSIGN_OR_RETURN(ref.labels, ReadLabels(ref, shape[1]));
+    absl::StatusOr<std::vector<std::string>> labels = ReadLabels(ref, shape[1]);
+    if (!labels.ok())
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": ", labels.status().message()));
+    ref.labels = *std::move(labels);
     shape = {shape[0], first->shape[1], shape[1]};
   } else if (shape.size() != 3 || shape[0] != utterances || shape[1] < 1 ||
              shape[2] < 1) {

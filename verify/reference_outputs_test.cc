@@ -91,6 +91,52 @@ TEST(ReferenceFileTest, ReadsWhatReferenceWrites) {
   EXPECT_EQ(ref->metadata.at("output"), "last_hidden_state");
 }
 
+// A classifier's file: output (B, C), its frames those of its stages, its
+// labels in the metadata; written by WriteReferenceFile, read back.
+TEST(ReferenceFileTest, ReadsAClassifiersLogitsAndLabels) {
+  ReferenceOutputs written;
+  written.output = torch::arange(kB * kC, torch::kFloat).view({kB, kC});
+  written.valid_frames = torch::tensor({3, 2}, torch::kLong);
+  written.stages = {{"encoder layer 1", torch::ones({kB, kT, 8})}};
+  written.labels = {"eng", "fra", "deu", "cmn \"q\""};
+  written.metadata = {{"checkpoint_sha256", kSha},
+                      {"dataset_sha256", kSha},
+                      {"model_kind", "wav2vec_classification"},
+                      {"output", kClassLogits},
+                      {"language", "eng"},
+                      {"languages", "eng"}};
+  const std::string path = TempDir() + "/classifier.safetensors";
+  ASSERT_TRUE(WriteReferenceFile(written, path).ok());
+  absl::StatusOr<ReferenceOutputs> ref = ReadReferenceFile(path, kSha, kB);
+  ASSERT_TRUE(ref.ok()) << ref.status();
+  EXPECT_EQ(ref->output.sizes(), (std::vector<int64_t>{kB, kC}));
+  EXPECT_EQ(ref->output[1][3].item<float>(), 7.0f);
+  EXPECT_EQ(ref->labels, written.labels);
+  EXPECT_EQ(ref->Meta("language"), "eng");
+
+  // Labels that do not name every class, and class logits without stages
+  // to count frames by, are refused.
+  absl::StatusOr<SafetensorsSpec> spec =
+      ::fairport::testing::ReadSafetensorsSpec(path);
+  ASSERT_TRUE(spec.ok());
+  SafetensorsSpec few = *spec;
+  few.metadata["labels"] = "[\"eng\"]";
+  absl::StatusOr<ReferenceOutputs> bad =
+      ReadReferenceFile(Write("few_labels", BuildSafetensors(few)), kSha, kB);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(absl::StrContains(bad.status().message(),
+                                "labels is not a JSON array of 4 strings"))
+      << bad.status();
+  SafetensorsSpec stageless = *spec;
+  stageless.tensors.erase(stageless.tensors.begin() + 2);  // stages.0
+  stageless.metadata["stages"] = "";
+  bad = ReadReferenceFile(Write("stageless", BuildSafetensors(stageless)), kSha,
+                          kB);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "stages.0"))
+      << bad.status();
+}
+
 TEST(ReferenceFileTest, RefusesAFloat64Output) {
   // The same values as F64: what once overran a float32 tensor's buffer.
   const std::string error = ErrorOf("f64", [](SafetensorsSpec& s) {
@@ -217,7 +263,22 @@ TEST(ReferenceFileTest, RefusesMissingOrMalformedMetadata) {
   EXPECT_TRUE(absl::StrContains(
       ErrorOf("bad_output",
               [](SafetensorsSpec& s) { s.metadata["output"] = "probs"; }),
-      "metadata output is neither"));
+      "metadata output is not \"logits\", \"last_hidden_state\" or "
+      "\"class_logits\""));
+  EXPECT_TRUE(absl::StrContains(ErrorOf("bad_language",
+                                        [](SafetensorsSpec& s) {
+                                          s.metadata["language"] = "../eng";
+                                          s.metadata["languages"] =
+                                              "../eng,fra";
+                                        }),
+                                "not a language name"));
+  EXPECT_TRUE(absl::StrContains(
+      ErrorOf("language_not_listed",
+              [](SafetensorsSpec& s) {
+                s.metadata["language"] = "deu";
+                s.metadata["languages"] = "eng,fra";
+              }),
+      "metadata language / languages are \"deu\" / \"eng,fra\""));
 }
 
 TEST(ReferenceFileTest, ReadsTheBatchSizeAndWithoutItOneBatch) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "families/common/convert/encoder_family.h"
+#include "families/common/convert/synthetic.h"
 #include "families/data2vec_audio/config.h"
 #include "families/data2vec_audio/mapping.h"
 #include "families/data2vec_audio/synthetic_checkpoint.h"
@@ -53,6 +54,7 @@ class Data2VecAudioFamily : public EncoderFamily {
 
   absl::Status WriteSyntheticCheckpoint(
       const SyntheticOptions& options, const std::string& path) const override {
+    RETURN_IF_ERROR(RefuseMmsShapes(options.languages, options.labels, name()));
     SyntheticSpec spec;
     if (options.size == "tiny") {
       spec = SyntheticSpec::Tiny();

@@ -273,6 +273,8 @@ std::string SyntheticDictionary() { return LetterDictionary(); }
 
 absl::Status WriteSyntheticCheckpoint(const SyntheticOptions& options,
                                       const std::string& path) {
+  RETURN_IF_ERROR(
+      RefuseMmsShapes(options.languages, options.labels, "wav2vec2_conformer"));
   ASSIGN_OR_RETURN(Spec spec, SpecFor(options.size));
   ASSIGN_OR_RETURN(std::vector<ConvLayer> conv,
                    ParseConvFeatureLayers(spec.conv_feature_layers));

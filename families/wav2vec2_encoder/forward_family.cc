@@ -305,10 +305,11 @@ absl::Status LoadAdapter(const std::string& model_dir,
       }
     }
   }
-  for (const auto& [name, tensor] : adapter) {
+  for (const auto& entry : adapter) {
+    const std::string& name = entry.first;
     const bool head = arch.ctc && absl::StartsWith(name, "lm_head.");
     if (!head && std::none_of(expected.begin(), expected.end(),
-                              [&](const HfStateDictEntry& e) {
+                              [&name](const HfStateDictEntry& e) {
                                 return e.name == name;
                               })) {
       unexpected.push_back(name);

@@ -135,17 +135,32 @@ nlohmann::ordered_json EncoderModelConfig(const Flavor& flavor, const Spec& s) {
   return m;
 }
 
+// MMS-1B's adapter width is 16; the tiny model's 8.
+int64_t AdapterDim(const Spec& s) { return s.embed >= 256 ? 16 : 8; }
+// The language-ID pooling width (latent_embed_dim).
+int64_t LatentDim(const Spec& s) { return s.embed >= 256 ? 512 : 16; }
+
 nlohmann::ordered_json TaskConfig(const Flavor& flavor, const Spec& s,
-                                  bool finetuning) {
+                                  bool finetuning,
+                                  const SyntheticOptions& o = {}) {
   nlohmann::ordered_json task = {
-      {"_name", finetuning ? "audio_finetuning" : flavor.pretraining_task},
+      {"_name", !finetuning         ? flavor.pretraining_task
+                : !o.labels.empty() ? "audio_classification"
+                                    : "audio_finetuning"},
       {"data", "/data/librispeech"},
       {"sample_rate", 16000},
       {"normalize", s.normalize},
       {"enable_padding", false},
       {"max_sample_size", 250000},
       {"min_sample_size", 32000}};
-  if (finetuning) task["labels"] = "ltr";
+  if (finetuning) task["labels"] = o.labels.empty() ? "ltr" : "lang";
+  if (!o.languages.empty()) {
+    // audio_finetuning's corpus keys: adapter i <-> key i (mms.md section 3).
+    std::string keys;
+    for (const std::string& l : o.languages)
+      keys += (keys.empty() ? "" : ",") + l;
+    task["multi_corpus_keys"] = keys;
+  }
   return task;
 }
 
@@ -165,9 +180,10 @@ nlohmann::ordered_json Config(const Flavor& flavor, const Spec& s,
       {"criterion", {{"_name", flavor.pretraining_criterion}}},
       {"optimizer",
        {{"_name", "adam"}, {"adam_betas", "(0.9,0.98)"}, {"adam_eps", 1e-06}}}};
-  if (!o.ctc) return pretraining;
+  if (!o.ctc && o.labels.empty()) return pretraining;
   nlohmann::ordered_json model = {
-      {"_name", flavor.ctc_wrapper},
+      {"_name",
+       o.labels.empty() ? flavor.ctc_wrapper : flavor.classification_wrapper},
       {"w2v_path", "/checkpoints/pretrained/checkpoint_best.pt"},
       {"no_pretrained_weights", false},
       {"dropout_input", 0.0},
@@ -185,11 +201,28 @@ nlohmann::ordered_json Config(const Flavor& flavor, const Spec& s,
       {"normalize", s.normalize},
       {"data", "/data/librispeech"},
       {"w2v_args", pretraining}};
+  if (!o.languages.empty()) {
+    // Wav2Vec2AsrConfig's adapter fields, which override w2v_args' (mms.md
+    // section 2).
+    model["layer_type"] = "trf_adp";
+    model["adp_num"] = static_cast<int64_t>(o.languages.size());
+    model["adp_dim"] = AdapterDim(s);
+    model["adp_act_fn"] = "relu";
+    model["adp_trf_idx"] = "all";
+  }
+  if (!o.labels.empty()) {
+    model["pooling"] = "mean";
+    model["activation_fn"] = "linear";
+    model["latent_embed_dim"] = LatentDim(s);
+  }
   nlohmann::ordered_json cfg = pretraining;
   cfg["model"] = model;
-  cfg["task"] = TaskConfig(flavor, s, true);
-  cfg["criterion"] = {
-      {"_name", "ctc"}, {"zero_infinity", true}, {"post_process", "letter"}};
+  cfg["task"] = TaskConfig(flavor, s, true, o);
+  cfg["criterion"] = o.labels.empty()
+                         ? nlohmann::ordered_json{{"_name", "ctc"},
+                                                  {"zero_infinity", true},
+                                                  {"post_process", "letter"}}
+                         : nlohmann::ordered_json{{"_name", "model"}};
   return cfg;
 }
 
@@ -201,13 +234,62 @@ absl::Status WriteSyntheticCheckpoint(const Flavor& flavor,
                                       const SyntheticOptions& options,
                                       const std::string& path) {
   ASSIGN_OR_RETURN(Spec spec, SpecFor(options.size));
+  const bool adapters = !options.languages.empty();
+  const bool classifier = !options.labels.empty();
+  if ((adapters && (!flavor.attn_adapters || !options.ctc)) ||
+      (classifier && (*flavor.classification_wrapper == '\0' || options.ctc))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        flavor.family, ": no synthetic ",
+        adapters ? "adapter model (languages need a fine-tuned CTC model of "
+                   "a family with MMS adapters)"
+                 : "classifier (labels need a family with one, not CTC)"));
+  }
+  if (adapters || classifier) {
+    // As MMS-1B: pre-LN layers over a LayerNorm extractor, normalised input
+    // (transformers has adapters only in stable-layer-norm layers).
+    spec.layer_norm_first = true;
+    spec.layer_norm_extractor = true;
+    spec.conv_bias = true;
+    spec.normalize = true;
+  }
   ASSIGN_OR_RETURN(std::vector<ConvLayer> conv,
                    ParseConvFeatureLayers(spec.conv_feature_layers));
   nlohmann::ordered_json encoder_model = EncoderModelConfig(flavor, spec);
-  std::vector<SyntheticParam> params =
-      EncoderParams(flavor, spec, conv, options.ctc, encoder_model);
-  if (options.ctc) {
+  // A fine-tuned model (CTC or classifier) has no pretraining head.
+  std::vector<SyntheticParam> params = EncoderParams(
+      flavor, spec, conv, options.ctc || classifier, encoder_model);
+  const int64_t H = spec.embed;
+  if (adapters) {
+    // AdapterFast (wav2vec2.py:1380-1433): adp_num adapters stacked on the
+    // first dimension of each tensor, in every layer.
+    const int64_t N = static_cast<int64_t>(options.languages.size());
+    const int64_t A = AdapterDim(spec);
+    for (int64_t l = 0; l < spec.layers; ++l) {
+      const std::string a =
+          absl::StrCat("encoder.layers.", l, ".adapter_layer.");
+      params.push_back({a + "W_a", {N, A, H}, Init::kUniform, H});
+      params.push_back({a + "W_b", {N, H, A}, Init::kUniform, A});
+      params.push_back({a + "b_a", {N, A}, Init::kBias, 1});
+      params.push_back({a + "b_b", {N, H}, Init::kBias, 1});
+      params.push_back({a + "ln_W", {N, H}, Init::kGain, 1});
+      params.push_back({a + "ln_b", {N, H}, Init::kBias, 1});
+    }
+  }
+  if (options.ctc || classifier) {
     for (SyntheticParam& p : params) p.name = "w2v_encoder.w2v_model." + p.name;
+  }
+  if (classifier) {
+    // MeanPoolingFast: linear (H -> latent), projection (latent -> labels).
+    const int64_t L = LatentDim(spec);
+    const int64_t C = static_cast<int64_t>(options.labels.size());
+    params.push_back(
+        {"pooling_layer.linear.weight", {L, H}, Init::kUniform, H});
+    params.push_back({"pooling_layer.linear.bias", {L}, Init::kBias, 1});
+    params.push_back(
+        {"pooling_layer.projection.weight", {C, L}, Init::kUniform, L});
+    params.push_back({"pooling_layer.projection.bias", {C}, Init::kBias, 1});
+  }
+  if (options.ctc) {
     params.push_back({"w2v_encoder.proj.weight",
                       {LetterVocabularySize(), spec.embed},
                       Init::kUniform,
@@ -217,6 +299,7 @@ absl::Status WriteSyntheticCheckpoint(const Flavor& flavor,
   }
   SyntheticFile file;
   file.ctc = options.ctc;
+  file.task_dictionary = options.labels;
   file.dtype = options.dtype;
   file.adam_state = options.adam_state;
   file.seed = options.seed;

@@ -70,6 +70,16 @@ void AppendEncoderLayers(int64_t layers, int64_t embed, int64_t ffn,
   }
 }
 
+absl::Status RefuseMmsShapes(const std::vector<std::string>& languages,
+                             const std::vector<std::string>& labels,
+                             absl::string_view family) {
+  if (languages.empty() && labels.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(family, ": no synthetic model with ",
+                   languages.empty() ? "labels" : "per-language adapters",
+                   " (MMS shapes are wav2vec 2.0's)"));
+}
+
 void AppendWav2Vec2FrontEnd(const Wav2Vec2FrontEnd& f,
                             std::vector<SyntheticParam>& p) {
   const int64_t c = f.embed;
@@ -142,6 +152,26 @@ absl::Status WriteSyntheticTorchSave(const std::vector<SyntheticParam>& params,
         {"num_updates", 400000}}}));
   p.String("task_state");
   p.EmptyDict();
+  if (!file.task_dictionary.empty()) {
+    // fairseq's Dictionary as Trainer.state_dict() pickles it (mms.md
+    // section 9): GLOBAL, EMPTY_TUPLE, NEWOBJ, BUILD with its __dict__.
+    p.Mark();
+    p.String("target_dictionary");
+    p.Global("fairseq.data.dictionary", "Dictionary");
+    p.EmptyTuple();
+    p.NewObj();
+    nlohmann::ordered_json state = {
+        {"symbols", file.task_dictionary},
+        {"count", nlohmann::ordered_json::array()},
+        {"indices", nlohmann::ordered_json::object()}};
+    for (size_t i = 0; i < file.task_dictionary.size(); ++i) {
+      state["count"].push_back(1);
+      state["indices"][file.task_dictionary[i]] = i;
+    }
+    p.Json(state);
+    p.Build();
+    p.SetItems();
+  }
   p.String("extra_state");
   p.Json({{"previous_training_time", 3600.5}, {"val_loss", 0.5}});
   const size_t model_storages = params.size();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "formats/dtype.h"
 #include "nlohmann/json.hpp"
 
@@ -33,10 +34,19 @@ struct SyntheticParam {
 
 struct SyntheticFile {
   bool ctc = false;
+  // The symbols of a target dictionary fairseq pickles in task_state (a
+  // classifier's labels), or none: task_state stays {}.
+  std::vector<std::string> task_dictionary;
   DType dtype = DType::kF32;
   bool adam_state = false;  // last_optimizer_state with Adam moments
   uint64_t seed = 1;
 };
+
+// An error for a family without MMS shapes asked for languages or labels
+// (SyntheticOptions::languages, ::labels).
+absl::Status RefuseMmsShapes(const std::vector<std::string>& languages,
+                             const std::vector<std::string>& labels,
+                             absl::string_view family);
 
 // The 29 letters of the fairseq LibriSpeech letter dictionary, in the
 // "<token> <count>" format of dict.ltr.txt.
