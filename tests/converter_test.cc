@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "base/files.h"
 #include "fairseq/checkpoint.h"
 #include "formats/dtype.h"
 #include "formats/safetensors.h"
@@ -25,23 +26,15 @@ using ::fairport::testing::FixturePath;
 using ::fairport::testing::kConformerVariants;
 using ::fairport::testing::kFamilyVariants;
 using ::fairport::testing::kVariants;
+using ::fairport::testing::ReadJson;
 using ::fairport::testing::RunTool;
 using ::fairport::testing::Slurp;
 using ::fairport::testing::TempDir;
 using ::fairport::testing::ToolPath;
 using ::fairport::testing::ToolResult;
 
-nlohmann::json Json(const std::string& path) {
-  return nlohmann::json::parse(Slurp(path));
-}
-
-bool Exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
-}
-
 bool HasDictionary(const std::string& variant) {
-  return Exists(FixturePath(variant + "/dict.ltr.txt"));
+  return PathExists(FixturePath(variant + "/dict.ltr.txt"));
 }
 
 ToolResult Convert(const std::string& variant, const std::string& out,
@@ -93,7 +86,7 @@ TEST_P(ConverterFixtureTest, OutputAgreesWithWhatTransformersWrites) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string ref = FixturePath("hf_reference/" + variant);
 
-  nlohmann::json config = Json(out + "/config.json");
+  nlohmann::json config = ReadJson(out + "/config.json");
   nlohmann::json ref_config =
       nlohmann::json::parse(ExpectedConfigJson(variant));
   if (EndsWith(variant, "_fp16")) {
@@ -105,9 +98,10 @@ TEST_P(ConverterFixtureTest, OutputAgreesWithWhatTransformersWrites) {
   for (const char* name :
        {"preprocessor_config.json", "vocab.json", "special_tokens_map.json",
         "tokenizer_config.json"}) {
-    ASSERT_EQ(Exists(out + "/" + name), Exists(ref + "/" + name)) << name;
-    if (Exists(ref + "/" + name))
-      EXPECT_EQ(Json(out + "/" + name), Json(ref + "/" + name)) << name;
+    ASSERT_EQ(PathExists(out + "/" + name), PathExists(ref + "/" + name))
+        << name;
+    if (PathExists(ref + "/" + name))
+      EXPECT_EQ(ReadJson(out + "/" + name), ReadJson(ref + "/" + name)) << name;
   }
 
   absl::StatusOr<SafetensorsFile> ours =
@@ -175,9 +169,9 @@ TEST_P(ByteIdentityTest, ConfigAndWeightsAreByteIdentical) {
   }
   // Every field transformers' wav2vec2 and HuBERT scripts needed by hand is
   // inferred.
-  if (!Exists(ref + "/hand_config_fields.json")) return;
-  nlohmann::json hand = Json(ref + "/hand_config_fields.json");
-  nlohmann::json config = Json(out + "/config.json");
+  if (!PathExists(ref + "/hand_config_fields.json")) return;
+  nlohmann::json hand = ReadJson(ref + "/hand_config_fields.json");
+  nlohmann::json config = ReadJson(out + "/config.json");
   for (auto& [key, value] : hand.items())
     EXPECT_EQ(config[key], value) << variant << " " << key;
 }
@@ -248,7 +242,7 @@ TEST(ConverterTest, CtcZeroInfinityFollowsTheCriterion) {
               {"--checkpoint_path=" + path, "--pytorch_dump_folder_path=" + out,
                "--dict_path=" + FixturePath("finetuned/dict.ltr.txt")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  nlohmann::json config = Json(out + "/config.json");
+  nlohmann::json config = ReadJson(out + "/config.json");
   EXPECT_EQ(config["ctc_zero_infinity"], false);
   EXPECT_EQ(config["ctc_loss_reduction"], "sum");
 }
@@ -305,11 +299,12 @@ TEST(FamilyConverterTest, SummaryNamesTheIdentityProjectionAndSkippedHeads) {
       << hc.out;
   // HuBERT's vocab.json puts <pad> at 0, the CTC blank (transformers' HuBERT
   // script leaves <s> there, contradicting its own pad_token_id).
-  nlohmann::json vocab = Json(TempDir() + "/summary_hubert_ctc/vocab.json");
+  nlohmann::json vocab = ReadJson(TempDir() + "/summary_hubert_ctc/vocab.json");
   EXPECT_EQ(vocab["<pad>"], 0);
   EXPECT_EQ(vocab["<s>"], 1);
-  EXPECT_EQ(Json(TempDir() + "/summary_hubert_ctc/config.json")["pad_token_id"],
-            0);
+  EXPECT_EQ(
+      ReadJson(TempDir() + "/summary_hubert_ctc/config.json")["pad_token_id"],
+      0);
 }
 
 TEST(FamilyConverterTest, Fp16CheckpointKeepsHalfPrecisionAndMapsTheSame) {
@@ -326,7 +321,7 @@ TEST(FamilyConverterTest, Fp16CheckpointKeepsHalfPrecisionAndMapsTheSame) {
       {"--checkpoint_path=" + ckpt, "--pytorch_dump_folder_path=" + out});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("model: pretrained wav2vec2"), std::string::npos);
-  nlohmann::json config = Json(out + "/config.json");
+  nlohmann::json config = ReadJson(out + "/config.json");
   EXPECT_EQ(config["torch_dtype"], "float16");
   EXPECT_EQ(config["architectures"][0], "Wav2Vec2ForPreTraining");
   absl::StatusOr<SafetensorsFile> st =
@@ -376,8 +371,8 @@ TEST(ConverterTest, PytorchModelBinHoldsTheSameTensorsAsSafetensors) {
 TEST(ConverterTest, BinOnlyWritesNoSafetensors) {
   const std::string out = TempDir() + "/bin_only";
   ASSERT_EQ(Convert("pretrained", out, {"--format=bin"}).exit_code, 0);
-  EXPECT_TRUE(Exists(out + "/pytorch_model.bin"));
-  EXPECT_FALSE(Exists(out + "/model.safetensors"));
+  EXPECT_TRUE(PathExists(out + "/pytorch_model.bin"));
+  EXPECT_FALSE(PathExists(out + "/model.safetensors"));
 }
 
 TEST(ConverterTest, Fp16KeepStoresHalfPrecision) {
@@ -410,7 +405,7 @@ TEST(ConverterTest, CtcWithoutDictionaryFailsAndWritesNothing) {
                "--pytorch_dump_folder_path=" + out});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("--dict_path"), std::string::npos) << r.err;
-  EXPECT_FALSE(Exists(out));
+  EXPECT_FALSE(PathExists(out));
 }
 
 // A bit flipped in the storage of a converted weight, which the converter
@@ -442,7 +437,7 @@ TEST(ConverterTest, DamagedWeightIsFoundInEitherFormat) {
     EXPECT_NE(r.err.find(entry.name + ": CRC-32 mismatch"), std::string::npos)
         << format << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_FALSE(Exists(out)) << format;
+    EXPECT_FALSE(PathExists(out)) << format;
   }
 }
 
@@ -451,12 +446,12 @@ TEST(ConverterTest, NotFinetunedFlagOnCtcCheckpointIsAnError) {
   ToolResult r = Convert("finetuned", out, {"--not_finetuned"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("--not_finetuned"), std::string::npos) << r.err;
-  EXPECT_FALSE(Exists(out));
+  EXPECT_FALSE(PathExists(out));
 }
 
 TEST(ConverterTest, ConfigWithWrongLayerCountIsRefused) {
   nlohmann::json config =
-      Json(FixturePath("hf_reference/finetuned/config.json"));
+      ReadJson(FixturePath("hf_reference/finetuned/config.json"));
   config["num_hidden_layers"] = 4;
   const std::string config_path = TempDir() + "/wrong_layers.json";
   std::ofstream(config_path) << config.dump();
@@ -464,7 +459,7 @@ TEST(ConverterTest, ConfigWithWrongLayerCountIsRefused) {
   ToolResult r = Convert("finetuned", out, {"--config_path=" + config_path});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("encoder.layers.3"), std::string::npos) << r.err;
-  EXPECT_FALSE(Exists(out));
+  EXPECT_FALSE(PathExists(out));
 }
 
 TEST(ConverterTest, ConfigOverrideOfNonArchitectureFieldIsApplied) {
@@ -474,7 +469,7 @@ TEST(ConverterTest, ConfigOverrideOfNonArchitectureFieldIsApplied) {
   const std::string out = TempDir() + "/override";
   ToolResult r = Convert("finetuned", out, {"--config_path=" + config_path});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Json(out + "/config.json")["final_dropout"], 0.25);
+  EXPECT_EQ(ReadJson(out + "/config.json")["final_dropout"], 0.25);
 }
 
 TEST(ConverterTest, ExistingNonEmptyOutputIsRefusedWithoutOverwrite) {
@@ -486,8 +481,8 @@ TEST(ConverterTest, ExistingNonEmptyOutputIsRefusedWithoutOverwrite) {
   EXPECT_NE(r.err.find("--overwrite"), std::string::npos);
   EXPECT_EQ(Slurp(out + "/keep.txt"), "mine");
   ASSERT_EQ(Convert("finetuned", out, {"--overwrite"}).exit_code, 0);
-  EXPECT_FALSE(Exists(out + "/keep.txt"));
-  EXPECT_TRUE(Exists(out + "/model.safetensors"));
+  EXPECT_FALSE(PathExists(out + "/keep.txt"));
+  EXPECT_TRUE(PathExists(out + "/model.safetensors"));
 }
 
 TEST(ConverterTest, BadUsageExitsTwo) {
@@ -535,7 +530,7 @@ TEST(ConverterTest, UnclaimedModelIsRefusedByName) {
                        "wav2vec2, wav2vec2_conformer)"),
             std::string::npos)
       << r.err;
-  EXPECT_FALSE(Exists(out));
+  EXPECT_FALSE(PathExists(out));
 }
 
 // argparse.Namespace(arch=..., [w2v_args=Namespace(arch=...)]) as a
@@ -586,7 +581,7 @@ TEST(ConverterTest, LegacyArgsCheckpointsOfEveryFamilyAreDetected) {
 TEST(ConverterTest, VocabPutsPadAtZeroAsTheCtcBlank) {
   const std::string out = TempDir() + "/vocab";
   ASSERT_EQ(Convert("finetuned", out).exit_code, 0);
-  nlohmann::json vocab = Json(out + "/vocab.json");
+  nlohmann::json vocab = ReadJson(out + "/vocab.json");
   EXPECT_EQ(vocab["<pad>"], 0);
   EXPECT_EQ(vocab["<s>"], 1);
   EXPECT_EQ(vocab["</s>"], 2);
@@ -598,7 +593,7 @@ TEST(ConverterTest, VocabPutsPadAtZeroAsTheCtcBlank) {
 // Every case of bad/manifest.json, through the converter and (for the
 // reader's categories) through inspect.
 TEST(BadInputTest, EveryManifestCaseGetsItsOutcome) {
-  nlohmann::json manifest = Json(FixturePath("bad/manifest.json"));
+  nlohmann::json manifest = ReadJson(FixturePath("bad/manifest.json"));
   ASSERT_EQ(manifest["cases"].size(), manifest["total"].get<size_t>());
   for (const nlohmann::json& c : manifest["cases"]) {
     const std::string name = c["name"];
@@ -620,7 +615,7 @@ TEST(BadInputTest, EveryManifestCaseGetsItsOutcome) {
     EXPECT_EQ(r.signal, 0) << name;
     if (expected == "error") {
       EXPECT_EQ(r.exit_code, 1) << name << ": " << r.err;
-      EXPECT_FALSE(Exists(out)) << name;
+      EXPECT_FALSE(PathExists(out)) << name;
       EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1)
           << name << ": " << r.err;
       EXPECT_NE(r.err.find(c["dict"].is_null() || c["category"] != "dict"
@@ -632,7 +627,7 @@ TEST(BadInputTest, EveryManifestCaseGetsItsOutcome) {
       EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << name;
     }
     if (!canary.empty())
-      EXPECT_FALSE(Exists(canary)) << name << " executed its payload";
+      EXPECT_FALSE(PathExists(canary)) << name << " executed its payload";
 
     const std::string category = c["category"];
     if (category == "truncated" || category == "zip" || category == "tensor" ||
@@ -645,7 +640,7 @@ TEST(BadInputTest, EveryManifestCaseGetsItsOutcome) {
             << name << ": " << i.err;
       }
       if (!canary.empty())
-        EXPECT_FALSE(Exists(canary)) << name << " executed its payload";
+        EXPECT_FALSE(PathExists(canary)) << name << " executed its payload";
     }
   }
 }

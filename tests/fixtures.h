@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/files.h"
+#include "nlohmann/json.hpp"
 
 namespace fairport::testing {
 
@@ -30,6 +31,11 @@ inline std::string ToolPath(const std::string& relative) {
 inline std::string Slurp(const std::string& path) {
   absl::StatusOr<std::string> bytes = ReadFile(path);
   return bytes.ok() ? *std::move(bytes) : std::string();
+}
+
+// A JSON file, parsed (a parse error throws, failing the test).
+inline nlohmann::json ReadJson(const std::string& path) {
+  return nlohmann::json::parse(Slurp(path));
 }
 
 inline std::string TempDir() {

@@ -3,7 +3,6 @@
 // against what transformers writes (hf_reference/mms_*), the fairseq
 // tensors themselves (state_dict.safetensors, adapter_state_dicts.safetensors),
 // and the refusals by name.
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstring>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/files.h"
 #include "formats/dtype.h"
 #include "formats/safetensors.h"
 #include "formats/torch_archive.h"
@@ -25,20 +25,12 @@ namespace fairport {
 namespace {
 
 using ::fairport::testing::FixturePath;
+using ::fairport::testing::ReadJson;
 using ::fairport::testing::RunTool;
 using ::fairport::testing::Slurp;
 using ::fairport::testing::TempDir;
 using ::fairport::testing::ToolPath;
 using ::fairport::testing::ToolResult;
-
-bool Exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
-}
-
-nlohmann::json Json(const std::string& path) {
-  return nlohmann::json::parse(Slurp(path));
-}
 
 ToolResult ConvertCheckpoint(const std::string& checkpoint,
                              const std::string& out,
@@ -53,7 +45,7 @@ ToolResult ConvertCheckpoint(const std::string& checkpoint,
 // language-ID ones are given dict.lang.txt, as MMS ships it.
 ToolResult Convert(const std::string& variant, const std::string& out,
                    std::vector<std::string> extra = {}) {
-  if (Exists(FixturePath(variant + "/dict.lang.txt")))
+  if (PathExists(FixturePath(variant + "/dict.lang.txt")))
     extra.push_back("--dict_path=" + FixturePath(variant + "/dict.lang.txt"));
   return ConvertCheckpoint(FixturePath(variant + "/checkpoint.pt"), out, extra);
 }
@@ -143,15 +135,16 @@ TEST_P(MmsReferenceTest, EveryFileIsByteIdenticalToTransformers) {
                                           "adapter.deu.safetensors",
                                           "adapter.swh.safetensors"};
   for (const std::string& name : names) {
-    ASSERT_EQ(Exists(out + "/" + name), Exists(ref + "/" + name)) << name;
-    if (Exists(ref + "/" + name)) {
+    ASSERT_EQ(PathExists(out + "/" + name), PathExists(ref + "/" + name))
+        << name;
+    if (PathExists(ref + "/" + name)) {
       EXPECT_TRUE(Slurp(out + "/" + name) == Slurp(ref + "/" + name))
           << variant << " " << name;
     }
   }
   // Every field transformers' script needed by hand is inferred.
-  nlohmann::json hand = Json(ref + "/hand_config_fields.json");
-  nlohmann::json config = Json(out + "/config.json");
+  nlohmann::json hand = ReadJson(ref + "/hand_config_fields.json");
+  nlohmann::json config = ReadJson(out + "/config.json");
   for (auto& [key, value] : hand.items())
     EXPECT_EQ(config[key], value) << variant << " " << key;
 }
@@ -166,7 +159,7 @@ INSTANTIATE_TEST_SUITE_P(Mms, MmsReferenceTest,
 TEST(MmsConverterTest, AdapterFilesHoldExactlyTheKeysLoadAdapterExpects) {
   const std::string out = TempDir() + "/mms_keys";
   ASSERT_EQ(Convert("mms_adapter_ctc", out).exit_code, 0);
-  nlohmann::json facts = Json(FixturePath("mms.json"));
+  nlohmann::json facts = ReadJson(FixturePath("mms.json"));
   std::vector<std::string> expected =
       facts["variants"]["mms_adapter_ctc"]["adapter_file_keys"];
   for (const char* language : {"eng", "fra", "yor"}) {
@@ -268,7 +261,7 @@ TEST(MmsConverterTest, ReleasedLayoutFilesHoldEachLanguagesOwnHead) {
             0));
   }
   // vocab.json nested by language, each the language's own dictionary.
-  nlohmann::json vocab = Json(out + "/vocab.json");
+  nlohmann::json vocab = ReadJson(out + "/vocab.json");
   EXPECT_EQ(vocab["eng"].size(), 33u);
   EXPECT_EQ(vocab["fra"].size(), 38u);
   EXPECT_EQ(vocab["yor"].size(), 36u);
@@ -287,8 +280,8 @@ TEST(MmsConverterTest, TargetLangChoosesWhatModelSafetensorsHolds) {
                        "'fra'"),
             std::string::npos)
       << r.out;
-  EXPECT_EQ(Json(fra + "/config.json")["vocab_size"], 38);
-  EXPECT_EQ(Json(fra + "/tokenizer_config.json")["target_lang"], "fra");
+  EXPECT_EQ(ReadJson(fra + "/config.json")["vocab_size"], 38);
+  EXPECT_EQ(ReadJson(fra + "/tokenizer_config.json")["target_lang"], "fra");
   SafetensorsFile model = Open(fra + "/model.safetensors");
   SafetensorsFile adapter = Open(fra + "/adapter.fra.safetensors");
   SafetensorsFile base = Open(first + "/model.safetensors");
@@ -325,7 +318,7 @@ TEST(MmsConverterTest, UnknownTargetLangIsRefusedByName) {
                        "fra, yor)"),
             std::string::npos)
       << r.err;
-  EXPECT_FALSE(Exists(out));
+  EXPECT_FALSE(PathExists(out));
 }
 
 TEST(MmsConverterTest, TargetLangOnAModelWithoutAdaptersIsRefused) {
@@ -348,7 +341,7 @@ TEST(MmsConverterTest, UnrepresentableModelsAreRefusedNamingTheField) {
     ToolResult r = Convert(variant, out);
     EXPECT_EQ(r.exit_code, 1) << variant;
     EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
-    EXPECT_FALSE(Exists(out)) << variant;
+    EXPECT_FALSE(PathExists(out)) << variant;
   }
 }
 
@@ -367,12 +360,12 @@ TEST(MmsConverterTest, LanguageIdLabelsComeFromTheLabelDictionary) {
       ConvertCheckpoint(FixturePath("mms_lid/checkpoint.pt"), pickled);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const std::string& out : {given, pickled}) {
-    nlohmann::json config = Json(out + "/config.json");
+    nlohmann::json config = ReadJson(out + "/config.json");
     EXPECT_EQ(config["id2label"], id2label);
     EXPECT_EQ(config["label2id"], label2id);
     EXPECT_EQ(config["classifier_proj_size"], 20);
     EXPECT_EQ(config["architectures"][0], "Wav2Vec2ForSequenceClassification");
-    EXPECT_FALSE(Exists(out + "/vocab.json"));
+    EXPECT_FALSE(PathExists(out + "/vocab.json"));
   }
 }
 
@@ -386,7 +379,7 @@ TEST(MmsConverterTest, LabelDictionaryThatIsNotTheModelsIsRefused) {
   EXPECT_NE(r.err.find("its labels differ from the label dictionary"),
             std::string::npos)
       << r.err;
-  EXPECT_FALSE(Exists(out));
+  EXPECT_FALSE(PathExists(out));
 }
 
 // mms_adapter_ctc with cfg.task.multi_corpus_keys rewritten in its pickle
@@ -435,7 +428,7 @@ TEST(MmsConverterTest, LanguagesThatCannotNameFilesAreRefusedByName) {
     ToolResult r = ConvertCheckpoint(WithCorpusKeys(name, replacement), out);
     EXPECT_EQ(r.exit_code, 1) << message;
     EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
-    EXPECT_FALSE(Exists(out)) << message;
+    EXPECT_FALSE(PathExists(out)) << message;
   }
   // The same edit that keeps the names usable converts: the builder is not
   // what is refused.
@@ -443,7 +436,7 @@ TEST(MmsConverterTest, LanguagesThatCannotNameFilesAreRefusedByName) {
       ConvertCheckpoint(WithCorpusKeys("mms_keys_ok", Unicode("eng,fra,yo_")),
                         TempDir() + "/mms_keys_ok");
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
-  EXPECT_TRUE(Exists(TempDir() + "/mms_keys_ok/adapter.yo_.safetensors"));
+  EXPECT_TRUE(PathExists(TempDir() + "/mms_keys_ok/adapter.yo_.safetensors"));
 }
 
 }  // namespace

@@ -1,12 +1,12 @@
 // The conformer's conversion side on the shared fixtures: which family
 // claims them, what it refuses and how, and what the mapping writes beyond
 // hf_reference's bytes (tests/converter_test.cc holds those).
-#include <sys/stat.h>
 
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "base/files.h"
 #include "converter/conversion.h"
 #include "fairseq/checkpoint.h"
 #include "families/registry.h"
@@ -23,11 +23,6 @@ namespace {
 using ::fairport::testing::FixturePath;
 using ::fairport::testing::Slurp;
 using ::fairport::testing::TempDir;
-
-bool Exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
-}
 
 absl::StatusOr<ConversionSummary> ConvertFixture(const std::string& checkpoint,
                                                  const std::string& out,
@@ -170,7 +165,7 @@ TEST_P(ConformerRefusalTest, RefusedByNameLeavingNoOutput) {
                 "transformers' Wav2Vec2Conformer cannot represent this model"),
             std::string::npos)
       << summary.status();
-  EXPECT_FALSE(Exists(out)) << r.name;
+  EXPECT_FALSE(PathExists(out)) << r.name;
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, ConformerRefusalTest, ::testing::Range(0, 5));
