@@ -32,8 +32,12 @@ _TOOL = {
     "reference": Label("//verify:reference"),
 }
 
+# The tools run in the target configuration: on this machine it is the
+# execution platform too, and the reference and parity tools then share
+# every compiled object with the tests, so the LibTorch code is compiled
+# once for them both instead of once more for the host.
 def _tool(name):
-    return attr.label(default = _TOOL[name], executable = True, cfg = "host")
+    return attr.label(default = _TOOL[name], executable = True, cfg = "target")
 
 def _dataset_manifest(files):
     for f in files:
