@@ -190,13 +190,15 @@ std::string HowToUseClassifier(const std::string& name) {
       "print(model.config.id2label[int(logits.argmax(-1))])\n```\n");
 }
 
-// The MMS facts of the directory: adapter files and the tokenizer's
-// target_lang; a classifier's id2label.
+// The MMS facts: the languages and labels parity checked, and the
+// tokenizer's target_lang (the language model.safetensors holds).
 absl::StatusOr<Mms> ReadMms(const std::string& model_dir,
                             const ParityReport& report) {
   Mms mms;
-  for (const std::string& l : report.converted_languages())
-    mms.languages.push_back(l);
+  mms.languages.assign(report.converted_languages().begin(),
+                       report.converted_languages().end());
+  mms.labels.assign(report.converted_labels().begin(),
+                    report.converted_labels().end());
   if (!mms.languages.empty()) {
     ASSIGN_OR_RETURN(std::string text,
                      ReadFile(model_dir + "/tokenizer_config.json"));
@@ -204,18 +206,6 @@ absl::StatusOr<Mms> ReadMms(const std::string& model_dir,
     if (t.is_object() && t.contains("target_lang") &&
         t["target_lang"].is_string()) {
       mms.target_lang = t["target_lang"].get<std::string>();
-    }
-  }
-  if (report.classifier()) {
-    ASSIGN_OR_RETURN(std::string text, ReadFile(model_dir + "/config.json"));
-    nlohmann::json c = nlohmann::json::parse(text, nullptr, false);
-    if (c.is_object() && c.contains("id2label") && c["id2label"].is_object()) {
-      for (size_t i = 0; i < c["id2label"].size(); ++i) {
-        const nlohmann::json label = c["id2label"].value(
-            std::to_string(i), nlohmann::json(absl::StrCat("LABEL_", i)));
-        mms.labels.push_back(label.is_string() ? label.get<std::string>()
-                                               : label.dump());
-      }
     }
   }
   return mms;

@@ -116,6 +116,9 @@ TEST_P(MmsParityTest, HonestConversionPassesForEveryLanguage) {
   if (c.languages.empty()) {
     // Language ID: each side names the label it predicts.
     EXPECT_TRUE(report->classifier());
+    EXPECT_EQ(std::vector<std::string>(report->converted_labels().begin(),
+                                       report->converted_labels().end()),
+              (std::vector<std::string>{"eng", "fra", "deu", "cmn", "hin"}));
     for (const UtteranceParity& u : report->utterances()) {
       EXPECT_FALSE(u.reference_text().empty()) << u.id();
       EXPECT_EQ(u.reference_text(), u.converted_text()) << u.id();

@@ -310,6 +310,7 @@ absl::StatusOr<ParityReport> CompareWithReference(
   report.set_language(language);
   for (const std::string& l : converted.languages)
     report.add_converted_languages(l);
+  for (const std::string& l : converted.labels) report.add_converted_labels(l);
   report.set_model_kind(reference.Meta("model_kind"));
   report.set_model_type(converted.model_type);
   report.set_hf_class(converted.description);
@@ -561,6 +562,7 @@ absl::StatusOr<ParityReport> CheckParityOfReferences(
   all.set_comparison(first.comparison());
   all.set_comparison_reason(first.comparison_reason());
   *all.mutable_converted_languages() = first.converted_languages();
+  *all.mutable_converted_labels() = first.converted_labels();
   *all.mutable_weights() = first.weights();
   Difference* overall = all.mutable_overall();
   overall->set_name("overall");

@@ -72,18 +72,19 @@ bool IsLanguageName(absl::string_view name) {
 }
 
 // A classifier's labels (metadata "labels", a JSON array of `classes`
-// strings), or none when the model named none.
+// strings), or none when the model named none; errors name `path`.
 absl::StatusOr<std::vector<std::string>> ReadLabels(const ReferenceOutputs& ref,
-                                                    int64_t classes) {
+                                                    int64_t classes,
+                                                    const std::string& path) {
   auto it = ref.metadata.find(kLabelsKey);
   if (it == ref.metadata.end()) return std::vector<std::string>();
   nlohmann::json labels = nlohmann::json::parse(it->second, nullptr, false);
   if (!labels.is_array() || static_cast<int64_t>(labels.size()) != classes ||
       !absl::c_all_of(labels,
                       [](const nlohmann::json& l) { return l.is_string(); })) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("metadata ", kLabelsKey, " is not a JSON array of ",
-                     classes, " strings, one per class"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": metadata ", kLabelsKey, " is not a JSON array of ", classes,
+        " strings, one per class"));
   }
   return labels.get<std::vector<std::string>>();
 }
@@ -201,11 +202,7 @@ absl::StatusOr<ReferenceOutputs> ReadReferenceFile(
                    "is missing or not (utterances, frames >= 1, channels): a "
                    "classifier's frames are its stages'");
     }
-    absl::StatusOr<std::vector<std::string>> labels = ReadLabels(ref, shape[1]);
-    if (!labels.ok())
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": ", labels.status().message()));
-    ref.labels = *std::move(labels);
+    ASSIGN_OR_RETURN(ref.labels, ReadLabels(ref, shape[1], path));
     shape = {shape[0], first->shape[1], shape[1]};
   } else if (shape.size() != 3 || shape[0] != utterances || shape[1] < 1 ||
              shape[2] < 1) {

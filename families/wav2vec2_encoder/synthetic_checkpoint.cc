@@ -1,6 +1,7 @@
 #include "families/wav2vec2_encoder/synthetic_checkpoint.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "families/common/conv_layers.h"
 #include "families/common/convert/synthetic.h"
@@ -156,10 +157,7 @@ nlohmann::ordered_json TaskConfig(const Flavor& flavor, const Spec& s,
   if (finetuning) task["labels"] = o.labels.empty() ? "ltr" : "lang";
   if (!o.languages.empty()) {
     // audio_finetuning's corpus keys: adapter i <-> key i (mms.md section 3).
-    std::string keys;
-    for (const std::string& l : o.languages)
-      keys += (keys.empty() ? "" : ",") + l;
-    task["multi_corpus_keys"] = keys;
+    task["multi_corpus_keys"] = absl::StrJoin(o.languages, ",");
   }
   return task;
 }
