@@ -29,6 +29,7 @@
 #include "families/registry.h"
 #include "nlohmann/json.hpp"
 #include "ops/openmp.h"
+#include "torch/utils.h"
 
 ABSL_FLAG(std::string, json, "", "also write the results here (JSON)");
 ABSL_FLAG(std::string, family, "",

@@ -18,7 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "fairseq/checkpoint.h"
-#include "torch/torch.h"
+#include "torch/types.h"
 
 namespace fairport {
 

@@ -21,7 +21,8 @@
 #include "absl/strings/string_view.h"
 #include "base/files.h"
 #include "datasets/dataset.h"
-#include "torch/torch.h"
+#include "torch/types.h"
+#include "torch/utils.h"
 #include "verify/parity.h"
 
 namespace {

@@ -6,7 +6,7 @@
 #ifndef FAIRPORT_OPS_ACTIVATION_H_
 #define FAIRPORT_OPS_ACTIVATION_H_
 
-#include "torch/torch.h"
+#include "torch/types.h"
 
 namespace fairport::ops {
 

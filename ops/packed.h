@@ -10,7 +10,7 @@
 #include <functional>
 #include <vector>
 
-#include "torch/torch.h"
+#include "torch/types.h"
 
 namespace fairport::ops {
 

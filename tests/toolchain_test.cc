@@ -6,7 +6,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "proto/parity_report.pb.h"
-#include "torch/torch.h"
+#include "torch/types.h"
 
 namespace fairport {
 namespace {

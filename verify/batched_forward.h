@@ -22,7 +22,7 @@
 #include "base/progress.h"
 #include "datasets/dataset.h"
 #include "families/forward_family.h"
-#include "torch/torch.h"
+#include "torch/types.h"
 
 namespace fairport {
 

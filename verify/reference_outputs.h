@@ -29,7 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "families/forward_family.h"
-#include "torch/torch.h"
+#include "torch/types.h"
 
 namespace fairport {
 

@@ -31,7 +31,7 @@
 #include "families/forward_family.h"
 #include "ops/activation.h"
 #include "ops/packed.h"
-#include "torch/torch.h"
+#include "torch/types.h"
 
 namespace fairport::data2vec_audio {
 

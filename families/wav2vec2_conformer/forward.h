@@ -27,7 +27,7 @@
 #include "families/common/passes/weights.h"
 #include "families/forward_family.h"
 #include "families/wav2vec2_conformer/config.h"
-#include "torch/torch.h"
+#include "torch/types.h"
 
 namespace fairport::wav2vec2_conformer {
 

@@ -29,7 +29,7 @@
 #include "families/wav2vec2_encoder/config.h"
 #include "ops/activation.h"
 #include "ops/packed.h"
-#include "torch/torch.h"
+#include "torch/types.h"
 
 namespace fairport::wav2vec2_encoder {
 

@@ -15,7 +15,7 @@
 #include "families/common/passes/encoder_layers.h"
 #include "ops/activation.h"
 #include "ops/packed.h"
-#include "torch/torch.h"
+#include "torch/types.h"
 
 namespace fairport {
 

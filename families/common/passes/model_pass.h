@@ -13,7 +13,7 @@
 
 #include "families/common/conv_layers.h"
 #include "families/forward_family.h"
-#include "torch/torch.h"
+#include "torch/types.h"
 
 namespace fairport {
 

@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "fairseq/checkpoint.h"
 #include "formats/pickle.h"
-#include "torch/torch.h"
+#include "torch/types.h"
 
 namespace fairport {
 
