@@ -66,14 +66,21 @@ ChannelsLastConv1d::ChannelsLastConv1d(const torch::Tensor& weight,
                 .contiguous();
 }
 
-torch::Tensor ChannelsLastConv1d::operator()(
-    const torch::Tensor& x, const ChunkEpilogue& epilogue) const {
+torch::Tensor ChannelsLastConv1d::operator()(const torch::Tensor& x,
+                                             const ChunkEpilogue& epilogue,
+                                             int64_t keep) const {
   TORCH_CHECK(x.dim() == 2 && x.size(1) == in_channels_, "conv1d: input ",
               x.sizes(), " for ", in_channels_, " channels");
   const int64_t cin = in_channels_, k = kernel_, stride = stride_;
   const int64_t frames = x.size(0) < k ? 0 : (x.size(0) - k) / stride + 1;
-  torch::Tensor out = torch::empty({frames, weight_.size(1)}, x.options());
+  const int64_t kept = keep < 0 ? frames : std::min(keep, frames);
+  torch::Tensor out = torch::empty({kept, weight_.size(1)}, x.options());
   if (frames == 0) return out;
+  torch::Tensor scratch;
+  if (kept < frames) {
+    scratch = torch::empty(
+        {std::min(frames - kept, kChunkRows), weight_.size(1)}, x.options());
+  }
   // Row t of the window matrix is x[t*stride .. t*stride+K) flattened.
   const torch::Tensor input = x.contiguous();
   torch::Tensor windows =
@@ -83,13 +90,76 @@ torch::Tensor ChannelsLastConv1d::operator()(
     torch::Tensor window = windows.narrow(0, 0, rows);
     window.copy_(input.as_strided({rows, k * cin}, {stride * cin, 1},
                                   input.storage_offset() + t0 * stride * cin));
-    torch::Tensor chunk = out.narrow(0, t0, rows);
-    if (bias_.defined()) {
-      torch::addmm_out(chunk, bias_, window, weight_);
-    } else {
-      torch::mm_out(chunk, window, weight_);
+    if (t0 + rows <= kept || t0 >= kept) {
+      ComputeChunk(
+          t0 < kept ? out.narrow(0, t0, rows) : scratch.narrow(0, 0, rows),
+          window, epilogue);
+    } else {  // straddles `kept`: the head is stored, the rest dropped
+      const int64_t head = kept - t0;
+      ComputeChunk(out.narrow(0, t0, head), window.narrow(0, 0, head),
+                   epilogue);
+      ComputeChunk(scratch.narrow(0, 0, rows - head),
+                   window.narrow(0, head, rows - head), epilogue);
     }
-    if (epilogue) epilogue(chunk);
+  }
+  return out;
+}
+
+void ChannelsLastConv1d::ComputeChunk(torch::Tensor chunk,
+                                      const torch::Tensor& window,
+                                      const ChunkEpilogue& epilogue) const {
+  if (bias_.defined()) {
+    torch::addmm_out(chunk, bias_, window, weight_);
+  } else {
+    torch::mm_out(chunk, window, weight_);
+  }
+  if (epilogue) epilogue(chunk);
+}
+
+torch::Tensor ConvThenChannelNorm(const ChannelsLastConv1d& conv,
+                                  const torch::Tensor& x,
+                                  const torch::Tensor& weight,
+                                  const torch::Tensor& bias, double eps,
+                                  int64_t keep) {
+  // Per chunk a two-pass mean and sum of squared deviations (column sums,
+  // which LibTorch vectorises across channels), merged across chunks by
+  // Chan et al.'s pairwise formula, per channel, in double.
+  int64_t count = 0;
+  torch::Tensor mean, m2, deviations;
+  auto gather = [&](torch::Tensor& chunk) {
+    const int64_t n = chunk.size(0);
+    if (!deviations.defined())
+      deviations = torch::empty({kChunkRows, chunk.size(1)}, chunk.options());
+    const torch::Tensor chunk_mean = chunk.sum(0).div_(n);
+    torch::Tensor d = deviations.narrow(0, 0, n);
+    torch::sub_out(d, chunk, chunk_mean);
+    const torch::Tensor chunk_m2 = d.mul_(d).sum(0).to(torch::kDouble);
+    const torch::Tensor b_mean = chunk_mean.to(torch::kDouble);
+    if (count == 0) {
+      mean = b_mean;
+      m2 = chunk_m2;
+    } else {
+      const double total = static_cast<double>(count + n);
+      const torch::Tensor delta = b_mean - mean;
+      mean += delta * (n / total);
+      m2 +=
+          chunk_m2 + delta.square() * (static_cast<double>(count) * n / total);
+    }
+    count += n;
+  };
+  torch::Tensor out = conv(x, gather, keep);
+  if (count == 0) return out;
+  // (x - mean) * (rstd * weight) + bias, a chunk at a time.
+  const torch::ScalarType type = out.scalar_type();
+  const torch::Tensor mean_f = mean.to(type);
+  const torch::Tensor scale = ((m2 / static_cast<double>(count) + eps).rsqrt() *
+                               weight.to(torch::kDouble))
+                                  .to(type);
+  for (int64_t t0 = 0; t0 < out.size(0); t0 += kChunkRows) {
+    out.narrow(0, t0, std::min(kChunkRows, out.size(0) - t0))
+        .sub_(mean_f)
+        .mul_(scale)
+        .add_(bias);
   }
   return out;
 }

@@ -54,15 +54,34 @@ class ChannelsLastConv1d {
   // `x` (T, Cin) to (T_out, Cout), T_out = (T - K) / stride + 1 (0 if
   // T < K). The output is computed in chunks of rows, each a gathered
   // window matrix times the weight, and `epilogue` (if set) runs on each
-  // chunk as soon as it is computed.
+  // chunk as soon as it is computed. With `keep` >= 0 only the first
+  // min(keep, T_out) rows are returned: the later chunks are computed into
+  // a scratch buffer, seen by `epilogue` and dropped.
   torch::Tensor operator()(const torch::Tensor& x,
-                           const ChunkEpilogue& epilogue = nullptr) const;
+                           const ChunkEpilogue& epilogue = nullptr,
+                           int64_t keep = -1) const;
 
  private:
+  // window (rows, K * Cin) times the weight into `chunk`, then `epilogue`.
+  void ComputeChunk(torch::Tensor chunk, const torch::Tensor& window,
+                    const ChunkEpilogue& epilogue) const;
+
   torch::Tensor weight_;  // (K * Cin, Cout), K-major like a window row
   torch::Tensor bias_;
   int64_t in_channels_, kernel_, stride_;
 };
+
+// nn.GroupNorm(C, C, eps) after `conv` on `x` (T, Cin), channels-last: the
+// first `keep` frames of the (T_out, C) output, each channel normalised by
+// its mean and biased variance over ALL T_out frames, then scaled by
+// `weight` and shifted by `bias` (C). The statistics are gathered chunk by
+// chunk while the convolution's output is in cache (a two-pass variance
+// per chunk, chunks merged in double), and no frame past `keep` is stored.
+torch::Tensor ConvThenChannelNorm(const ChannelsLastConv1d& conv,
+                                  const torch::Tensor& x,
+                                  const torch::Tensor& weight,
+                                  const torch::Tensor& bias, double eps,
+                                  int64_t keep);
 
 // What `stack` computes on utterance `rows` (T, C) when the utterance sits
 // in a batch zero-padded to `padded_length` frames: `stack` maps (T', C) to

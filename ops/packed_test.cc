@@ -10,7 +10,7 @@ namespace {
 
 double MaxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
   EXPECT_EQ(a.sizes(), b.sizes());
-  return (a - b).abs().max().item<double>();
+  return a.numel() == 0 ? 0.0 : (a - b).abs().max().item<double>();
 }
 
 struct ConvCase {
@@ -55,6 +55,50 @@ TEST(ConvTest, RejectsChannelMismatch) {
   EXPECT_THROW(
       ChannelsLastConv1d(torch::randn({4, 2, 3}), {}, 1)(torch::randn({9, 3})),
       c10::Error);
+}
+
+TEST(ConvTest, KeepStoresOnlyTheFirstFramesButShowsEveryChunk) {
+  torch::manual_seed(11);
+  torch::Tensor x = torch::randn({6000, 1});
+  torch::Tensor w = torch::randn({8, 1, 10});
+  torch::Tensor expected = torch::conv1d(x.t().unsqueeze(0), w, {}, 5)[0].t();
+  ASSERT_EQ(expected.size(0), 1199);
+  for (int64_t keep : {0, 1, 300, 512, 700, 1199, 5000}) {
+    int64_t seen = 0;
+    torch::Tensor got = ChannelsLastConv1d(w, {}, 5)(
+        x, [&](torch::Tensor& chunk) { seen += chunk.size(0); }, keep);
+    const int64_t kept = std::min<int64_t>(keep, 1199);
+    EXPECT_EQ(seen, 1199) << "keep " << keep;
+    EXPECT_LT(MaxAbsDiff(got, expected.narrow(0, 0, kept)), 1e-4)
+        << "keep " << keep;
+  }
+}
+
+// nn.GroupNorm(C, C) over the whole conv output, as LibTorch computes it,
+// then the first `keep` frames.
+TEST(ConvThenChannelNormTest, MatchesGroupNormOverAllFrames) {
+  torch::manual_seed(13);
+  // An offset and scale per channel, so that the statistics matter.
+  torch::Tensor x = torch::randn({9000, 1}) * 3 + 0.5;
+  torch::Tensor w = torch::randn({16, 1, 10});
+  torch::Tensor gamma = torch::randn({16}), beta = torch::randn({16});
+  torch::Tensor conv = torch::conv1d(x.t().unsqueeze(0), w, {}, 5);
+  torch::Tensor expected =
+      torch::group_norm(conv, 16, gamma, beta, 1e-5)[0].t();
+  ASSERT_EQ(expected.size(0), 1799);
+  for (int64_t keep : {0, 37, 512, 1000, 1799}) {
+    torch::Tensor got = ConvThenChannelNorm(ChannelsLastConv1d(w, {}, 5), x,
+                                            gamma, beta, 1e-5, keep);
+    EXPECT_LT(MaxAbsDiff(got, expected.narrow(0, 0, keep)), 1e-4)
+        << "keep " << keep;
+  }
+}
+
+TEST(ConvThenChannelNormTest, NoFramesGivesAnEmptyOutput) {
+  torch::Tensor out = ConvThenChannelNorm(
+      ChannelsLastConv1d(torch::randn({4, 1, 10}), {}, 5), torch::randn({3, 1}),
+      torch::ones({4}), torch::zeros({4}), 1e-5, 10);
+  EXPECT_EQ(out.sizes(), (std::vector<int64_t>{0, 4}));
 }
 
 TEST(PackingTest, PadPlacesRowsAndZeros) {

@@ -63,12 +63,10 @@ std::vector<torch::Tensor> FairseqConvFeatureExtractor::operator()(
         // Statistics over the whole row; the later layers need only the
         // first frames of it.
         const auto [k_rest, s_rest] = RestOfStack(stack_);
-        x = convs_[0](x);
-        x = torch::group_norm(x.t().unsqueeze(0), x.size(1), norm_weight_[0],
-                              norm_bias_[0], kEps)[0]
-                .t()
-                .narrow(0, 0, ConvInputSamples(k_rest, s_rest, frames));
-        x = torch::gelu(x).contiguous();
+        x = ops::ConvThenChannelNorm(convs_[0], x, norm_weight_[0],
+                                     norm_bias_[0], kEps,
+                                     ConvInputSamples(k_rest, s_rest, frames));
+        torch::gelu_(x);
       } else if (stack_.group_norm) {
         x = convs_[i](x, [](torch::Tensor& chunk) { torch::gelu_(chunk); });
       } else {
@@ -137,13 +135,10 @@ std::vector<torch::Tensor> HfConvFeatureEncoder::operator()(
             .unsqueeze(1);
     for (size_t i = 0; i < stack_.dim.size(); ++i) {
       if (stack_.group_norm && i == 0) {
-        h = convs_[0](h);
-        h = torch::group_norm(h.t().unsqueeze(0), h.size(1), norm_weight_[0],
-                              norm_bias_[0], kEps)[0]
-                .t();
         const auto [k_rest, s_rest] = RestOfStack(stack_);
-        h = h.narrow(0, 0, ConvInputSamples(k_rest, s_rest, frames))
-                .contiguous();
+        h = ops::ConvThenChannelNorm(convs_[0], h, norm_weight_[0],
+                                     norm_bias_[0], kEps,
+                                     ConvInputSamples(k_rest, s_rest, frames));
         activate_in_place(h);
       } else if (stack_.group_norm) {
         h = convs_[i](h, activate_in_place);
