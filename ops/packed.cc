@@ -116,6 +116,33 @@ void ChannelsLastConv1d::ComputeChunk(torch::Tensor chunk,
   if (epilogue) epilogue(chunk);
 }
 
+torch::Tensor ChannelsLastPointwiseConv1d(const torch::Tensor& x,
+                                          const torch::Tensor& weight) {
+  TORCH_CHECK(
+      weight.dim() == 3 && weight.size(2) == 1 && x.size(-1) == weight.size(1),
+      "pointwise conv1d: input ", x.sizes(), ", weight ", weight.sizes());
+  return torch::matmul(x, weight.select(2, 0).t());
+}
+
+torch::Tensor ChannelsLastDepthwiseConv1d(const torch::Tensor& x,
+                                          const torch::Tensor& weight) {
+  const int64_t C = x.size(-1), K = weight.size(-1);
+  TORCH_CHECK(x.dim() == 3 && weight.dim() == 3 && weight.size(0) == C &&
+                  weight.size(1) == 1 && K % 2 == 1,
+              "depthwise conv1d: input ", x.sizes(), ", weight ",
+              weight.sizes());
+  // (B, T, C) seen as (B, C, 1, T) is a channels-last image: oneDNN then
+  // writes its output channels-last too.
+  const torch::Tensor image = x.transpose(1, 2).unsqueeze(2).contiguous(
+      torch::MemoryFormat::ChannelsLast);
+  const std::vector<int64_t> stride{1, 1}, padding{0, (K - 1) / 2},
+      dilation{1, 1};
+  return torch::conv2d(image, weight.unsqueeze(2), torch::Tensor(), stride,
+                       padding, dilation, C)
+      .squeeze(2)
+      .transpose(1, 2);
+}
+
 torch::Tensor ConvThenChannelNorm(const ChannelsLastConv1d& conv,
                                   const torch::Tensor& x,
                                   const torch::Tensor& weight,

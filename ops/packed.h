@@ -71,6 +71,19 @@ class ChannelsLastConv1d {
   int64_t in_channels_, kernel_, stride_;
 };
 
+// A pointwise (kernel 1) torch::conv1d without bias on a batch held
+// channels-last: `x` (..., Cin), `weight` (Cout, Cin, 1); (..., Cout), one
+// matrix product.
+torch::Tensor ChannelsLastPointwiseConv1d(const torch::Tensor& x,
+                                          const torch::Tensor& weight);
+
+// A depthwise torch::conv1d (groups = C, zero padding (K - 1) / 2 each
+// side, odd K, no bias) on a batch held channels-last: `x` (B, T, C),
+// `weight` (C, 1, K); (B, T, C). oneDNN runs it on the channels-last
+// layout as it is, so no transpose is copied.
+torch::Tensor ChannelsLastDepthwiseConv1d(const torch::Tensor& x,
+                                          const torch::Tensor& weight);
+
 // nn.GroupNorm(C, C, eps) after `conv` on `x` (T, Cin), channels-last: the
 // first `keep` frames of the (T_out, C) output, each channel normalised by
 // its mean and biased variance over ALL T_out frames, then scaled by

@@ -74,6 +74,33 @@ TEST(ConvTest, KeepStoresOnlyTheFirstFramesButShowsEveryChunk) {
   }
 }
 
+TEST(ChannelsLastConvTest, PointwiseMatchesTorchConv1d) {
+  torch::manual_seed(17);
+  torch::Tensor x = torch::randn({3, 40, 8});
+  torch::Tensor w = torch::randn({12, 8, 1});
+  torch::Tensor expected = torch::conv1d(x.transpose(1, 2), w).transpose(1, 2);
+  EXPECT_LT(MaxAbsDiff(ChannelsLastPointwiseConv1d(x, w), expected), 1e-4);
+  EXPECT_THROW(ChannelsLastPointwiseConv1d(x, torch::randn({12, 8, 3})),
+               c10::Error);
+}
+
+TEST(ChannelsLastConvTest, DepthwiseMatchesTorchConv1dWithoutCopies) {
+  torch::manual_seed(19);
+  for (int64_t k : {1, 3, 31}) {
+    torch::Tensor x = torch::randn({2, 57, 16});
+    torch::Tensor w = torch::randn({16, 1, k});
+    torch::Tensor expected = torch::conv1d(x.transpose(1, 2).contiguous(), w,
+                                           {}, 1, (k - 1) / 2, 1, 16)
+                                 .transpose(1, 2);
+    torch::Tensor got = ChannelsLastDepthwiseConv1d(x, w);
+    EXPECT_LT(MaxAbsDiff(got, expected), 1e-4) << "kernel " << k;
+    EXPECT_TRUE(got.is_contiguous()) << "kernel " << k;
+  }
+  EXPECT_THROW(ChannelsLastDepthwiseConv1d(torch::randn({2, 9, 16}),
+                                           torch::randn({16, 1, 4})),
+               c10::Error);
+}
+
 // nn.GroupNorm(C, C) over the whole conv output, as LibTorch computes it,
 // then the first `keep` frames.
 TEST(ConvThenChannelNormTest, MatchesGroupNormOverAllFrames) {

@@ -81,22 +81,22 @@ torch::Tensor Rotate(const torch::Tensor& x, const torch::Tensor& inv_freq) {
   return x * cos + rotated * sin;
 }
 
-// ConvolutionModule (conformer_layer.py:79-101) on (B, T, C).
+// ConvolutionModule (conformer_layer.py:79-101) on (B, T, C), computed
+// channels-last: its Conv1d layers and BatchNorm1d see (B, C, T).
 torch::Tensor ConvolutionModule(const NamedWeights& w, const std::string& m,
-                                const torch::Tensor& x, int64_t kernel) {
+                                const torch::Tensor& x) {
   const int64_t C = x.size(2);
-  torch::Tensor h = LayerNorm(w, m + ".layer_norm", x).transpose(1, 2);
-  h = torch::conv1d(h, w(m + ".pointwise_conv1.weight"));
-  h = torch::glu(h, 1);
-  h = torch::conv1d(h, w(m + ".depthwise_conv.weight"), {}, 1, (kernel - 1) / 2,
-                    1, C);
-  h = torch::batch_norm(
-      h, w(m + ".batch_norm.weight"), w(m + ".batch_norm.bias"),
-      w(m + ".batch_norm.running_mean"), w(m + ".batch_norm.running_var"),
-      /*training=*/false, 0.0, kEps, false);
-  h = torch::silu(h);
-  h = torch::conv1d(h, w(m + ".pointwise_conv2.weight"));
-  return h.transpose(1, 2);
+  torch::Tensor h = ops::ChannelsLastPointwiseConv1d(
+      LayerNorm(w, m + ".layer_norm", x), w(m + ".pointwise_conv1.weight"));
+  h = ops::ChannelsLastDepthwiseConv1d(torch::glu(h, -1),
+                                       w(m + ".depthwise_conv.weight"));
+  h = torch::batch_norm(h.reshape({-1, C}), w(m + ".batch_norm.weight"),
+                        w(m + ".batch_norm.bias"),
+                        w(m + ".batch_norm.running_mean"),
+                        w(m + ".batch_norm.running_var"),
+                        /*training=*/false, 0.0, kEps, false);
+  return ops::ChannelsLastPointwiseConv1d(torch::silu_(h).view(x.sizes()),
+                                          w(m + ".pointwise_conv2.weight"));
 }
 
 }  // namespace
@@ -109,7 +109,14 @@ FairseqConformer::FairseqConformer(Architecture arch, bool has_projection,
       prefix_(arch_.ctc ? "w2v_encoder.w2v_model." : ""),
       extractor_(w_, prefix_,
                  {arch_.conv_dim, arch_.conv_kernel, arch_.conv_stride,
-                  arch_.conv_bias, arch_.group_norm}) {}
+                  arch_.conv_bias, arch_.group_norm}) {
+  // ConvolutionModule's depthwise Conv1d takes depthwise_conv_kernel_size.
+  for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
+    w_.CheckShape(absl::StrCat(prefix_, "encoder.layers.", l,
+                               ".conv_module.depthwise_conv.weight"),
+                  {arch_.hidden_size, 1, arch_.depthwise_kernel});
+  }
+}
 
 ForwardOutput FairseqConformer::Forward(const torch::Tensor& source,
                                         const torch::Tensor& padding_mask,
@@ -205,7 +212,7 @@ ForwardOutput FairseqConformer::Forward(const torch::Tensor& source,
     const torch::Tensor attn = torch::softmax(scores, -1);
     torch::Tensor h = torch::matmul(attn, v).transpose(1, 2).reshape({B, T, C});
     x = residual + Linear(w_, s + "linear_out", h);
-    x = x + ConvolutionModule(w_, e + "conv_module", x, arch_.depthwise_kernel);
+    x = x + ConvolutionModule(w_, e + "conv_module", x);
     x = FeedForward(w_, e + "ffn2", x) * 0.5 + x;
     x = LayerNorm(w_, e + "final_layer_norm", x);
     stage(EncoderLayerStage(l + 1), valid(x));

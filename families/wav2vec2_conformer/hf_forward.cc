@@ -106,6 +106,13 @@ HfConformer::HfConformer(Architecture arch, HfActivations activations,
   }
   if (arch_.ctc)
     w_.CheckShape("lm_head.weight", {arch_.vocab_size, arch_.hidden_size});
+  // nn.Conv1d(C, C, conv_depthwise_kernel_size, groups=C): a file with
+  // another kernel fails to load.
+  for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
+    w_.CheckShape(absl::StrCat(prefix_, "encoder.layers.", l,
+                               ".conv_module.depthwise_conv.weight"),
+                  {arch_.hidden_size, 1, arch_.depthwise_kernel});
+  }
 }
 
 ForwardOutput HfConformer::Forward(const torch::Tensor& input_values,
@@ -210,18 +217,20 @@ ForwardOutput HfConformer::Forward(const torch::Tensor& input_values,
     // Wav2Vec2ConformerConvolutionModule.
     residual = h;
     const std::string c = e + "conv_module.";
-    torch::Tensor conv = norm(c + "layer_norm", h).transpose(1, 2);
-    conv = torch::conv1d(conv, w_(c + "pointwise_conv1.weight"));
-    conv = torch::glu(conv, 1);
-    conv = torch::conv1d(conv, w_(c + "depthwise_conv.weight"), {}, 1,
-                         (arch_.depthwise_kernel - 1) / 2, 1, C);
-    conv = torch::batch_norm(
-        conv, w_(c + "batch_norm.weight"), w_(c + "batch_norm.bias"),
-        w_(c + "batch_norm.running_mean"), w_(c + "batch_norm.running_var"),
-        /*training=*/false, 0.1, kTorchNormEps, false);
-    conv = ops::Activate(act, conv);
-    conv = torch::conv1d(conv, w_(c + "pointwise_conv2.weight"));
-    h = residual + conv.transpose(1, 2);
+    // Its Conv1d layers and BatchNorm1d see (B, C, T); computed
+    // channels-last.
+    torch::Tensor conv = ops::ChannelsLastPointwiseConv1d(
+        norm(c + "layer_norm", h), w_(c + "pointwise_conv1.weight"));
+    conv = ops::ChannelsLastDepthwiseConv1d(torch::glu(conv, -1),
+                                            w_(c + "depthwise_conv.weight"));
+    conv = torch::batch_norm(conv.reshape({-1, C}), w_(c + "batch_norm.weight"),
+                             w_(c + "batch_norm.bias"),
+                             w_(c + "batch_norm.running_mean"),
+                             w_(c + "batch_norm.running_var"),
+                             /*training=*/false, 0.1, kTorchNormEps, false);
+    conv = ops::Activate(act, conv.view({B, T, C}));
+    h = residual + ops::ChannelsLastPointwiseConv1d(
+                       conv, w_(c + "pointwise_conv2.weight"));
     residual = h;
     h = feed_forward(e + "ffn2", norm(e + "ffn2_layer_norm", h));
     h = h * 0.5 + residual;
