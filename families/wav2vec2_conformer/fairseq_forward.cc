@@ -29,7 +29,8 @@ torch::Tensor Linear(const NamedWeights& w, const std::string& name,
 torch::Tensor FeedForward(const NamedWeights& w, const std::string& m,
                           const torch::Tensor& x) {
   torch::Tensor h = LayerNorm(w, m + ".layer_norm", x);
-  h = torch::silu(Linear(w, m + ".w_1", h));
+  h = Linear(w, m + ".w_1", h);
+  torch::silu_(h);
   return Linear(w, m + ".w_2", h);
 }
 
@@ -58,12 +59,16 @@ torch::Tensor RelPositionalEncoding(int64_t T, int64_t C) {
 }
 
 // RelPositionMultiHeadedAttention.rel_shift: (B, H, T, 2T - 1) to
-// (B, H, T, T), out[i][j] = x[i][T - 1 - i + j].
+// (B, H, T, T), out[i][j] = x[i][T - 1 - i + j]. Its pad-and-reshape
+// lands every element where this strided view of x points: row i starts
+// T - 1 - i into row i of x, which is 2T - 2 elements on from row i - 1's
+// start.
 torch::Tensor RelShift(const torch::Tensor& x) {
-  const int64_t B = x.size(0), H = x.size(1), T = x.size(2), P = x.size(3);
-  torch::Tensor padded = torch::cat({torch::zeros({B, H, T, 1}), x}, -1);
-  padded = padded.view({B, H, P + 1, T});
-  return padded.slice(2, 1).reshape({B, H, T, P}).slice(3, 0, P / 2 + 1);
+  const torch::Tensor c = x.contiguous();
+  const int64_t B = c.size(0), H = c.size(1), T = c.size(2), P = c.size(3);
+  TORCH_CHECK(P == 2 * T - 1, "rel_shift of ", c.sizes());
+  return c.as_strided({B, H, T, T}, {c.stride(0), c.stride(1), P - 1, 1},
+                      c.storage_offset() + T - 1);
 }
 
 // RotaryPositionalEmbedding + apply_rotary_pos_emb
@@ -169,7 +174,7 @@ ForwardOutput FairseqConformer::Forward(const torch::Tensor& source,
   for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
     const std::string e = absl::StrCat(p, "encoder.layers.", l, ".");
     // ConformerEncoderLayer.forward (conformer_layer.py:231-286).
-    x = FeedForward(w_, e + "ffn1", x) * 0.5 + x;
+    x = torch::add(x, FeedForward(w_, e + "ffn1", x), 0.5);
     const torch::Tensor residual = x;
     const torch::Tensor a = LayerNorm(w_, e + "self_attn_layer_norm", x);
     const std::string s = e + "self_attn.";
@@ -213,7 +218,7 @@ ForwardOutput FairseqConformer::Forward(const torch::Tensor& source,
     torch::Tensor h = torch::matmul(attn, v).transpose(1, 2).reshape({B, T, C});
     x = residual + Linear(w_, s + "linear_out", h);
     x = x + ConvolutionModule(w_, e + "conv_module", x);
-    x = FeedForward(w_, e + "ffn2", x) * 0.5 + x;
+    x = torch::add(x, FeedForward(w_, e + "ffn2", x), 0.5);
     x = LayerNorm(w_, e + "final_layer_norm", x);
     stage(EncoderLayerStage(l + 1), valid(x));
   }

@@ -68,15 +68,17 @@ torch::Tensor ApplyRotary(const torch::Tensor& h, const torch::Tensor& rotary,
   return (states * cos + rotated * sin).reshape({B, T, C});
 }
 
-// _apply_relative_embeddings' shift, as a gather: scores_bd (B, H, T,
-// 2T - 1) to (B, H, T, T), entry (i, j) the column of relative position
-// i - j, which the table holds at column T - 1 - i + j.
+// _apply_relative_embeddings' shift: scores_bd (B, H, T, 2T - 1) to
+// (B, H, T, T), entry (i, j) the column of relative position i - j, which
+// the table holds at column T - 1 - i + j: a view whose rows step
+// 2T - 1 - 1 elements (one column back per row).
 torch::Tensor ShiftRelative(const torch::Tensor& bd) {
-  const int64_t T = bd.size(2);
-  torch::Tensor i = torch::arange(T).unsqueeze(1);
-  torch::Tensor j = torch::arange(T).unsqueeze(0);
-  torch::Tensor column = (T - 1 - i + j).expand({bd.size(0), bd.size(1), T, T});
-  return bd.gather(3, column);
+  const torch::Tensor scores = bd.contiguous();
+  const int64_t T = scores.size(2), columns = scores.size(3);
+  TORCH_CHECK(columns == 2 * T - 1, "relative scores ", scores.sizes());
+  return scores.as_strided({scores.size(0), scores.size(1), T, T},
+                           {scores.stride(0), scores.stride(1), columns - 1, 1},
+                           scores.storage_offset() + T - 1);
 }
 
 }  // namespace
@@ -174,7 +176,7 @@ ForwardOutput HfConformer::Forward(const torch::Tensor& input_values,
     // Wav2Vec2ConformerEncoderLayer.forward.
     torch::Tensor residual = h;
     h = feed_forward(e + "ffn1", norm(e + "ffn1_layer_norm", h));
-    h = h * 0.5 + residual;
+    h = torch::add(residual, h, 0.5);
     residual = h;
     h = norm(e + "self_attn_layer_norm", h);
     // Wav2Vec2ConformerSelfAttention.forward.
@@ -233,7 +235,7 @@ ForwardOutput HfConformer::Forward(const torch::Tensor& input_values,
                        conv, w_(c + "pointwise_conv2.weight"));
     residual = h;
     h = feed_forward(e + "ffn2", norm(e + "ffn2_layer_norm", h));
-    h = h * 0.5 + residual;
+    h = torch::add(residual, h, 0.5);
     h = norm(e + "final_layer_norm", h);
     stage(EncoderLayerStage(l + 1), valid(h));
   }
