@@ -3,8 +3,12 @@
 // first registered) on a
 // batch of 4 utterances of 5, 4, 3 and 2 seconds: wall time per forward
 // pass, GFLOP/s on the valid (unpadded) frames' matrix products and
-// convolutions, the LibTorch matmul peak measured in the same run, peak
-// RSS, with 1 and 2 threads. Prints a Markdown table and writes JSON.
+// convolutions, the LibTorch matmul peak measured in the same run (square
+// 2048 products) and what one encoder layer's matrix products alone reach
+// on the batch's valid frames (the model's own shapes), peak
+// RSS, with 1 and 2 threads. Prints a Markdown table and writes JSON;
+// --trace=FILE also records where the 2-thread runs spend their time
+// (their timings then include the profiler's own cost).
 #include <limits.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -14,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_format.h"
@@ -29,11 +34,16 @@
 #include "families/registry.h"
 #include "nlohmann/json.hpp"
 #include "ops/openmp.h"
+#include "torch/csrc/autograd/profiler_legacy.h"
 #include "torch/utils.h"
 
 ABSL_FLAG(std::string, json, "", "also write the results here (JSON)");
 ABSL_FLAG(std::string, family, "",
           "model family to measure (default: the first registered)");
+ABSL_FLAG(std::string, trace, "",
+          "also write a Chrome trace (chrome://tracing, Perfetto) of each "
+          "pass's timed runs with 2 threads, to <trace>.reference.json and "
+          "<trace>.parity.json: LibTorch's time per operator");
 ABSL_FLAG(int, repeats, 3,
           "forward passes timed per setting (the median is reported)");
 
@@ -68,6 +78,33 @@ double MatmulPeakGflops() {
     runs.push_back(Seconds(t0, Clock::now()));
   }
   return 2.0 * n * n * n / Median(runs) / 1e9;
+}
+
+// One encoder layer's matrix products alone, on `frames` packed valid
+// frames of width 768 with a 3072-wide feed-forward (q, k, v and output
+// projections, both feed-forward products, each with its bias): what the
+// BLAS reaches on the model's own shapes, a ceiling for the forward pass.
+double LayerMatmulGflops(int64_t frames) {
+  const int64_t c = 768, f = 3072;
+  const torch::Tensor x = torch::randn({frames, c});
+  const torch::Tensor h = torch::randn({frames, f});
+  const torch::Tensor square = torch::randn({c, c}), up = torch::randn({f, c}),
+                      down = torch::randn({c, f});
+  const torch::Tensor bias_c = torch::randn({c}), bias_f = torch::randn({f});
+  auto layer = [&] {
+    for (int i = 0; i < 4; ++i) torch::linear(x, square, bias_c);
+    torch::linear(x, up, bias_f);
+    torch::linear(h, down, bias_c);
+  };
+  layer();  // warm up
+  std::vector<double> runs;
+  for (int i = 0; i < 5; ++i) {
+    auto t0 = Clock::now();
+    layer();
+    runs.push_back(Seconds(t0, Clock::now()));
+  }
+  const double flops = 2.0 * frames * (4 * c * c + 2 * c * f);
+  return flops / Median(runs) / 1e9;
 }
 
 std::string BlasLibrary() {
@@ -126,9 +163,14 @@ absl::Status Run() {
                        {batch.batch, batch.max_length}, torch::kLong)
           .clone();
   const double flops = converted.pass->ValidFrameFlops(samples);
+  const int64_t valid_frames =
+      converted.pass->Forward(values, mask, /*with_stages=*/false)
+          .valid_frames.sum()
+          .item<int64_t>();
   const ForwardPass& fairseq = *original.pass;
   const ForwardPass& hf = *converted.pass;
   nlohmann::json results = nlohmann::json::array();
+  const std::string trace_path = ResolveUserPath(absl::GetFlag(FLAGS_trace));
   std::printf("BLAS: libblas.so.3 -> %s\n", BlasLibrary().c_str());
   std::printf(
       "model: %s base fine-tuned (12 layers, width 768, FFN 3072), batch 4 x "
@@ -136,14 +178,20 @@ absl::Status Run() {
       family_name.c_str(), flops / 1e9);
   std::printf(
       "| threads | pass | seconds per forward | GFLOP/s (valid frames) | "
-      "matmul peak GFLOP/s | of peak |\n");
-  std::printf("|---|---|---|---|---|---|\n");
+      "matmul peak GFLOP/s | of peak | layer matmuls GFLOP/s | of peak |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
   for (int threads : {1, 2}) {
     torch::set_num_threads(threads);
     const double peak = MatmulPeakGflops();
+    const double layer = LayerMatmulGflops(valid_frames);
     for (const char* pass : {"reference (fairseq)", "parity (HF)"}) {
       const bool reference = pass[0] == 'r';
       std::vector<double> runs;
+      std::unique_ptr<torch::autograd::profiler::RecordProfile> trace;
+      if (!trace_path.empty() && threads == 2) {
+        trace = std::make_unique<torch::autograd::profiler::RecordProfile>(
+            trace_path + (reference ? ".reference.json" : ".parity.json"));
+      }
       for (int i = 0; i < absl::GetFlag(FLAGS_repeats); ++i) {
         auto t0 = Clock::now();
         if (reference) {
@@ -153,15 +201,18 @@ absl::Status Run() {
         }
         runs.push_back(Seconds(t0, Clock::now()));
       }
+      trace.reset();  // written now, outside the next pass's timing
       const double seconds = Median(runs);
       const double gflops = flops / seconds / 1e9;
-      std::printf("| %d | %s | %.2f | %.1f | %.1f | %.0f%% |\n", threads, pass,
-                  seconds, gflops, peak, 100 * gflops / peak);
+      std::printf("| %d | %s | %.2f | %.1f | %.1f | %.0f%% | %.1f | %.0f%% |\n",
+                  threads, pass, seconds, gflops, peak, 100 * gflops / peak,
+                  layer, 100 * layer / peak);
       results.push_back({{"threads", threads},
                          {"pass", pass},
                          {"seconds", seconds},
                          {"gflops", gflops},
-                         {"matmul_peak_gflops", peak}});
+                         {"matmul_peak_gflops", peak},
+                         {"layer_matmul_gflops", layer}});
     }
   }
   std::printf("\npeak RSS: %.0f MB\n", PeakRssMb());
@@ -169,6 +220,7 @@ absl::Status Run() {
   if (!json_path.empty()) {
     nlohmann::json out = {{"blas", BlasLibrary()},
                           {"valid_frame_gflop", flops / 1e9},
+                          {"valid_frames", valid_frames},
                           {"peak_rss_mb", PeakRssMb()},
                           {"runs", results}};
     std::ofstream(json_path) << out.dump(2) << "\n";

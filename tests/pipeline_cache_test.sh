@@ -58,12 +58,16 @@ data2vec_audio_release(
 )
 BUILD
 
-run=0
 build() {  # [DISK_CACHE]: prints "convert reference parity package" action counts
-  run=$((run + 1))
+  # Numbered through a file: most calls run in a command substitution.
+  local run=$(($(cat "${TEST_TMPDIR}/runs" 2>/dev/null || echo 0) + 1))
+  echo "${run}" >"${TEST_TMPDIR}/runs"
   local log="${TEST_TMPDIR}/exec${run}.json"
   bazel build --disk_cache="${1-${disk_cache}}" --execution_log_json_file="${log}" //cachetest:t_package //cachetest:t_parity \
     >"${TEST_TMPDIR}/build${run}.log" 2>&1 || { cat "${TEST_TMPDIR}/build${run}.log" >&2; exit 1; }
+  # Where the time goes, for the test log: Bazel's own summary lines.
+  grep -hE '^INFO: (Elapsed time|[0-9]+ processes)' "${TEST_TMPDIR}/build${run}.log" |
+    sed "s/^INFO: /build ${run}: /" >&2 || true
   local counts=""
   for mnemonic in FairseqConvert FairseqReference FairportParity FairportPackage; do
     counts+="$(grep -c "\"mnemonic\": \"${mnemonic}\"" "${log}" || true) "
