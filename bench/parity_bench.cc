@@ -163,12 +163,10 @@ absl::Status Run() {
                        {batch.batch, batch.max_length}, torch::kLong)
           .clone();
   const double flops = converted.pass->ValidFrameFlops(samples);
-  const int64_t valid_frames =
-      converted.pass->Forward(values, mask, /*with_stages=*/false)
-          .valid_frames.sum()
-          .item<int64_t>();
   const ForwardPass& fairseq = *original.pass;
   const ForwardPass& hf = *converted.pass;
+  int64_t valid_frames = 0;
+  for (int64_t n : samples) valid_frames += hf.FramesForSamples(n);
   nlohmann::json results = nlohmann::json::array();
   const std::string trace_path = ResolveUserPath(absl::GetFlag(FLAGS_trace));
   std::printf("BLAS: libblas.so.3 -> %s\n", BlasLibrary().c_str());
