@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "ATen/TensorOperators.h"
+#include "ATen/ops/zeros.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -24,12 +26,12 @@ std::string EncoderLayerStage(int64_t layer) {
   return absl::StrCat("encoder layer ", layer);
 }
 
-torch::Tensor ForwardOutput::Layer(int64_t layer) const {
+at::Tensor ForwardOutput::Layer(int64_t layer) const {
   const std::string name = EncoderLayerStage(layer);
   for (const ForwardStage& stage : stages) {
     if (stage.name == name) return stage.states;
   }
-  return torch::Tensor();
+  return at::Tensor();
 }
 
 bool RegisterForwardFamily(std::unique_ptr<ForwardFamily> family) {
@@ -64,10 +66,9 @@ absl::StatusOr<LoadedModel> LoadHfModel(const std::string& model_dir,
                    "; Fairport checks ", absl::StrJoin(known, ", ")));
 }
 
-torch::Tensor SampleMaskForFrames(const ForwardPass& pass,
-                                  const torch::Tensor& frames,
-                                  int64_t samples) {
-  torch::Tensor mask = torch::zeros({frames.size(0), samples}, torch::kLong);
+at::Tensor SampleMaskForFrames(const ForwardPass& pass,
+                               const at::Tensor& frames, int64_t samples) {
+  at::Tensor mask = at::zeros({frames.size(0), samples}, at::kLong);
   for (int64_t b = 0; b < frames.size(0); ++b) {
     const int64_t want = frames[b].item<int64_t>();
     const int64_t needed = want > 0 ? pass.SamplesForFrames(want) : 0;

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "ATen/core/Tensor.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "fairseq/checkpoint.h"
-#include "torch/types.h"
 
 namespace fairport {
 
@@ -36,20 +36,20 @@ std::string EncoderLayerStage(int64_t layer);
 
 struct ForwardStage {
   std::string name;
-  torch::Tensor states;  // (B, T, C) with zeros at padded frames
+  at::Tensor states;  // (B, T, C) with zeros at padded frames
 };
 
 struct ForwardOutput {
   // (B, T, C) final hidden states, (B, T, V) CTC logits, or (B, C) the
   // logits of an utterance classifier (LoadedModel::classifier).
-  torch::Tensor output;
+  at::Tensor output;
   // Every stage's states, if asked for.
   std::vector<ForwardStage> stages;
   // (B) number of valid frames per utterance.
-  torch::Tensor valid_frames;
+  at::Tensor valid_frames;
 
   // The states of encoder layer `layer` (1-based), or an undefined tensor.
-  torch::Tensor Layer(int64_t layer) const;
+  at::Tensor Layer(int64_t layer) const;
 };
 
 class ForwardPass {
@@ -58,8 +58,8 @@ class ForwardPass {
   // `input` (B, L) float, raw or normalised as the model expects;
   // `attention_mask` (B, L) long, 1 = valid sample, or undefined for an
   // unpadded batch. LibTorch errors are thrown as c10::Error.
-  virtual ForwardOutput Forward(const torch::Tensor& input,
-                                const torch::Tensor& attention_mask,
+  virtual ForwardOutput Forward(const at::Tensor& input,
+                                const at::Tensor& attention_mask,
                                 bool with_stages) const = 0;
   // 2*M*N*K of every matrix product and convolution on the valid frames of
   // utterances of these lengths (for benchmarks).
@@ -160,8 +160,8 @@ absl::StatusOr<LoadedModel> LoadHfModel(const std::string& model_dir,
 // valid frames in row b: the row's first SamplesForFrames(frames[b])
 // samples (none for 0 frames). Throws c10::Error when a row would need
 // more than `samples`.
-torch::Tensor SampleMaskForFrames(const ForwardPass& pass,
-                                  const torch::Tensor& frames, int64_t samples);
+at::Tensor SampleMaskForFrames(const ForwardPass& pass,
+                               const at::Tensor& frames, int64_t samples);
 
 }  // namespace fairport
 

@@ -6,7 +6,7 @@
 #ifndef FAIRPORT_OPS_ACTIVATION_H_
 #define FAIRPORT_OPS_ACTIVATION_H_
 
-#include "torch/types.h"
+#include "ATen/core/Tensor.h"
 
 namespace fairport::ops {
 
@@ -19,7 +19,7 @@ enum class Activation {
   kSilu,    // x * sigmoid(x), "swish"
 };
 
-torch::Tensor Activate(Activation activation, const torch::Tensor& x);
+at::Tensor Activate(Activation activation, const at::Tensor& x);
 
 }  // namespace fairport::ops
 

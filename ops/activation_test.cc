@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "ATen/TensorOperators.h"
+#include "ATen/ops/tensor.h"
 #include "gtest/gtest.h"
 
 namespace fairport::ops {
@@ -11,10 +13,9 @@ namespace {
 // double precision.
 TEST(ActivationTest, MatchesTheFormulas) {
   const std::vector<double> points = {-2.5, -1.0, -0.1, 0.0, 0.3, 1.0, 3.0};
-  torch::Tensor x = torch::tensor(std::vector<float>(points.begin(),
-                                                      points.end()));
+  at::Tensor x = at::tensor(std::vector<float>(points.begin(), points.end()));
   auto expect = [&](Activation a, auto formula) {
-    torch::Tensor y = Activate(a, x);
+    at::Tensor y = Activate(a, x);
     for (size_t i = 0; i < points.size(); ++i) {
       EXPECT_NEAR(y[i].item<float>(), formula(points[i]), 2e-6)
           << static_cast<int>(a) << " at " << points[i];

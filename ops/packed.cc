@@ -2,6 +2,20 @@
 
 #include <algorithm>
 
+#include "ATen/TensorOperators.h"
+#include "ATen/ops/addmm.h"
+#include "ATen/ops/bmm.h"
+#include "ATen/ops/cat.h"
+#include "ATen/ops/conv2d.h"
+#include "ATen/ops/empty.h"
+#include "ATen/ops/empty_like.h"
+#include "ATen/ops/matmul.h"
+#include "ATen/ops/mm.h"
+#include "ATen/ops/softmax.h"
+#include "ATen/ops/sub.h"
+#include "ATen/ops/tensor.h"
+#include "ATen/ops/zeros.h"
+
 namespace fairport::ops {
 namespace {
 
@@ -21,24 +35,23 @@ Packing::Packing(std::vector<int64_t> lengths) : lengths_(std::move(lengths)) {
   }
 }
 
-torch::Tensor Packing::Rows(const torch::Tensor& packed, size_t i) const {
+at::Tensor Packing::Rows(const at::Tensor& packed, size_t i) const {
   return packed.narrow(0, offsets_[i], lengths_[i]);
 }
 
-torch::Tensor Packing::Pack(const std::vector<torch::Tensor>& rows) const {
+at::Tensor Packing::Pack(const std::vector<at::Tensor>& rows) const {
   TORCH_CHECK(rows.size() == lengths_.size(), "packing ", rows.size(),
               " utterances as ", lengths_.size());
   for (size_t i = 0; i < rows.size(); ++i)
     TORCH_CHECK(rows[i].size(0) == lengths_[i], "utterance ", i, " has ",
                 rows[i].size(0), " frames, expected ", lengths_[i]);
-  return torch::cat(rows);
+  return at::cat(rows);
 }
 
-torch::Tensor Packing::Pad(const torch::Tensor& packed,
-                           int64_t max_length) const {
-  torch::Tensor out =
-      torch::zeros({static_cast<int64_t>(size()), max_length, packed.size(1)},
-                   packed.options());
+at::Tensor Packing::Pad(const at::Tensor& packed, int64_t max_length) const {
+  at::Tensor out =
+      at::zeros({static_cast<int64_t>(size()), max_length, packed.size(1)},
+                packed.options());
   for (size_t i = 0; i < size(); ++i) {
     TORCH_CHECK(lengths_[i] <= max_length, "utterance ", i, " has ",
                 lengths_[i], " frames, more than ", max_length);
@@ -47,13 +60,10 @@ torch::Tensor Packing::Pad(const torch::Tensor& packed,
   return out;
 }
 
-torch::Tensor Packing::Lengths() const {
-  return torch::tensor(lengths_, torch::kLong);
-}
+at::Tensor Packing::Lengths() const { return at::tensor(lengths_, at::kLong); }
 
-ChannelsLastConv1d::ChannelsLastConv1d(const torch::Tensor& weight,
-                                       const torch::Tensor& bias,
-                                       int64_t stride)
+ChannelsLastConv1d::ChannelsLastConv1d(const at::Tensor& weight,
+                                       const at::Tensor& bias, int64_t stride)
     : bias_(bias),
       in_channels_(weight.size(1)),
       kernel_(weight.size(2)),
@@ -66,28 +76,28 @@ ChannelsLastConv1d::ChannelsLastConv1d(const torch::Tensor& weight,
                 .contiguous();
 }
 
-torch::Tensor ChannelsLastConv1d::operator()(const torch::Tensor& x,
-                                             const ChunkEpilogue& epilogue,
-                                             int64_t keep) const {
+at::Tensor ChannelsLastConv1d::operator()(const at::Tensor& x,
+                                          const ChunkEpilogue& epilogue,
+                                          int64_t keep) const {
   TORCH_CHECK(x.dim() == 2 && x.size(1) == in_channels_, "conv1d: input ",
               x.sizes(), " for ", in_channels_, " channels");
   const int64_t cin = in_channels_, k = kernel_, stride = stride_;
   const int64_t frames = x.size(0) < k ? 0 : (x.size(0) - k) / stride + 1;
   const int64_t kept = keep < 0 ? frames : std::min(keep, frames);
-  torch::Tensor out = torch::empty({kept, weight_.size(1)}, x.options());
+  at::Tensor out = at::empty({kept, weight_.size(1)}, x.options());
   if (frames == 0) return out;
-  torch::Tensor scratch;
+  at::Tensor scratch;
   if (kept < frames) {
-    scratch = torch::empty(
-        {std::min(frames - kept, kChunkRows), weight_.size(1)}, x.options());
+    scratch = at::empty({std::min(frames - kept, kChunkRows), weight_.size(1)},
+                        x.options());
   }
   // Row t of the window matrix is x[t*stride .. t*stride+K) flattened.
-  const torch::Tensor input = x.contiguous();
-  torch::Tensor windows =
-      torch::empty({std::min(frames, kChunkRows), k * cin}, x.options());
+  const at::Tensor input = x.contiguous();
+  at::Tensor windows =
+      at::empty({std::min(frames, kChunkRows), k * cin}, x.options());
   for (int64_t t0 = 0; t0 < frames; t0 += kChunkRows) {
     const int64_t rows = std::min(kChunkRows, frames - t0);
-    torch::Tensor window = windows.narrow(0, 0, rows);
+    at::Tensor window = windows.narrow(0, 0, rows);
     window.copy_(input.as_strided({rows, k * cin}, {stride * cin, 1},
                                   input.storage_offset() + t0 * stride * cin));
     if (t0 + rows <= kept || t0 >= kept) {
@@ -105,27 +115,27 @@ torch::Tensor ChannelsLastConv1d::operator()(const torch::Tensor& x,
   return out;
 }
 
-void ChannelsLastConv1d::ComputeChunk(torch::Tensor chunk,
-                                      const torch::Tensor& window,
+void ChannelsLastConv1d::ComputeChunk(at::Tensor chunk,
+                                      const at::Tensor& window,
                                       const ChunkEpilogue& epilogue) const {
   if (bias_.defined()) {
-    torch::addmm_out(chunk, bias_, window, weight_);
+    at::addmm_out(chunk, bias_, window, weight_);
   } else {
-    torch::mm_out(chunk, window, weight_);
+    at::mm_out(chunk, window, weight_);
   }
   if (epilogue) epilogue(chunk);
 }
 
-torch::Tensor ChannelsLastPointwiseConv1d(const torch::Tensor& x,
-                                          const torch::Tensor& weight) {
+at::Tensor ChannelsLastPointwiseConv1d(const at::Tensor& x,
+                                       const at::Tensor& weight) {
   TORCH_CHECK(
       weight.dim() == 3 && weight.size(2) == 1 && x.size(-1) == weight.size(1),
       "pointwise conv1d: input ", x.sizes(), ", weight ", weight.sizes());
-  return torch::matmul(x, weight.select(2, 0).t());
+  return at::matmul(x, weight.select(2, 0).t());
 }
 
-torch::Tensor ChannelsLastDepthwiseConv1d(const torch::Tensor& x,
-                                          const torch::Tensor& weight) {
+at::Tensor ChannelsLastDepthwiseConv1d(const at::Tensor& x,
+                                       const at::Tensor& weight) {
   const int64_t C = x.size(-1), K = weight.size(-1);
   TORCH_CHECK(x.dim() == 3 && weight.dim() == 3 && weight.size(0) == C &&
                   weight.size(1) == 1 && K % 2 == 1,
@@ -133,55 +143,54 @@ torch::Tensor ChannelsLastDepthwiseConv1d(const torch::Tensor& x,
               weight.sizes());
   // (B, T, C) seen as (B, C, 1, T) is a channels-last image: oneDNN then
   // writes its output channels-last too.
-  const torch::Tensor image = x.transpose(1, 2).unsqueeze(2).contiguous(
-      torch::MemoryFormat::ChannelsLast);
+  const at::Tensor image =
+      x.transpose(1, 2).unsqueeze(2).contiguous(at::MemoryFormat::ChannelsLast);
   const std::vector<int64_t> stride{1, 1}, padding{0, (K - 1) / 2},
       dilation{1, 1};
-  return torch::conv2d(image, weight.unsqueeze(2), torch::Tensor(), stride,
-                       padding, dilation, C)
+  return at::conv2d(image, weight.unsqueeze(2), at::Tensor(), stride, padding,
+                    dilation, C)
       .squeeze(2)
       .transpose(1, 2);
 }
 
-torch::Tensor ConvThenChannelNorm(const ChannelsLastConv1d& conv,
-                                  const torch::Tensor& x,
-                                  const torch::Tensor& weight,
-                                  const torch::Tensor& bias, double eps,
-                                  int64_t keep) {
+at::Tensor ConvThenChannelNorm(const ChannelsLastConv1d& conv,
+                               const at::Tensor& x, const at::Tensor& weight,
+                               const at::Tensor& bias, double eps,
+                               int64_t keep) {
   // Per chunk a two-pass mean and sum of squared deviations (column sums,
   // which LibTorch vectorises across channels), merged across chunks by
   // Chan et al.'s pairwise formula, per channel, in double.
   int64_t count = 0;
-  torch::Tensor mean, m2, deviations;
-  auto gather = [&](torch::Tensor& chunk) {
+  at::Tensor mean, m2, deviations;
+  auto gather = [&](at::Tensor& chunk) {
     const int64_t n = chunk.size(0);
     if (!deviations.defined())
-      deviations = torch::empty({kChunkRows, chunk.size(1)}, chunk.options());
-    const torch::Tensor chunk_mean = chunk.sum(0).div_(n);
-    torch::Tensor d = deviations.narrow(0, 0, n);
-    torch::sub_out(d, chunk, chunk_mean);
-    const torch::Tensor chunk_m2 = d.mul_(d).sum(0).to(torch::kDouble);
-    const torch::Tensor b_mean = chunk_mean.to(torch::kDouble);
+      deviations = at::empty({kChunkRows, chunk.size(1)}, chunk.options());
+    const at::Tensor chunk_mean = chunk.sum(0).div_(n);
+    at::Tensor d = deviations.narrow(0, 0, n);
+    at::sub_out(d, chunk, chunk_mean);
+    const at::Tensor chunk_m2 = d.mul_(d).sum(0).to(at::kDouble);
+    const at::Tensor b_mean = chunk_mean.to(at::kDouble);
     if (count == 0) {
       mean = b_mean;
       m2 = chunk_m2;
     } else {
       const double total = static_cast<double>(count + n);
-      const torch::Tensor delta = b_mean - mean;
+      const at::Tensor delta = b_mean - mean;
       mean += delta * (n / total);
       m2 +=
           chunk_m2 + delta.square() * (static_cast<double>(count) * n / total);
     }
     count += n;
   };
-  torch::Tensor out = conv(x, gather, keep);
+  at::Tensor out = conv(x, gather, keep);
   if (count == 0) return out;
   // (x - mean) * (rstd * weight) + bias, a chunk at a time.
-  const torch::ScalarType type = out.scalar_type();
-  const torch::Tensor mean_f = mean.to(type);
-  const torch::Tensor scale = ((m2 / static_cast<double>(count) + eps).rsqrt() *
-                               weight.to(torch::kDouble))
-                                  .to(type);
+  const at::ScalarType type = out.scalar_type();
+  const at::Tensor mean_f = mean.to(type);
+  const at::Tensor scale =
+      ((m2 / static_cast<double>(count) + eps).rsqrt() * weight.to(at::kDouble))
+          .to(type);
   for (int64_t t0 = 0; t0 < out.size(0); t0 += kChunkRows) {
     out.narrow(0, t0, std::min(kChunkRows, out.size(0) - t0))
         .sub_(mean_f)
@@ -191,41 +200,41 @@ torch::Tensor ConvThenChannelNorm(const ChannelsLastConv1d& conv,
   return out;
 }
 
-torch::Tensor AsInPaddedBatch(
-    const torch::Tensor& rows, int64_t padded_length, int64_t context,
-    const std::function<torch::Tensor(const torch::Tensor&)>& stack) {
+at::Tensor AsInPaddedBatch(
+    const at::Tensor& rows, int64_t padded_length, int64_t context,
+    const std::function<at::Tensor(const at::Tensor&)>& stack) {
   const int64_t t = rows.size(0);
   TORCH_CHECK(t <= padded_length, t, " frames in a batch of ", padded_length);
   const int64_t frames = std::min(t + context, padded_length);
-  torch::Tensor input = rows;
+  at::Tensor input = rows;
   if (frames > t) {
-    input = torch::zeros({frames, rows.size(1)}, rows.options());
+    input = at::zeros({frames, rows.size(1)}, rows.options());
     input.narrow(0, 0, t).copy_(rows);
   }
   return stack(input).narrow(0, 0, t);
 }
 
-torch::Tensor SegmentAttention(const torch::Tensor& q, const torch::Tensor& k,
-                               const torch::Tensor& v, const Packing& packing,
-                               int64_t heads) {
+at::Tensor SegmentAttention(const at::Tensor& q, const at::Tensor& k,
+                            const at::Tensor& v, const Packing& packing,
+                            int64_t heads) {
   TORCH_CHECK(q.sizes() == k.sizes() && q.sizes() == v.sizes() &&
                   q.size(0) == packing.total() && q.size(1) % heads == 0,
               "attention: q ", q.sizes(), ", k ", k.sizes(), ", v ", v.sizes(),
               " for ", packing.total(), " frames and ", heads, " heads");
   const int64_t c = q.size(1), d = c / heads;
-  torch::Tensor out = torch::empty_like(q);
+  at::Tensor out = at::empty_like(q);
   for (size_t i = 0; i < packing.size(); ++i) {
     const int64_t t = packing.length(i);
     if (t == 0) continue;
     // (T, C) -> (H, T, d)
-    auto split = [&](const torch::Tensor& x) {
+    auto split = [&](const at::Tensor& x) {
       return packing.Rows(x, i).view({t, heads, d}).transpose(0, 1);
     };
-    torch::Tensor weights =
-        torch::softmax(torch::bmm(split(q), split(k).transpose(1, 2)), -1);
+    at::Tensor weights =
+        at::softmax(at::bmm(split(q), split(k).transpose(1, 2)), -1);
     packing.Rows(out, i)
         .view({t, heads, d})
-        .copy_(torch::bmm(weights, split(v)).transpose(0, 1));
+        .copy_(at::bmm(weights, split(v)).transpose(0, 1));
   }
   return out;
 }

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <utility>
 
+#include "ATen/TensorOperators.h"
+#include "ATen/ops/cat.h"
+#include "ATen/ops/constant_pad_nd.h"
+#include "ATen/ops/from_blob.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
@@ -10,8 +14,8 @@ namespace fairport {
 namespace {
 
 struct BatchTensors {
-  torch::Tensor values;          // (batch, longest) float
-  torch::Tensor attention_mask;  // (batch, longest) long
+  at::Tensor values;          // (batch, longest) float
+  at::Tensor attention_mask;  // (batch, longest) long
 };
 
 BatchTensors MakeInputs(const Dataset& dataset, UtteranceRange range,
@@ -21,13 +25,12 @@ BatchTensors MakeInputs(const Dataset& dataset, UtteranceRange range,
     utterances.push_back(dataset.utterances[i].samples);
   AudioBatch batch = MakeBatch(utterances, normalize);
   BatchTensors t;
-  t.values = torch::from_blob(batch.values.data(),
-                              {batch.batch, batch.max_length}, torch::kFloat)
+  t.values = at::from_blob(batch.values.data(), {batch.batch, batch.max_length},
+                           at::kFloat)
                  .clone();
-  t.attention_mask =
-      torch::from_blob(batch.attention_mask.data(),
-                       {batch.batch, batch.max_length}, torch::kLong)
-          .clone();
+  t.attention_mask = at::from_blob(batch.attention_mask.data(),
+                                   {batch.batch, batch.max_length}, at::kLong)
+                         .clone();
   return t;
 }
 
@@ -57,18 +60,17 @@ absl::Status CheckUtteranceLengths(const Dataset& dataset,
   return absl::OkStatus();
 }
 
-torch::Tensor StackPadded(const std::vector<torch::Tensor>& parts) {
+at::Tensor StackPadded(const std::vector<at::Tensor>& parts) {
   if (parts.size() == 1) return parts[0];
   // A classifier's (b, C) rows have no frames to pad.
-  if (parts[0].dim() == 2) return torch::cat(parts, 0);
+  if (parts[0].dim() == 2) return at::cat(parts, 0);
   int64_t frames = 0;
-  for (const torch::Tensor& p : parts) frames = std::max(frames, p.size(1));
-  std::vector<torch::Tensor> padded;
-  for (const torch::Tensor& p : parts) {
-    padded.push_back(
-        torch::constant_pad_nd(p, {0, 0, 0, frames - p.size(1)}, 0));
+  for (const at::Tensor& p : parts) frames = std::max(frames, p.size(1));
+  std::vector<at::Tensor> padded;
+  for (const at::Tensor& p : parts) {
+    padded.push_back(at::constant_pad_nd(p, {0, 0, 0, frames - p.size(1)}, 0));
   }
-  return torch::cat(padded, 0);
+  return at::cat(padded, 0);
 }
 
 DatasetForward ForwardInBatches(const LoadedModel& model,
@@ -76,14 +78,14 @@ DatasetForward ForwardInBatches(const LoadedModel& model,
                                 const std::vector<UtteranceRange>& batches,
                                 bool with_stages, const BatchMask& mask,
                                 ProgressMeter* progress) {
-  std::vector<torch::Tensor> outputs;
-  std::vector<torch::Tensor> valid_frames;
-  std::vector<std::vector<torch::Tensor>> stages;  // [stage][batch]
+  std::vector<at::Tensor> outputs;
+  std::vector<at::Tensor> valid_frames;
+  std::vector<std::vector<at::Tensor>> stages;  // [stage][batch]
   std::vector<std::string> stage_names;
   DatasetForward result;
   for (const UtteranceRange& range : batches) {
     BatchTensors inputs = MakeInputs(dataset, range, model.normalize);
-    torch::Tensor batch_mask =
+    at::Tensor batch_mask =
         mask ? mask(range, inputs.attention_mask) : inputs.attention_mask;
     ForwardOutput out =
         model.pass->Forward(inputs.values, batch_mask, with_stages);
@@ -105,7 +107,7 @@ DatasetForward ForwardInBatches(const LoadedModel& model,
   }
   result.output.output = StackPadded(outputs);
   result.output.valid_frames =
-      valid_frames.size() == 1 ? valid_frames[0] : torch::cat(valid_frames, 0);
+      valid_frames.size() == 1 ? valid_frames[0] : at::cat(valid_frames, 0);
   for (size_t s = 0; s < stages.size(); ++s)
     result.output.stages.push_back({stage_names[s], StackPadded(stages[s])});
   return result;

@@ -18,11 +18,11 @@
 #include <functional>
 #include <vector>
 
+#include "ATen/core/Tensor.h"
 #include "absl/status/statusor.h"
 #include "base/progress.h"
 #include "datasets/dataset.h"
 #include "families/forward_family.h"
-#include "torch/types.h"
 
 namespace fairport {
 
@@ -51,7 +51,7 @@ absl::Status CheckUtteranceLengths(const Dataset& dataset,
 // The sample mask a batch runs with, from the batch and the mask the
 // dataset gives it ((batch, longest) long, 1 = valid sample).
 using BatchMask =
-    std::function<torch::Tensor(UtteranceRange, const torch::Tensor& mask)>;
+    std::function<at::Tensor(UtteranceRange, const at::Tensor& mask)>;
 
 struct DatasetForward {
   ForwardOutput output;  // (B, T, C), its stages (B, T, C_s), valid frames
@@ -71,7 +71,7 @@ DatasetForward ForwardInBatches(const LoadedModel& model,
 // (b_i, t_i, C) tensors stacked into (sum b_i, max t_i, C), each zero past
 // its own t_i; (b_i, C) tensors (a classifier's) concatenated; one tensor
 // is returned as it is.
-torch::Tensor StackPadded(const std::vector<torch::Tensor>& parts);
+at::Tensor StackPadded(const std::vector<at::Tensor>& parts);
 
 }  // namespace fairport
 

@@ -6,6 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "ATen/TensorOperators.h"
+#include "ATen/ops/cat.h"
+#include "ATen/ops/equal.h"
+#include "ATen/ops/from_blob.h"
+#include "ATen/ops/full.h"
+#include "ATen/ops/ones.h"
+#include "ATen/ops/zeros.h"
 #include "absl/strings/str_split.h"
 #include "datasets/audio.h"
 #include "datasets/synthetic.h"
@@ -39,13 +46,13 @@ TEST(SplitIntoBatchesTest, ZeroOrAtLeastTheDatasetIsOneBatch) {
 }
 
 TEST(StackPaddedTest, ZeroPadsEachPartToTheMostFrames) {
-  torch::Tensor a = torch::ones({2, 3, 2});
-  torch::Tensor b = torch::full({1, 1, 2}, 5.0);
-  torch::Tensor stacked = StackPadded({a, b});
-  torch::Tensor expected = torch::zeros({3, 3, 2});
+  at::Tensor a = at::ones({2, 3, 2});
+  at::Tensor b = at::full({1, 1, 2}, 5.0);
+  at::Tensor stacked = StackPadded({a, b});
+  at::Tensor expected = at::zeros({3, 3, 2});
   expected.slice(0, 0, 2).fill_(1.0);
   expected[2][0].fill_(5.0);
-  EXPECT_TRUE(torch::equal(stacked, expected)) << stacked;
+  EXPECT_TRUE(at::equal(stacked, expected)) << stacked;
 }
 
 class BatchedForwardTest : public ::testing::Test {
@@ -68,11 +75,10 @@ class BatchedForwardTest : public ::testing::Test {
     for (int64_t i = begin; i < end; ++i)
       utterances.push_back(dataset_.utterances[i].samples);
     AudioBatch batch = MakeBatch(utterances, model_.normalize);
-    torch::Tensor values =
-        torch::from_blob(batch.values.data(), {batch.batch, batch.max_length});
-    torch::Tensor mask =
-        torch::from_blob(batch.attention_mask.data(),
-                         {batch.batch, batch.max_length}, torch::kLong);
+    at::Tensor values =
+        at::from_blob(batch.values.data(), {batch.batch, batch.max_length});
+    at::Tensor mask = at::from_blob(batch.attention_mask.data(),
+                                    {batch.batch, batch.max_length}, at::kLong);
     return model_.pass->Forward(values, mask, /*with_stages=*/true);
   }
 
@@ -85,13 +91,12 @@ TEST_F(BatchedForwardTest, OneBatchIsThePassOnTheDatasetsPaddedBatch) {
       ForwardInBatches(model_, dataset_, SplitIntoBatches(3, 16),
                        /*with_stages=*/true, {}, nullptr);
   ForwardOutput want = ByHand(0, 3);
-  EXPECT_TRUE(torch::equal(got.output.output, want.output));
-  EXPECT_TRUE(torch::equal(got.output.valid_frames, want.valid_frames));
+  EXPECT_TRUE(at::equal(got.output.output, want.output));
+  EXPECT_TRUE(at::equal(got.output.valid_frames, want.valid_frames));
   ASSERT_EQ(got.output.stages.size(), want.stages.size());
   for (size_t s = 0; s < want.stages.size(); ++s) {
     EXPECT_EQ(got.output.stages[s].name, want.stages[s].name);
-    EXPECT_TRUE(
-        torch::equal(got.output.stages[s].states, want.stages[s].states))
+    EXPECT_TRUE(at::equal(got.output.stages[s].states, want.stages[s].states))
         << want.stages[s].name;
   }
   EXPECT_EQ(got.mask_samples, (std::vector<int64_t>{24000, 16000, 8000}));
@@ -108,23 +113,22 @@ TEST_F(BatchedForwardTest,
   ASSERT_GT(frames, last.output.size(1));
   ASSERT_EQ(got.output.output.sizes(),
             (std::vector<int64_t>{3, frames, first.output.size(2)}));
-  EXPECT_TRUE(torch::equal(got.output.output.slice(0, 0, 2), first.output));
-  EXPECT_TRUE(torch::equal(
-      got.output.output[2].slice(0, 0, last.output.size(1)), last.output[0]));
+  EXPECT_TRUE(at::equal(got.output.output.slice(0, 0, 2), first.output));
+  EXPECT_TRUE(at::equal(got.output.output[2].slice(0, 0, last.output.size(1)),
+                        last.output[0]));
   EXPECT_EQ(got.output.output[2]
                 .slice(0, last.output.size(1))
                 .abs()
                 .max()
                 .item<float>(),
             0.0f);
-  EXPECT_TRUE(
-      torch::equal(got.output.valid_frames,
-                   torch::cat({first.valid_frames, last.valid_frames})));
+  EXPECT_TRUE(at::equal(got.output.valid_frames,
+                        at::cat({first.valid_frames, last.valid_frames})));
   // The silence alone is not padded: not what the 3-utterance batch gives.
-  EXPECT_FALSE(torch::equal(got.output.output, ByHand(0, 3).output));
+  EXPECT_FALSE(at::equal(got.output.output, ByHand(0, 3).output));
   for (size_t s = 0; s < first.stages.size(); ++s) {
-    EXPECT_TRUE(torch::equal(got.output.stages[s].states.slice(0, 0, 2),
-                             first.stages[s].states))
+    EXPECT_TRUE(at::equal(got.output.stages[s].states.slice(0, 0, 2),
+                          first.stages[s].states))
         << first.stages[s].name;
   }
 }

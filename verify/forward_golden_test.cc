@@ -8,6 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include "ATen/TensorOperators.h"
+#include "ATen/ops/cat.h"
+#include "ATen/ops/equal.h"
+#include "ATen/ops/tensor.h"
 #include "absl/strings/str_join.h"
 #include "converter/conversion.h"
 #include "fairseq/checkpoint.h"
@@ -25,33 +29,28 @@ using ::fairport::testing::kVariants;
 
 constexpr double kTolerance = 1e-5;
 
-torch::Tensor FromNpy(const std::string& relative) {
+at::Tensor FromNpy(const std::string& relative) {
   absl::StatusOr<NpyArray> a = ReadNpy(FixturePath(relative));
   EXPECT_TRUE(a.ok()) << a.status();
-  return torch::tensor(a->values, torch::kDouble)
-      .view(a->shape)
-      .to(torch::kFloat);
+  return at::tensor(a->values, at::kDouble).view(a->shape).to(at::kFloat);
 }
 
-double MaxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
+double MaxAbsDiff(const at::Tensor& a, const at::Tensor& b) {
   EXPECT_EQ(a.sizes(), b.sizes());
-  return (a.to(torch::kDouble) - b.to(torch::kDouble))
-      .abs()
-      .max()
-      .item<double>();
+  return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();
 }
 
 // The valid frames of a (B, T, C) batch, utterance after utterance.
-torch::Tensor ValidFrames(const torch::Tensor& batch,
-                          const torch::Tensor& valid_frames) {
-  std::vector<torch::Tensor> valid;
+at::Tensor ValidFrames(const at::Tensor& batch,
+                       const at::Tensor& valid_frames) {
+  std::vector<at::Tensor> valid;
   for (int64_t b = 0; b < batch.size(0); ++b)
     valid.push_back(batch[b].narrow(0, 0, valid_frames[b].item<int64_t>()));
-  return torch::cat(valid);
+  return at::cat(valid);
 }
 
-void ExpectPaddedFramesZero(const torch::Tensor& batch,
-                            const torch::Tensor& valid_frames) {
+void ExpectPaddedFramesZero(const at::Tensor& batch,
+                            const at::Tensor& valid_frames) {
   for (int64_t b = 0; b < batch.size(0); ++b) {
     const int64_t n = valid_frames[b].item<int64_t>();
     EXPECT_EQ(
@@ -74,10 +73,10 @@ struct Inputs {
     batch = FromNpy("inputs/batch_" + kind + ".npy");
     single = FromNpy("inputs/single_" + kind + ".npy");
   }
-  torch::Tensor batch;
-  torch::Tensor attention_mask =
-      FromNpy("inputs/batch_attention_mask.npy").to(torch::kLong);
-  torch::Tensor single;
+  at::Tensor batch;
+  at::Tensor attention_mask =
+      FromNpy("inputs/batch_attention_mask.npy").to(at::kLong);
+  at::Tensor single;
 };
 
 class ForwardGoldenTest : public ::testing::TestWithParam<const char*> {};
@@ -96,11 +95,11 @@ TEST_P(ForwardGoldenTest,
   const std::string output = ctc ? "logits" : "last_hidden_state";
 
   ForwardOutput batch = fairseq.Forward(in.batch, in.attention_mask, true);
-  ForwardOutput single = fairseq.Forward(in.single, torch::Tensor(), true);
-  torch::Tensor golden_mask =
+  ForwardOutput single = fairseq.Forward(in.single, at::Tensor(), true);
+  at::Tensor golden_mask =
       FromNpy("golden/" + variant + "/batch_frame_padding_mask.npy");
-  torch::Tensor frames = (1 - golden_mask).sum(-1).to(torch::kLong);
-  ASSERT_TRUE(torch::equal(batch.valid_frames, frames));
+  at::Tensor frames = (1 - golden_mask).sum(-1).to(at::kLong);
+  ASSERT_TRUE(at::equal(batch.valid_frames, frames));
   ASSERT_LT(frames.min().item<int64_t>(), batch.output.size(1))
       << "the batch should have padding";
   const double golden_batch = MaxAbsDiff(
@@ -135,16 +134,16 @@ TEST_P(ForwardGoldenTest,
   ASSERT_TRUE(converted.ok()) << converted.status();
   const ForwardPass& hf = *converted->pass;
   ForwardOutput hf_batch = hf.Forward(in.batch, in.attention_mask, true);
-  ForwardOutput hf_single = hf.Forward(in.single, torch::Tensor(), true);
+  ForwardOutput hf_single = hf.Forward(in.single, at::Tensor(), true);
   if (original->frame_counting != kConvLengthFormula) {
     // fairseq HuBERT counts more valid frames than the conv-length formula
     // on the same sample mask; transformers, given a sample mask whose
     // formula length is fairseq's count, computes the same frames.
-    EXPECT_FALSE(torch::equal(hf_batch.valid_frames, frames));
+    EXPECT_FALSE(at::equal(hf_batch.valid_frames, frames));
     hf_batch = hf.Forward(
         in.batch, SampleMaskForFrames(hf, frames, in.batch.size(1)), true);
   }
-  EXPECT_TRUE(torch::equal(hf_batch.valid_frames, frames));
+  EXPECT_TRUE(at::equal(hf_batch.valid_frames, frames));
   ExpectPaddedFramesZero(hf_batch.output, frames);
   const double parity_batch = MaxAbsDiff(hf_batch.output, batch.output);
   const double parity_single = MaxAbsDiff(hf_single.output, single.output);
@@ -215,30 +214,30 @@ TEST_P(MmsAdapterGoldenTest, EveryLanguageOnBothPassesMatchesItsGolden) {
   absl::StatusOr<FairseqCheckpoint> checkpoint =
       FairseqCheckpoint::Load(FixturePath(variant + "/checkpoint.pt"));
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
-  const torch::Tensor frames =
+  const at::Tensor frames =
       (1 - FromNpy("golden/" + variant + "/batch_frame_padding_mask.npy"))
           .sum(-1)
-          .to(torch::kLong);
+          .to(at::kLong);
   const std::string dir = convertible ? ConvertMms(variant) : "";
   std::vector<std::string> sorted = keys;
   std::sort(sorted.begin(), sorted.end());
   for (const std::string& key : keys) {
     const std::string g = "golden/" + variant + "/" + key + "/";
-    const torch::Tensor batch_golden =
+    const at::Tensor batch_golden =
         ValidFrames(FromNpy(g + "batch_logits.npy"), frames);
-    const torch::Tensor single_golden = FromNpy(g + "single_logits.npy");
+    const at::Tensor single_golden = FromNpy(g + "single_logits.npy");
     absl::StatusOr<LoadedModel> original = LoadFairseqModel(*checkpoint, key);
     ASSERT_TRUE(original.ok()) << original.status();
     EXPECT_EQ(original->language, key);
     EXPECT_EQ(original->languages, keys);
     ForwardOutput batch =
         original->pass->Forward(in.batch, in.attention_mask, true);
-    ASSERT_TRUE(torch::equal(batch.valid_frames, frames));
+    ASSERT_TRUE(at::equal(batch.valid_frames, frames));
     ExpectPaddedFramesZero(batch.output, frames);
     const double fairseq_batch =
         MaxAbsDiff(ValidFrames(batch.output, frames), batch_golden);
     const double fairseq_single = MaxAbsDiff(
-        original->pass->Forward(in.single, torch::Tensor(), false).output,
+        original->pass->Forward(in.single, at::Tensor(), false).output,
         single_golden);
     EXPECT_LT(fairseq_batch, kTolerance) << key;
     EXPECT_LT(fairseq_single, kTolerance) << key;
@@ -249,11 +248,11 @@ TEST_P(MmsAdapterGoldenTest, EveryLanguageOnBothPassesMatchesItsGolden) {
       EXPECT_EQ(converted->languages, sorted);
       ForwardOutput hf =
           converted->pass->Forward(in.batch, in.attention_mask, false);
-      EXPECT_TRUE(torch::equal(hf.valid_frames, frames));
+      EXPECT_TRUE(at::equal(hf.valid_frames, frames));
       ExpectPaddedFramesZero(hf.output, frames);
       hf_batch = MaxAbsDiff(ValidFrames(hf.output, frames), batch_golden);
       hf_single = MaxAbsDiff(
-          converted->pass->Forward(in.single, torch::Tensor(), false).output,
+          converted->pass->Forward(in.single, at::Tensor(), false).output,
           single_golden);
       EXPECT_LT(hf_batch, kTolerance) << key;
       EXPECT_LT(hf_single, kTolerance) << key;
@@ -288,10 +287,10 @@ TEST_P(MmsLidGoldenTest, BothPassesPredictTheGoldenLabels) {
   absl::StatusOr<FairseqCheckpoint> checkpoint =
       FairseqCheckpoint::Load(FixturePath(variant + "/checkpoint.pt"));
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
-  auto predicted = [](const torch::Tensor& logits,
+  auto predicted = [](const at::Tensor& logits,
                       const std::vector<std::string>& names) {
     std::vector<std::string> out;
-    torch::Tensor ids = logits.argmax(-1);
+    at::Tensor ids = logits.argmax(-1);
     for (int64_t b = 0; b < ids.size(0); ++b)
       out.push_back(names.at(ids[b].item<int64_t>()));
     return out;
@@ -304,10 +303,10 @@ TEST_P(MmsLidGoldenTest, BothPassesPredictTheGoldenLabels) {
     ASSERT_TRUE(model.ok()) << side << ": " << model.status();
     EXPECT_TRUE(model->classifier);
     EXPECT_EQ(model->labels, labels) << side;
-    const torch::Tensor batch =
+    const at::Tensor batch =
         model->pass->Forward(in.batch, in.attention_mask, false).output;
-    const torch::Tensor single =
-        model->pass->Forward(in.single, torch::Tensor(), false).output;
+    const at::Tensor single =
+        model->pass->Forward(in.single, at::Tensor(), false).output;
     const double batch_diff =
         MaxAbsDiff(batch, FromNpy("golden/" + variant + "/batch_logits.npy"));
     const double single_diff =

@@ -9,6 +9,14 @@
 #include <cstdio>
 #include <fstream>
 
+#include "ATen/TensorOperators.h"
+#include "ATen/ops/arange.h"
+#include "ATen/ops/erf.h"
+#include "ATen/ops/matmul.h"
+#include "ATen/ops/relu.h"
+#include "ATen/ops/sin.h"
+#include "ATen/ops/softmax.h"
+#include "ATen/ops/sqrt.h"
 #include "converter/conversion.h"
 #include "datasets/synthetic.h"
 #include "fairseq/checkpoint.h"
@@ -44,50 +52,46 @@ std::string ReluCheckpoint() {
 // fairseq's post-LN TransformerSentenceEncoderLayer with a ReLU
 // feed-forward, then the CTC projection, by hand in double precision, on
 // one unpadded utterance's frames `x` (T, C).
-torch::Tensor LastLayerAndHead(const Weights& w, int64_t layer, int64_t heads,
-                               const torch::Tensor& x, bool relu) {
+at::Tensor LastLayerAndHead(const Weights& w, int64_t layer, int64_t heads,
+                            const at::Tensor& x, bool relu) {
   auto W = [&](const std::string& name) {
     return w
         .at("w2v_encoder.w2v_model.encoder.layers." + std::to_string(layer) +
             "." + name)
-        .to(torch::kDouble);
+        .to(at::kDouble);
   };
-  auto linear = [&](const torch::Tensor& in, const std::string& name) {
-    return torch::matmul(in, W(name + ".weight").t()) + W(name + ".bias");
+  auto linear = [&](const at::Tensor& in, const std::string& name) {
+    return at::matmul(in, W(name + ".weight").t()) + W(name + ".bias");
   };
-  auto layer_norm = [&](const torch::Tensor& in, const std::string& name) {
-    torch::Tensor mean = in.mean(-1, true);
-    torch::Tensor var = (in - mean).pow(2).mean(-1, true);
-    return (in - mean) / torch::sqrt(var + 1e-5) * W(name + ".weight") +
+  auto layer_norm = [&](const at::Tensor& in, const std::string& name) {
+    at::Tensor mean = in.mean(-1, true);
+    at::Tensor var = (in - mean).pow(2).mean(-1, true);
+    return (in - mean) / at::sqrt(var + 1e-5) * W(name + ".weight") +
            W(name + ".bias");
   };
   const int64_t T = x.size(0), C = x.size(1), d = C / heads;
-  torch::Tensor q = linear(x, "self_attn.q_proj") * std::pow(d, -0.5);
-  torch::Tensor k = linear(x, "self_attn.k_proj");
-  torch::Tensor v = linear(x, "self_attn.v_proj");
-  auto split = [&](const torch::Tensor& t) {
+  at::Tensor q = linear(x, "self_attn.q_proj") * std::pow(d, -0.5);
+  at::Tensor k = linear(x, "self_attn.k_proj");
+  at::Tensor v = linear(x, "self_attn.v_proj");
+  auto split = [&](const at::Tensor& t) {
     return t.view({T, heads, d}).transpose(0, 1);  // (H, T, d)
   };
-  torch::Tensor attention =
-      torch::softmax(torch::matmul(split(q), split(k).transpose(1, 2)), -1);
-  torch::Tensor context =
-      torch::matmul(attention, split(v)).transpose(0, 1).reshape({T, C});
-  torch::Tensor h = layer_norm(x + linear(context, "self_attn.out_proj"),
-                               "self_attn_layer_norm");
-  torch::Tensor inner = linear(h, "fc1");
-  inner = relu ? torch::relu(inner)
-               : 0.5 * inner * (1 + torch::erf(inner / std::sqrt(2.0)));
-  torch::Tensor y = layer_norm(h + linear(inner, "fc2"), "final_layer_norm");
-  return torch::matmul(y,
-                       w.at("w2v_encoder.proj.weight").to(torch::kDouble).t()) +
-         w.at("w2v_encoder.proj.bias").to(torch::kDouble);
+  at::Tensor attention =
+      at::softmax(at::matmul(split(q), split(k).transpose(1, 2)), -1);
+  at::Tensor context =
+      at::matmul(attention, split(v)).transpose(0, 1).reshape({T, C});
+  at::Tensor h = layer_norm(x + linear(context, "self_attn.out_proj"),
+                            "self_attn_layer_norm");
+  at::Tensor inner = linear(h, "fc1");
+  inner = relu ? at::relu(inner)
+               : 0.5 * inner * (1 + at::erf(inner / std::sqrt(2.0)));
+  at::Tensor y = layer_norm(h + linear(inner, "fc2"), "final_layer_norm");
+  return at::matmul(y, w.at("w2v_encoder.proj.weight").to(at::kDouble).t()) +
+         w.at("w2v_encoder.proj.bias").to(at::kDouble);
 }
 
-double MaxAbs(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a.to(torch::kDouble) - b.to(torch::kDouble))
-      .abs()
-      .max()
-      .item<double>();
+double MaxAbs(const at::Tensor& a, const at::Tensor& b) {
+  return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();
 }
 
 TEST(IndependentPassesTest, ReluCheckpointIsHonouredByEachSideFromItsOwnFiles) {
@@ -99,19 +103,19 @@ TEST(IndependentPassesTest, ReluCheckpointIsHonouredByEachSideFromItsOwnFiles) {
   // The fairseq pass against the hand computation of its last layer.
   absl::StatusOr<LoadedModel> original = LoadFairseqModel(*checkpoint);
   ASSERT_TRUE(original.ok()) << original.status();
-  torch::Tensor input =
-      torch::sin(torch::arange(0, 6000) * 0.01).to(torch::kFloat).unsqueeze(0);
-  ForwardOutput out = original->pass->Forward(input, torch::Tensor(), true);
+  at::Tensor input =
+      at::sin(at::arange(0, 6000) * 0.01).to(at::kFloat).unsqueeze(0);
+  ForwardOutput out = original->pass->Forward(input, at::Tensor(), true);
   const int64_t last = 2;  // the fixture's third and last encoder layer
   ASSERT_TRUE(out.Layer(last + 1).defined());
   ASSERT_FALSE(out.Layer(last + 2).defined());
   absl::StatusOr<Weights> weights = FairseqWeights(*checkpoint);
   ASSERT_TRUE(weights.ok()) << weights.status();
-  torch::Tensor before_last = out.Layer(last)[0].to(torch::kDouble);
+  at::Tensor before_last = out.Layer(last)[0].to(at::kDouble);
   const int64_t heads = 5;  // the fixture's encoder_attention_heads
-  torch::Tensor by_hand =
+  at::Tensor by_hand =
       LastLayerAndHead(*weights, last, heads, before_last, /*relu=*/true);
-  torch::Tensor with_gelu =
+  at::Tensor with_gelu =
       LastLayerAndHead(*weights, last, heads, before_last, /*relu=*/false);
   EXPECT_LT(MaxAbs(out.output[0], by_hand), 1e-4);
   EXPECT_GT(MaxAbs(out.output[0], with_gelu), 1e-3)

@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "ATen/TensorOperators.h"
 #include "absl/algorithm/container.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -31,9 +32,9 @@ std::string BatchesText(int64_t batch_size, int64_t utterances) {
              : absl::StrCat("padded batches of ", batch_size, " utterances");
 }
 
-Difference Diff(const std::string& name, const torch::Tensor& a,
-                const torch::Tensor& b) {
-  torch::Tensor d = (a.to(torch::kDouble) - b.to(torch::kDouble)).abs();
+Difference Diff(const std::string& name, const at::Tensor& a,
+                const at::Tensor& b) {
+  at::Tensor d = (a.to(at::kDouble) - b.to(at::kDouble)).abs();
   Difference out;
   out.set_name(name);
   out.set_max_abs_diff(d.max().item<double>());
@@ -43,9 +44,9 @@ Difference Diff(const std::string& name, const torch::Tensor& a,
 
 // Greedy CTC decoding: argmax per valid frame, repeats collapsed, the blank
 // (id 0, <pad>) dropped, "|" read as a space.
-std::string GreedyText(const torch::Tensor& logits, int64_t frames,
+std::string GreedyText(const at::Tensor& logits, int64_t frames,
                        const std::vector<std::string>& id_to_token) {
-  torch::Tensor ids = logits.slice(0, 0, frames).argmax(-1);
+  at::Tensor ids = logits.slice(0, 0, frames).argmax(-1);
   std::string text;
   int64_t previous = -1;
   for (int64_t t = 0; t < frames; ++t) {
@@ -66,7 +67,7 @@ std::string GreedyText(const torch::Tensor& logits, int64_t frames,
 
 // The class an utterance's logits predict, by its label ("class <i>" when
 // the side names none).
-std::string PredictedLabel(const torch::Tensor& logits,
+std::string PredictedLabel(const at::Tensor& logits,
                            const std::vector<std::string>& labels) {
   const int64_t c = logits.argmax().item<int64_t>();
   return c < static_cast<int64_t>(labels.size()) ? labels[c]
@@ -336,7 +337,7 @@ absl::StatusOr<ParityReport> CompareWithReference(
   }
   return ops::CatchTorchErrors(
       model_dir, [&]() -> absl::StatusOr<ParityReport> {
-        const torch::Tensor& frames = reference.valid_frames;
+        const at::Tensor& frames = reference.valid_frames;
         const bool one_batch = batches.size() == 1;
         const std::string fed =
             one_batch ? "the padded batch"
@@ -384,7 +385,7 @@ absl::StatusOr<ParityReport> CompareWithReference(
           // Compare what both can represent: each row with a sample mask
           // whose conv-length formula gives the reference's frame count
           // (the samples past the utterance are the batch's zero padding).
-          mask = [&](UtteranceRange range, const torch::Tensor& given) {
+          mask = [&](UtteranceRange range, const at::Tensor& given) {
             return SampleMaskForFrames(*converted.pass,
                                        frames.slice(0, range.begin, range.end),
                                        given.size(1));
@@ -411,7 +412,7 @@ absl::StatusOr<ParityReport> CompareWithReference(
         // states are read, so that the two never add up.
         converted.pass.reset();
         const ForwardOutput& out = forward.output;
-        const torch::Tensor& expected = reference.output;
+        const at::Tensor& expected = reference.output;
         if (expected.sizes() != out.output.sizes()) {
           return absl::InvalidArgumentError(
               absl::StrCat(reference_name, ": reference output has shape [",

@@ -6,6 +6,9 @@
 #include <map>
 #include <utility>
 
+#include "ATen/TensorOperators.h"
+#include "ATen/ops/empty.h"
+#include "ATen/ops/from_blob.h"
 #include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -41,25 +44,25 @@ bool IsSha256(const std::string& s) {
 // exactly what its shape needs: in place in the file's mapping when they
 // are aligned for `type` (the tensor keeps the mapping alive; nothing
 // writes to a reference), else a copy.
-absl::StatusOr<torch::Tensor> EntryTensor(const SafetensorsFile& file,
-                                          const SafetensorsEntry& e,
-                                          torch::ScalarType type) {
+absl::StatusOr<at::Tensor> EntryTensor(const SafetensorsFile& file,
+                                       const SafetensorsEntry& e,
+                                       at::ScalarType type) {
   absl::string_view bytes = file.Bytes(e);
   return ops::CatchTorchErrors(
-      file.path(), [&]() -> absl::StatusOr<torch::Tensor> {
-        const auto options = torch::TensorOptions().dtype(type);
-        const int64_t item = torch::elementSize(type);
+      file.path(), [&]() -> absl::StatusOr<at::Tensor> {
+        const auto options = at::TensorOptions().dtype(type);
+        const int64_t item = at::elementSize(type);
         if (static_cast<uint64_t>(e.numel()) * item != bytes.size()) {
           return absl::InvalidArgumentError(
               absl::StrCat(file.path(), ": ", e.name, " has ", bytes.size(),
                            " bytes for shape ", Shape(e.shape)));
         }
         if (reinterpret_cast<uintptr_t>(bytes.data()) % item == 0) {
-          return torch::from_blob(
+          return at::from_blob(
               const_cast<char*>(bytes.data()), e.shape,
               [mapping = file.file()](void*) {}, options);
         }
-        torch::Tensor t = torch::empty(e.shape, options);
+        at::Tensor t = at::empty(e.shape, options);
         std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
         return t;
       });
@@ -112,13 +115,13 @@ absl::StatusOr<int64_t> ReferenceBatchSize(const ReferenceOutputs& reference,
 
 absl::Status WriteReferenceFile(const ReferenceOutputs& reference,
                                 const std::string& path) {
-  std::vector<std::pair<std::string, torch::Tensor>> tensors = {
-      {"output", reference.output.to(torch::kFloat)},
-      {"valid_frames", reference.valid_frames.to(torch::kLong)}};
+  std::vector<std::pair<std::string, at::Tensor>> tensors = {
+      {"output", reference.output.to(at::kFloat)},
+      {"valid_frames", reference.valid_frames.to(at::kLong)}};
   std::vector<std::string> names;
   for (size_t s = 0; s < reference.stages.size(); ++s) {
     tensors.emplace_back(absl::StrCat("stages.", s),
-                         reference.stages[s].states.to(torch::kFloat));
+                         reference.stages[s].states.to(at::kFloat));
     names.push_back(reference.stages[s].name);
   }
   SafetensorsLayout layout;
@@ -128,13 +131,12 @@ absl::Status WriteReferenceFile(const ReferenceOutputs& reference,
   layout.SetMetadata("format", "pt");
   layout.SetMetadata("stages", absl::StrJoin(names, kStageSeparator));
   for (const auto& [name, t] : tensors) {
-    layout.Add(name,
-               t.scalar_type() == torch::kLong ? DType::kI64 : DType::kF32,
+    layout.Add(name, t.scalar_type() == at::kLong ? DType::kI64 : DType::kF32,
                t.sizes().vec());
   }
   std::string bytes = layout.Header();
   for (const auto& [name, t] : tensors) {
-    torch::Tensor c = t.contiguous();
+    at::Tensor c = t.contiguous();
     bytes.append(static_cast<const char*>(c.data_ptr()), c.nbytes());
   }
   return WriteFileAtomically(path, bytes);
@@ -224,7 +226,7 @@ absl::StatusOr<ReferenceOutputs> ReadReferenceFile(
                        "comma-separated list of them"));
     }
   }
-  ASSIGN_OR_RETURN(ref.output, EntryTensor(file, *output, torch::kFloat));
+  ASSIGN_OR_RETURN(ref.output, EntryTensor(file, *output, at::kFloat));
 
   const SafetensorsEntry* frames = file.Find("valid_frames");
   if (frames == nullptr) return error("entry valid_frames", "is missing");
@@ -235,7 +237,7 @@ absl::StatusOr<ReferenceOutputs> ReadReferenceFile(
         absl::StrCat("is ", SafetensorsName(frames->dtype), " ",
                      Shape(frames->shape), ", not I64 [", utterances, "]"));
   }
-  ASSIGN_OR_RETURN(ref.valid_frames, EntryTensor(file, *frames, torch::kLong));
+  ASSIGN_OR_RETURN(ref.valid_frames, EntryTensor(file, *frames, at::kLong));
   const int64_t* v = ref.valid_frames.data_ptr<int64_t>();
   for (int64_t b = 0; b < utterances; ++b) {
     if (v[b] < 0 || v[b] > shape[1]) {
@@ -281,8 +283,7 @@ absl::StatusOr<ReferenceOutputs> ReadReferenceFile(
                    absl::StrCat("is there but stages.", ref.stages.size(),
                                 " is missing"));
     }
-    ASSIGN_OR_RETURN(torch::Tensor states,
-                     EntryTensor(file, *e, torch::kFloat));
+    ASSIGN_OR_RETURN(at::Tensor states, EntryTensor(file, *e, at::kFloat));
     ref.stages.push_back({names[s], std::move(states)});
   }
   return ref;

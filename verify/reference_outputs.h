@@ -26,16 +26,16 @@
 #include <string>
 #include <vector>
 
+#include "ATen/core/Tensor.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "families/forward_family.h"
-#include "torch/types.h"
 
 namespace fairport {
 
 struct ReferenceOutputs {
-  torch::Tensor output;              // (B, T, C) or a classifier's (B, C)
-  torch::Tensor valid_frames;        // (B) long, each in [0, T]
+  at::Tensor output;                 // (B, T, C) or a classifier's (B, C)
+  at::Tensor valid_frames;           // (B) long, each in [0, T]
   std::vector<ForwardStage> stages;  // each (B, T, C_s) float
   // checkpoint_sha256, dataset_sha256, model_kind, output ("logits" or
   // "last_hidden_state"), frame_counting, utterances (ids, comma-joined),

@@ -6,6 +6,10 @@
 #include <fstream>
 #include <functional>
 
+#include "ATen/TensorOperators.h"
+#include "ATen/ops/arange.h"
+#include "ATen/ops/ones.h"
+#include "ATen/ops/tensor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -95,9 +99,9 @@ TEST(ReferenceFileTest, ReadsWhatReferenceWrites) {
 // labels in the metadata; written by WriteReferenceFile, read back.
 TEST(ReferenceFileTest, ReadsAClassifiersLogitsAndLabels) {
   ReferenceOutputs written;
-  written.output = torch::arange(kB * kC, torch::kFloat).view({kB, kC});
-  written.valid_frames = torch::tensor({3, 2}, torch::kLong);
-  written.stages = {{"encoder layer 1", torch::ones({kB, kT, 8})}};
+  written.output = at::arange(kB * kC, at::kFloat).view({kB, kC});
+  written.valid_frames = at::tensor({3, 2}, at::kLong);
+  written.stages = {{"encoder layer 1", at::ones({kB, kT, 8})}};
   written.labels = {"eng", "fra", "deu", "cmn \"q\""};
   written.metadata = {{"checkpoint_sha256", kSha},
                       {"dataset_sha256", kSha},

@@ -1,5 +1,12 @@
 // fairseq's data2vec-audio forward pass, module by module, on the valid
 // frames of each utterance only (see forward.h).
+#include "ATen/TensorOperators.h"
+#include "ATen/core/grad_mode.h"
+#include "ATen/ops/conv1d.h"
+#include "ATen/ops/full.h"
+#include "ATen/ops/gelu.h"
+#include "ATen/ops/layer_norm.h"
+#include "ATen/ops/linear.h"
 #include "absl/strings/str_cat.h"
 #include "families/common/conv_layers.h"
 #include "families/common/passes/encoder_layers.h"
@@ -13,10 +20,9 @@ namespace {
 constexpr double kEps = 1e-5;
 
 // fairseq's Fp32LayerNorm: computed in float32, cast back.
-torch::Tensor LayerNorm(const torch::Tensor& x, const torch::Tensor& w,
-                        const torch::Tensor& b) {
-  return torch::layer_norm(x.to(torch::kFloat), {x.size(-1)}, w, b, kEps)
-      .type_as(x);
+at::Tensor LayerNorm(const at::Tensor& x, const at::Tensor& w,
+                     const at::Tensor& b) {
+  return at::layer_norm(x.to(at::kFloat), {x.size(-1)}, w, b, kEps).type_as(x);
 }
 
 }  // namespace
@@ -31,16 +37,16 @@ FairseqData2VecAudio::FairseqData2VecAudio(Architecture arch,
   for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
     const std::string l =
         absl::StrCat(prefix_, "feature_extractor.conv_layers.", i, ".0.");
-    feature_convs_.emplace_back(
-        w_(l + "weight"), arch_.conv_bias ? w_(l + "bias") : torch::Tensor(),
-        arch_.conv_stride[i]);
+    feature_convs_.emplace_back(w_(l + "weight"),
+                                arch_.conv_bias ? w_(l + "bias") : at::Tensor(),
+                                arch_.conv_stride[i]);
   }
 }
 
-ForwardOutput FairseqData2VecAudio::Forward(const torch::Tensor& source,
-                                            const torch::Tensor& padding_mask,
+ForwardOutput FairseqData2VecAudio::Forward(const at::Tensor& source,
+                                            const at::Tensor& padding_mask,
                                             bool with_stages) const {
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   const std::string& p = prefix_;
   const int64_t B = source.size(0),
                 T = PaddedBatchFrames(arch_.conv_kernel, arch_.conv_stride,
@@ -48,8 +54,8 @@ ForwardOutput FairseqData2VecAudio::Forward(const torch::Tensor& source,
 
   // Data2VecAudioModel.forward: frames per utterance from its samples, by
   // _get_feat_extract_output_lengths (float floor), when there is padding.
-  torch::Tensor samples = torch::full({B}, source.size(1), torch::kLong);
-  torch::Tensor lengths = torch::full({B}, T, torch::kLong);
+  at::Tensor samples = at::full({B}, source.size(1), at::kLong);
+  at::Tensor lengths = at::full({B}, T, at::kLong);
   if (padding_mask.defined() && padding_mask.any().item<bool>()) {
     samples = (~padding_mask).sum(-1);
     lengths =
@@ -63,26 +69,26 @@ ForwardOutput FairseqData2VecAudio::Forward(const torch::Tensor& source,
   // ConvFeatureExtractionModel, extractor_mode=layer_norm: Conv1d ->
   // Dropout -> Sequential(TransposeLast, Fp32LayerNorm, TransposeLast) ->
   // GELU, each utterance on its own samples (a valid frame sees no padding).
-  std::vector<torch::Tensor> features;
+  std::vector<at::Tensor> features;
   for (int64_t b = 0; b < B; ++b) {
-    torch::Tensor x =
+    at::Tensor x =
         source[b].narrow(0, 0, samples[b].item<int64_t>()).unsqueeze(1);
     for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
       const std::string l =
           absl::StrCat(p, "feature_extractor.conv_layers.", i, ".");
-      const torch::Tensor& ln_w = w_(l + "2.1.weight");
-      const torch::Tensor& ln_b = w_(l + "2.1.bias");
-      x = feature_convs_[i](x, [&](torch::Tensor& chunk) {
-        torch::gelu_out(chunk, LayerNorm(chunk, ln_w, ln_b));
+      const at::Tensor& ln_w = w_(l + "2.1.weight");
+      const at::Tensor& ln_b = w_(l + "2.1.bias");
+      x = feature_convs_[i](x, [&](at::Tensor& chunk) {
+        at::gelu_out(chunk, LayerNorm(chunk, ln_w, ln_b));
       });
     }
     features.push_back(x.narrow(0, 0, packing.length(b)));
   }
-  torch::Tensor x = packing.Pack(features);
+  at::Tensor x = packing.Pack(features);
   stage(kFeatureExtractorStage, x);
   x = LayerNorm(x, w_(p + "layer_norm.weight"), w_(p + "layer_norm.bias"));
-  x = torch::linear(x, w_(p + "post_extract_proj.weight"),
-                    w_(p + "post_extract_proj.bias"));
+  x = at::linear(x, w_(p + "post_extract_proj.weight"),
+                 w_(p + "post_extract_proj.bias"));
   stage(kFeatureProjectionStage, x);
 
   // TransformerEncoder.extract_features: padded frames zeroed, then
@@ -91,22 +97,21 @@ ForwardOutput FairseqData2VecAudio::Forward(const torch::Tensor& source,
   // first layer, and (layers - 1) * K/2 of them reach the utterance's last
   // frames.
   const int64_t K = arch_.conv_pos_kernel_size;
-  auto pos_conv = [&](const torch::Tensor& rows) {
-    torch::Tensor pos = rows.t().unsqueeze(0);
+  auto pos_conv = [&](const at::Tensor& rows) {
+    at::Tensor pos = rows.t().unsqueeze(0);
     for (int64_t j = 0; j < arch_.num_conv_pos_embeddings; ++j) {
       const std::string l = absl::StrCat(p, "encoder.pos_conv.", j, ".0.");
-      pos = torch::conv1d(pos, w_(l + "weight"), w_(l + "bias"), 1, K / 2, 1,
-                          arch_.num_conv_pos_embedding_groups);
+      pos = at::conv1d(pos, w_(l + "weight"), w_(l + "bias"), 1, K / 2, 1,
+                       arch_.num_conv_pos_embedding_groups);
       // SamePad drops the last frame of an even kernel.
       if (K % 2 == 0) pos = pos.slice(2, 0, -1);
-      pos =
-          torch::layer_norm(pos.transpose(-2, -1), {pos.size(1)}, {}, {}, kEps)
-              .transpose(-2, -1);
-      pos = torch::gelu(pos);
+      pos = at::layer_norm(pos.transpose(-2, -1), {pos.size(1)}, {}, {}, kEps)
+                .transpose(-2, -1);
+      pos = at::gelu(pos);
     }
     return pos[0].t();
   };
-  std::vector<torch::Tensor> pos;
+  std::vector<at::Tensor> pos;
   for (size_t b = 0; b < packing.size(); ++b) {
     pos.push_back(ops::AsInPaddedBatch(
         packing.Rows(x, b), T, (arch_.num_conv_pos_embeddings - 1) * (K / 2),
@@ -127,8 +132,8 @@ ForwardOutput FairseqData2VecAudio::Forward(const torch::Tensor& source,
   }
   if (arch_.ctc) {
     // Wav2VecEncoder: final_dropout (eval: identity) -> proj.
-    x = torch::linear(x, w_("w2v_encoder.proj.weight"),
-                      w_("w2v_encoder.proj.bias"));
+    x = at::linear(x, w_("w2v_encoder.proj.weight"),
+                   w_("w2v_encoder.proj.bias"));
   }
   out.output = packing.Pad(x, T);
   out.valid_frames = lengths;

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "ATen/core/Tensor.h"
 #include "families/common/passes/encoder_layers.h"
 #include "families/common/passes/hf_files.h"
 #include "families/common/passes/weights.h"
@@ -31,7 +32,6 @@
 #include "families/forward_family.h"
 #include "ops/activation.h"
 #include "ops/packed.h"
-#include "torch/types.h"
 
 namespace fairport::data2vec_audio {
 
@@ -49,8 +49,8 @@ class FairseqData2VecAudio {
   // `source` (B, L) float; `padding_mask` (B, L) bool, true = pad, or
   // undefined for an unpadded batch.
   const Architecture& arch() const { return arch_; }
-  ForwardOutput Forward(const torch::Tensor& source,
-                        const torch::Tensor& padding_mask,
+  ForwardOutput Forward(const at::Tensor& source,
+                        const at::Tensor& padding_mask,
                         bool with_stages = true) const;
 
  private:
@@ -69,8 +69,8 @@ class HfData2VecAudio {
   // `input_values` (B, L); `attention_mask` (B, L) long, 1 = valid, or
   // undefined.
   const Architecture& arch() const { return arch_; }
-  ForwardOutput Forward(const torch::Tensor& input_values,
-                        const torch::Tensor& attention_mask,
+  ForwardOutput Forward(const at::Tensor& input_values,
+                        const at::Tensor& attention_mask,
                         bool with_stages = true) const;
 
  private:

@@ -1,5 +1,12 @@
 // transformers' Data2VecAudioModel / Data2VecAudioForCTC forward pass, on
 // the valid frames of each utterance only (see forward.h).
+#include "ATen/TensorOperators.h"
+#include "ATen/core/grad_mode.h"
+#include "ATen/ops/conv1d.h"
+#include "ATen/ops/full.h"
+#include "ATen/ops/gelu.h"
+#include "ATen/ops/layer_norm.h"
+#include "ATen/ops/linear.h"
 #include "absl/strings/str_cat.h"
 #include "families/common/conv_layers.h"
 #include "families/common/passes/encoder_layers.h"
@@ -27,29 +34,28 @@ HfData2VecAudio::HfData2VecAudio(Architecture arch, Activations activations,
   for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
     const std::string l =
         absl::StrCat(prefix_, "feature_extractor.conv_layers.", i, ".conv.");
-    feature_convs_.emplace_back(
-        w_(l + "weight"), arch_.conv_bias ? w_(l + "bias") : torch::Tensor(),
-        arch_.conv_stride[i]);
+    feature_convs_.emplace_back(w_(l + "weight"),
+                                arch_.conv_bias ? w_(l + "bias") : at::Tensor(),
+                                arch_.conv_stride[i]);
   }
   if (arch_.ctc)
     w_.CheckShape("lm_head.weight", {arch_.vocab_size, arch_.hidden_size});
 }
 
-ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
-                                       const torch::Tensor& attention_mask,
+ForwardOutput HfData2VecAudio::Forward(const at::Tensor& input_values,
+                                       const at::Tensor& attention_mask,
                                        bool with_stages) const {
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   const std::string& p = prefix_;
   const double eps = arch_.layer_norm_eps;
   const int64_t B = input_values.size(0);
 
   // _get_feat_extract_output_lengths on the attention mask's sums; the
   // padded batch's own length gives the frames of the outputs.
-  torch::Tensor samples =
-      attention_mask.defined()
-          ? attention_mask.sum(-1).to(torch::kLong)
-          : torch::full({B}, input_values.size(1), torch::kLong);
-  const torch::Tensor lengths =
+  at::Tensor samples = attention_mask.defined()
+                           ? attention_mask.sum(-1).to(at::kLong)
+                           : at::full({B}, input_values.size(1), at::kLong);
+  const at::Tensor lengths =
       HfOutputLengths(samples, arch_.conv_kernel, arch_.conv_stride);
   const int64_t T = PaddedBatchFrames(arch_.conv_kernel, arch_.conv_stride,
                                       input_values.size(1));
@@ -60,20 +66,20 @@ ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
 
   // Data2VecAudioFeatureEncoder: Data2VecAudioConvLayer = conv -> LayerNorm
   // over channels -> GELU, each utterance on its own samples.
-  std::vector<torch::Tensor> features;
+  std::vector<at::Tensor> features;
   for (int64_t b = 0; b < B; ++b) {
-    torch::Tensor h =
+    at::Tensor h =
         input_values[b].narrow(0, 0, samples[b].item<int64_t>()).unsqueeze(1);
     for (size_t i = 0; i < arch_.conv_dim.size(); ++i) {
       const std::string l =
           absl::StrCat(p, "feature_extractor.conv_layers.", i, ".");
-      const torch::Tensor& norm_w = w_(l + "layer_norm.weight");
-      const torch::Tensor& norm_b = w_(l + "layer_norm.bias");
-      h = feature_convs_[i](h, [&](torch::Tensor& chunk) {
-        torch::Tensor normed = torch::layer_norm(chunk, {chunk.size(1)}, norm_w,
-                                                 norm_b, kTorchLayerNormEps);
+      const at::Tensor& norm_w = w_(l + "layer_norm.weight");
+      const at::Tensor& norm_b = w_(l + "layer_norm.bias");
+      h = feature_convs_[i](h, [&](at::Tensor& chunk) {
+        at::Tensor normed = at::layer_norm(chunk, {chunk.size(1)}, norm_w,
+                                           norm_b, kTorchLayerNormEps);
         if (activations_.feature == ops::Activation::kGelu) {
-          torch::gelu_out(chunk, normed);
+          at::gelu_out(chunk, normed);
         } else {
           chunk.copy_(ops::Activate(activations_.feature, normed));
         }
@@ -83,13 +89,13 @@ ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
   }
 
   // Data2VecAudioFeatureProjection: LayerNorm -> projection.
-  torch::Tensor h = packing.Pack(features);
+  at::Tensor h = packing.Pack(features);
   stage(kFeatureExtractorStage, h);
-  h = torch::layer_norm(h, {h.size(1)},
-                        w_(p + "feature_projection.layer_norm.weight"),
-                        w_(p + "feature_projection.layer_norm.bias"), eps);
-  h = torch::linear(h, w_(p + "feature_projection.projection.weight"),
-                    w_(p + "feature_projection.projection.bias"));
+  h = at::layer_norm(h, {h.size(1)},
+                     w_(p + "feature_projection.layer_norm.weight"),
+                     w_(p + "feature_projection.layer_norm.bias"), eps);
+  h = at::linear(h, w_(p + "feature_projection.projection.weight"),
+                 w_(p + "feature_projection.projection.bias"));
   stage(kFeatureProjectionStage, h);
 
   // Data2VecAudioEncoder: padded states zeroed, then
@@ -97,30 +103,30 @@ ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
   // layers (conv -> pad layer -> LayerNorm -> GELU) reach K/2 frames each
   // into the padding, which is no longer zero after the first.
   const int64_t K = arch_.conv_pos_kernel_size;
-  auto pos_conv_embed = [&](const torch::Tensor& states) {
-    torch::Tensor pos = states.t().unsqueeze(0);
+  auto pos_conv_embed = [&](const at::Tensor& states) {
+    at::Tensor pos = states.t().unsqueeze(0);
     for (int64_t j = 0; j < arch_.num_conv_pos_embeddings; ++j) {
       const std::string l =
           absl::StrCat(p, "encoder.pos_conv_embed.layers.", j, ".conv.");
-      pos = torch::conv1d(pos, w_(l + "weight"), w_(l + "bias"), 1, K / 2, 1,
-                          arch_.num_conv_pos_embedding_groups);
+      pos = at::conv1d(pos, w_(l + "weight"), w_(l + "bias"), 1, K / 2, 1,
+                       arch_.num_conv_pos_embedding_groups);
       if (K % 2 == 0) pos = pos.slice(2, 0, -1);  // Data2VecAudioPadLayer
-      pos = torch::layer_norm(pos.transpose(1, 2), {pos.size(1)}, {}, {},
-                              kTorchLayerNormEps)
+      pos = at::layer_norm(pos.transpose(1, 2), {pos.size(1)}, {}, {},
+                           kTorchLayerNormEps)
                 .transpose(1, 2);
       pos = ops::Activate(activations_.feature, pos);
     }
     return pos[0].t();
   };
-  std::vector<torch::Tensor> pos;
+  std::vector<at::Tensor> pos;
   for (size_t b = 0; b < packing.size(); ++b) {
     pos.push_back(ops::AsInPaddedBatch(
         packing.Rows(h, b), T, (arch_.num_conv_pos_embeddings - 1) * (K / 2),
         pos_conv_embed));
   }
   h = h + packing.Pack(pos);
-  h = torch::layer_norm(h, {h.size(-1)}, w_(p + "encoder.layer_norm.weight"),
-                        w_(p + "encoder.layer_norm.bias"), eps);
+  h = at::layer_norm(h, {h.size(-1)}, w_(p + "encoder.layer_norm.weight"),
+                     w_(p + "encoder.layer_norm.bias"), eps);
   stage(kEncoderInputStage, h);
   for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
     h = HfEncoderLayer(w_, absl::StrCat(p, "encoder.layers.", l, "."),
@@ -128,7 +134,7 @@ ForwardOutput HfData2VecAudio::Forward(const torch::Tensor& input_values,
                        /*stable=*/false, h, packing);
     stage(EncoderLayerStage(l + 1), h);
   }
-  if (arch_.ctc) h = torch::linear(h, w_("lm_head.weight"), w_("lm_head.bias"));
+  if (arch_.ctc) h = at::linear(h, w_("lm_head.weight"), w_("lm_head.bias"));
   out.output = packing.Pad(h, T);
   out.valid_frames = lengths;
   return out;

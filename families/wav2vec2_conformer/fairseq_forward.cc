@@ -3,6 +3,26 @@
 #include <cmath>
 #include <limits>
 
+#include "ATen/TensorIndexing.h"
+#include "ATen/TensorOperators.h"
+#include "ATen/core/grad_mode.h"
+#include "ATen/ops/add.h"
+#include "ATen/ops/arange.h"
+#include "ATen/ops/batch_norm.h"
+#include "ATen/ops/cat.h"
+#include "ATen/ops/cos.h"
+#include "ATen/ops/einsum.h"
+#include "ATen/ops/exp.h"
+#include "ATen/ops/flip.h"
+#include "ATen/ops/full.h"
+#include "ATen/ops/glu.h"
+#include "ATen/ops/layer_norm.h"
+#include "ATen/ops/linear.h"
+#include "ATen/ops/matmul.h"
+#include "ATen/ops/silu.h"
+#include "ATen/ops/sin.h"
+#include "ATen/ops/softmax.h"
+#include "ATen/ops/zeros.h"
 #include "absl/strings/str_cat.h"
 #include "families/common/passes/encoder_layers.h"
 #include "families/wav2vec2_conformer/forward.h"
@@ -13,49 +33,48 @@ namespace {
 
 constexpr double kEps = 1e-5;  // fairseq's LayerNorm and BatchNorm1d
 
-torch::Tensor LayerNorm(const NamedWeights& w, const std::string& name,
-                        const torch::Tensor& x) {
-  return torch::layer_norm(x, {x.size(-1)}, w(name + ".weight"),
-                           w(name + ".bias"), kEps);
+at::Tensor LayerNorm(const NamedWeights& w, const std::string& name,
+                     const at::Tensor& x) {
+  return at::layer_norm(x, {x.size(-1)}, w(name + ".weight"), w(name + ".bias"),
+                        kEps);
 }
 
-torch::Tensor Linear(const NamedWeights& w, const std::string& name,
-                     const torch::Tensor& x) {
-  return torch::linear(x, w(name + ".weight"), w(name + ".bias"));
+at::Tensor Linear(const NamedWeights& w, const std::string& name,
+                  const at::Tensor& x) {
+  return at::linear(x, w(name + ".weight"), w(name + ".bias"));
 }
 
 // FeedForwardModule: LayerNorm -> w_1 -> swish -> dropout -> w_2 ->
 // dropout (conformer_layer.py:104-146).
-torch::Tensor FeedForward(const NamedWeights& w, const std::string& m,
-                          const torch::Tensor& x) {
-  torch::Tensor h = LayerNorm(w, m + ".layer_norm", x);
+at::Tensor FeedForward(const NamedWeights& w, const std::string& m,
+                       const at::Tensor& x) {
+  at::Tensor h = LayerNorm(w, m + ".layer_norm", x);
   h = Linear(w, m + ".w_1", h);
-  torch::silu_(h);
+  at::silu_(h);
   return Linear(w, m + ".w_2", h);
 }
 
 // RelPositionalEncoding (positional_encoding.py:66-129) for T frames:
 // (2T - 1, C), row m the position T - 1 - m, PE(r)[2k] = sin(r w_k),
 // PE(r)[2k + 1] = cos(r w_k), w_k = exp(2k * -(ln 10000 / C)), in float32.
-torch::Tensor RelPositionalEncoding(int64_t T, int64_t C) {
-  const torch::Tensor position =
-      torch::arange(0, T, torch::kFloat).unsqueeze(1);
-  const torch::Tensor div_term =
-      torch::exp(torch::arange(0, C, 2, torch::kFloat) *
-                 -(std::log(10000.0) / static_cast<double>(C)));
-  torch::Tensor pe_positive = torch::zeros({T, C});
-  torch::Tensor pe_negative = torch::zeros({T, C});
-  using torch::indexing::None;
-  using torch::indexing::Slice;
+at::Tensor RelPositionalEncoding(int64_t T, int64_t C) {
+  const at::Tensor position = at::arange(0, T, at::kFloat).unsqueeze(1);
+  const at::Tensor div_term =
+      at::exp(at::arange(0, C, 2, at::kFloat) *
+              -(std::log(10000.0) / static_cast<double>(C)));
+  at::Tensor pe_positive = at::zeros({T, C});
+  at::Tensor pe_negative = at::zeros({T, C});
+  using at::indexing::None;
+  using at::indexing::Slice;
   pe_positive.index_put_({Slice(), Slice(0, None, 2)},
-                         torch::sin(position * div_term));
+                         at::sin(position * div_term));
   pe_positive.index_put_({Slice(), Slice(1, None, 2)},
-                         torch::cos(position * div_term));
+                         at::cos(position * div_term));
   pe_negative.index_put_({Slice(), Slice(0, None, 2)},
-                         torch::sin(-1 * position * div_term));
+                         at::sin(-1 * position * div_term));
   pe_negative.index_put_({Slice(), Slice(1, None, 2)},
-                         torch::cos(-1 * position * div_term));
-  return torch::cat({torch::flip(pe_positive, {0}), pe_negative.slice(0, 1)});
+                         at::cos(-1 * position * div_term));
+  return at::cat({at::flip(pe_positive, {0}), pe_negative.slice(0, 1)});
 }
 
 // RelPositionMultiHeadedAttention.rel_shift: (B, H, T, 2T - 1) to
@@ -63,8 +82,8 @@ torch::Tensor RelPositionalEncoding(int64_t T, int64_t C) {
 // lands every element where this strided view of x points: row i starts
 // T - 1 - i into row i of x, which is 2T - 2 elements on from row i - 1's
 // start.
-torch::Tensor RelShift(const torch::Tensor& x) {
-  const torch::Tensor c = x.contiguous();
+at::Tensor RelShift(const at::Tensor& x) {
+  const at::Tensor c = x.contiguous();
   const int64_t B = c.size(0), H = c.size(1), T = c.size(2), P = c.size(3);
   TORCH_CHECK(P == 2 * T - 1, "rel_shift of ", c.sizes());
   return c.as_strided({B, H, T, T}, {c.stride(0), c.stride(1), P - 1, 1},
@@ -74,33 +93,33 @@ torch::Tensor RelShift(const torch::Tensor& x) {
 // RotaryPositionalEmbedding + apply_rotary_pos_emb
 // (rotary_positional_embedding.py): `x` (B, T, H, d_k) rotated by halves,
 // with the layer's stored inv_freq.
-torch::Tensor Rotate(const torch::Tensor& x, const torch::Tensor& inv_freq) {
+at::Tensor Rotate(const at::Tensor& x, const at::Tensor& inv_freq) {
   const int64_t T = x.size(1), d = x.size(3);
-  const torch::Tensor t = torch::arange(T, torch::kFloat);
-  const torch::Tensor freqs = torch::einsum("i,j->ij", {t, inv_freq});
-  const torch::Tensor emb = torch::cat({freqs, freqs}, -1);
-  const torch::Tensor cos = emb.cos().view({1, T, 1, d});
-  const torch::Tensor sin = emb.sin().view({1, T, 1, d});
-  const torch::Tensor rotated =
-      torch::cat({-x.slice(3, d / 2), x.slice(3, 0, d / 2)}, -1);
+  const at::Tensor t = at::arange(T, at::kFloat);
+  const at::Tensor freqs = at::einsum("i,j->ij", {t, inv_freq});
+  const at::Tensor emb = at::cat({freqs, freqs}, -1);
+  const at::Tensor cos = emb.cos().view({1, T, 1, d});
+  const at::Tensor sin = emb.sin().view({1, T, 1, d});
+  const at::Tensor rotated =
+      at::cat({-x.slice(3, d / 2), x.slice(3, 0, d / 2)}, -1);
   return x * cos + rotated * sin;
 }
 
 // ConvolutionModule (conformer_layer.py:79-101) on (B, T, C), computed
 // channels-last: its Conv1d layers and BatchNorm1d see (B, C, T).
-torch::Tensor ConvolutionModule(const NamedWeights& w, const std::string& m,
-                                const torch::Tensor& x) {
+at::Tensor ConvolutionModule(const NamedWeights& w, const std::string& m,
+                             const at::Tensor& x) {
   const int64_t C = x.size(2);
-  torch::Tensor h = ops::ChannelsLastPointwiseConv1d(
+  at::Tensor h = ops::ChannelsLastPointwiseConv1d(
       LayerNorm(w, m + ".layer_norm", x), w(m + ".pointwise_conv1.weight"));
-  h = ops::ChannelsLastDepthwiseConv1d(torch::glu(h, -1),
+  h = ops::ChannelsLastDepthwiseConv1d(at::glu(h, -1),
                                        w(m + ".depthwise_conv.weight"));
-  h = torch::batch_norm(h.reshape({-1, C}), w(m + ".batch_norm.weight"),
-                        w(m + ".batch_norm.bias"),
-                        w(m + ".batch_norm.running_mean"),
-                        w(m + ".batch_norm.running_var"),
-                        /*training=*/false, 0.0, kEps, false);
-  return ops::ChannelsLastPointwiseConv1d(torch::silu_(h).view(x.sizes()),
+  h = at::batch_norm(h.reshape({-1, C}), w(m + ".batch_norm.weight"),
+                     w(m + ".batch_norm.bias"),
+                     w(m + ".batch_norm.running_mean"),
+                     w(m + ".batch_norm.running_var"),
+                     /*training=*/false, 0.0, kEps, false);
+  return ops::ChannelsLastPointwiseConv1d(at::silu_(h).view(x.sizes()),
                                           w(m + ".pointwise_conv2.weight"));
 }
 
@@ -123,10 +142,10 @@ FairseqConformer::FairseqConformer(Architecture arch, bool has_projection,
   }
 }
 
-ForwardOutput FairseqConformer::Forward(const torch::Tensor& source,
-                                        const torch::Tensor& padding_mask,
+ForwardOutput FairseqConformer::Forward(const at::Tensor& source,
+                                        const at::Tensor& padding_mask,
                                         bool with_stages) const {
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   const std::string& p = prefix_;
   const int64_t B = source.size(0), L = source.size(1);
   const int64_t T = PaddedBatchFrames(arch_.conv_kernel, arch_.conv_stride, L);
@@ -135,7 +154,7 @@ ForwardOutput FairseqConformer::Forward(const torch::Tensor& source,
 
   // Wav2Vec2Model.forward: the frame padding mask by
   // _get_feat_extract_output_lengths of the valid samples.
-  torch::Tensor lengths = torch::full({B}, T, torch::kLong);
+  at::Tensor lengths = at::full({B}, T, at::kLong);
   if (padding_mask.defined() && padding_mask.any().item<bool>()) {
     lengths = FairseqOutputLengths((~padding_mask).sum(-1), arch_.conv_kernel,
                                    arch_.conv_stride);
@@ -145,19 +164,18 @@ ForwardOutput FairseqConformer::Forward(const torch::Tensor& source,
   ForwardOutput out;
   const StageRecorder stage(with_stages, packing, T, out);
   // (B, T) true at padded frames.
-  const torch::Tensor padded =
-      torch::arange(T).unsqueeze(0) >= lengths.unsqueeze(1);
-  auto valid = [&](const torch::Tensor& x) {
-    std::vector<torch::Tensor> rows;
+  const at::Tensor padded = at::arange(T).unsqueeze(0) >= lengths.unsqueeze(1);
+  auto valid = [&](const at::Tensor& x) {
+    std::vector<at::Tensor> rows;
     for (int64_t b = 0; b < B; ++b)
       rows.push_back(x[b].narrow(0, 0, packing.length(b)));
     return packing.Pack(rows);
   };
 
-  torch::Tensor x = packing.Pack(extractor_(source, packing));
+  at::Tensor x = packing.Pack(extractor_(source, packing));
   stage(kFeatureExtractorStage, x);
-  x = torch::layer_norm(x, {x.size(-1)}, w_(p + "layer_norm.weight"),
-                        w_(p + "layer_norm.bias"), kEps);
+  x = at::layer_norm(x, {x.size(-1)}, w_(p + "layer_norm.weight"),
+                     w_(p + "layer_norm.bias"), kEps);
   if (has_projection_) x = Linear(w_, p + "post_extract_proj", x);
   stage(kFeatureProjectionStage, x);
   // ConformerEncoder.extract_features: x[padding_mask] = 0, the only time
@@ -165,60 +183,57 @@ ForwardOutput FairseqConformer::Forward(const torch::Tensor& source,
   // before the layers (layer_norm_first).
   x = packing.Pad(x, T);
   stage(kEncoderInputStage, valid(x));
-  const torch::Tensor pos_emb = arch_.positions == Positions::kRelative
-                                    ? RelPositionalEncoding(T, C)
-                                    : torch::Tensor();
+  const at::Tensor pos_emb = arch_.positions == Positions::kRelative
+                                 ? RelPositionalEncoding(T, C)
+                                 : at::Tensor();
   // forward_attention: masked_fill(key_padding_mask, -inf).
-  const torch::Tensor key_mask = padded.view({B, 1, 1, T});
+  const at::Tensor key_mask = padded.view({B, 1, 1, T});
 
   for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
     const std::string e = absl::StrCat(p, "encoder.layers.", l, ".");
     // ConformerEncoderLayer.forward (conformer_layer.py:231-286).
-    x = torch::add(x, FeedForward(w_, e + "ffn1", x), 0.5);
-    const torch::Tensor residual = x;
-    const torch::Tensor a = LayerNorm(w_, e + "self_attn_layer_norm", x);
+    x = at::add(x, FeedForward(w_, e + "ffn1", x), 0.5);
+    const at::Tensor residual = x;
+    const at::Tensor a = LayerNorm(w_, e + "self_attn_layer_norm", x);
     const std::string s = e + "self_attn.";
-    torch::Tensor scores, v;
+    at::Tensor scores, v;
     if (arch_.positions == Positions::kRelative) {
       // RelPositionMultiHeadedAttention.forward.
-      const torch::Tensor q =
-          Linear(w_, s + "linear_q", a).view({B, T, H, d_k});
-      const torch::Tensor k =
+      const at::Tensor q = Linear(w_, s + "linear_q", a).view({B, T, H, d_k});
+      const at::Tensor k =
           Linear(w_, s + "linear_k", a).view({B, T, H, d_k}).transpose(1, 2);
       v = Linear(w_, s + "linear_v", a).view({B, T, H, d_k}).transpose(1, 2);
-      const torch::Tensor pos =
-          torch::linear(pos_emb, w_(s + "linear_pos.weight"))
-              .view({1, 2 * T - 1, H, d_k})
-              .transpose(1, 2);
-      const torch::Tensor q_u = (q + w_(s + "pos_bias_u")).transpose(1, 2);
-      const torch::Tensor q_v = (q + w_(s + "pos_bias_v")).transpose(1, 2);
-      const torch::Tensor ac = torch::matmul(q_u, k.transpose(-2, -1));
-      const torch::Tensor bd =
-          RelShift(torch::matmul(q_v, pos.transpose(-2, -1)));
+      const at::Tensor pos = at::linear(pos_emb, w_(s + "linear_pos.weight"))
+                                 .view({1, 2 * T - 1, H, d_k})
+                                 .transpose(1, 2);
+      const at::Tensor q_u = (q + w_(s + "pos_bias_u")).transpose(1, 2);
+      const at::Tensor q_v = (q + w_(s + "pos_bias_v")).transpose(1, 2);
+      const at::Tensor ac = at::matmul(q_u, k.transpose(-2, -1));
+      const at::Tensor bd = RelShift(at::matmul(q_v, pos.transpose(-2, -1)));
       scores = (ac + bd) / std::sqrt(static_cast<double>(d_k));
     } else {
       // RotaryPositionMultiHeadedAttention.forward: the attention input
       // rotated (query and key), value not.
-      const torch::Tensor rotated =
+      const at::Tensor rotated =
           Rotate(a.view({B, T, H, d_k}), w_(s + "rotary_emb.inv_freq"))
               .reshape({B, T, C});
-      const torch::Tensor q = Linear(w_, s + "linear_q", rotated)
-                                  .view({B, T, H, d_k})
-                                  .transpose(1, 2);
-      const torch::Tensor k = Linear(w_, s + "linear_k", rotated)
-                                  .view({B, T, H, d_k})
-                                  .transpose(1, 2);
+      const at::Tensor q = Linear(w_, s + "linear_q", rotated)
+                               .view({B, T, H, d_k})
+                               .transpose(1, 2);
+      const at::Tensor k = Linear(w_, s + "linear_k", rotated)
+                               .view({B, T, H, d_k})
+                               .transpose(1, 2);
       v = Linear(w_, s + "linear_v", a).view({B, T, H, d_k}).transpose(1, 2);
-      scores = torch::matmul(q, k.transpose(-2, -1)) /
+      scores = at::matmul(q, k.transpose(-2, -1)) /
                std::sqrt(static_cast<double>(d_k));
     }
     scores =
         scores.masked_fill(key_mask, -std::numeric_limits<float>::infinity());
-    const torch::Tensor attn = torch::softmax(scores, -1);
-    torch::Tensor h = torch::matmul(attn, v).transpose(1, 2).reshape({B, T, C});
+    const at::Tensor attn = at::softmax(scores, -1);
+    at::Tensor h = at::matmul(attn, v).transpose(1, 2).reshape({B, T, C});
     x = residual + Linear(w_, s + "linear_out", h);
     x = x + ConvolutionModule(w_, e + "conv_module", x);
-    x = torch::add(x, FeedForward(w_, e + "ffn2", x), 0.5);
+    x = at::add(x, FeedForward(w_, e + "ffn2", x), 0.5);
     x = LayerNorm(w_, e + "final_layer_norm", x);
     stage(EncoderLayerStage(l + 1), valid(x));
   }

@@ -21,13 +21,13 @@
 #include <string>
 #include <vector>
 
+#include "ATen/core/Tensor.h"
 #include "families/common/passes/conv_feature_extractor.h"
 #include "families/common/passes/encoder_layers.h"
 #include "families/common/passes/hf_files.h"
 #include "families/common/passes/weights.h"
 #include "families/forward_family.h"
 #include "families/wav2vec2_conformer/config.h"
-#include "torch/types.h"
 
 namespace fairport::wav2vec2_conformer {
 
@@ -40,8 +40,8 @@ class FairseqConformer {
   FairseqConformer(Architecture arch, bool has_projection, Weights weights);
   // `source` (B, L) float; `padding_mask` (B, L) bool, true = pad, or
   // undefined for an unpadded batch.
-  ForwardOutput Forward(const torch::Tensor& source,
-                        const torch::Tensor& padding_mask,
+  ForwardOutput Forward(const at::Tensor& source,
+                        const at::Tensor& padding_mask,
                         bool with_stages = true) const;
 
  private:
@@ -60,8 +60,8 @@ class HfConformer {
   HfConformer(Architecture arch, HfActivations activations, Weights weights);
   // `input_values` (B, L); `attention_mask` (B, L) long, 1 = valid, or
   // undefined.
-  ForwardOutput Forward(const torch::Tensor& input_values,
-                        const torch::Tensor& attention_mask,
+  ForwardOutput Forward(const at::Tensor& input_values,
+                        const at::Tensor& attention_mask,
                         bool with_stages = true) const;
 
  private:
@@ -70,7 +70,7 @@ class HfConformer {
   NamedWeights w_;
   std::string prefix_;
   HfConvFeatureEncoder extractor_;
-  torch::Tensor inv_freq_;  // rotary only
+  at::Tensor inv_freq_;  // rotary only
 };
 
 }  // namespace fairport::wav2vec2_conformer

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <string>
 
+#include "ATen/TensorOperators.h"
+#include "ATen/ops/tensor.h"
 #include "fairseq/checkpoint.h"
 #include "families/forward_family.h"
 #include "formats/npy.h"
@@ -19,12 +21,10 @@ namespace {
 using ::fairport::testing::FixturePath;
 using ::fairport::testing::Slurp;
 
-torch::Tensor FromNpy(const std::string& relative) {
+at::Tensor FromNpy(const std::string& relative) {
   absl::StatusOr<NpyArray> a = ReadNpy(FixturePath(relative));
   EXPECT_TRUE(a.ok()) << a.status();
-  return torch::tensor(a->values, torch::kDouble)
-      .view(a->shape)
-      .to(torch::kFloat);
+  return at::tensor(a->values, at::kDouble).view(a->shape).to(at::kFloat);
 }
 
 class PaddingDependenceTest : public ::testing::TestWithParam<const char*> {};
@@ -42,11 +42,11 @@ TEST_P(PaddingDependenceTest, PaddedUtteranceMovesAsInFairseq) {
       Slurp(FixturePath("golden/" + variant + "/golden.json")));
   const bool raw =
       golden["input"].get<std::string>().find("raw_audio") != std::string::npos;
-  const torch::Tensor batch =
+  const at::Tensor batch =
       FromNpy(std::string("inputs/batch_") +
               (raw ? "raw_audio" : "input_values") + ".npy");
-  const torch::Tensor mask =
-      FromNpy("inputs/batch_attention_mask.npy").to(torch::kLong);
+  const at::Tensor mask =
+      FromNpy("inputs/batch_attention_mask.npy").to(at::kLong);
   absl::StatusOr<FairseqCheckpoint> checkpoint =
       FairseqCheckpoint::Load(FixturePath(variant + "/checkpoint.pt"));
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
@@ -59,7 +59,7 @@ TEST_P(PaddingDependenceTest, PaddedUtteranceMovesAsInFairseq) {
     const int64_t samples = mask[b].sum().item<int64_t>();
     ASSERT_EQ(samples, measured[b]["samples"].get<int64_t>());
     const ForwardOutput alone = model->pass->Forward(
-        batch[b].narrow(0, 0, samples).unsqueeze(0), torch::Tensor(), false);
+        batch[b].narrow(0, 0, samples).unsqueeze(0), at::Tensor(), false);
     const int64_t frames = alone.output.size(1);
     ASSERT_EQ(frames, measured[b]["frames"].get<int64_t>());
     const double moved =

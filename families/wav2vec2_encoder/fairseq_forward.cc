@@ -1,5 +1,12 @@
 // fairseq's wav2vec 2.0 / HuBERT forward pass, module by module, on the
 // valid frames of each utterance only (see forward.h).
+#include "ATen/TensorOperators.h"
+#include "ATen/core/grad_mode.h"
+#include "ATen/ops/conv1d.h"
+#include "ATen/ops/full.h"
+#include "ATen/ops/gelu.h"
+#include "ATen/ops/layer_norm.h"
+#include "ATen/ops/linear.h"
 #include "absl/strings/str_cat.h"
 #include "families/common/conv_layers.h"
 #include "families/common/passes/encoder_layers.h"
@@ -12,15 +19,15 @@ namespace {
 
 constexpr double kEps = 1e-5;  // fairseq's LayerNorm / Fp32GroupNorm
 
-torch::Tensor LayerNorm(const torch::Tensor& x, const torch::Tensor& w,
-                        const torch::Tensor& b) {
-  return torch::layer_norm(x, {x.size(-1)}, w, b, kEps);
+at::Tensor LayerNorm(const at::Tensor& x, const at::Tensor& w,
+                     const at::Tensor& b) {
+  return at::layer_norm(x, {x.size(-1)}, w, b, kEps);
 }
 
 }  // namespace
 
-torch::Tensor WeightNormWeight(const torch::Tensor& g, const torch::Tensor& v) {
-  return v * (g / v.norm(c10::Scalar(2), torch::IntArrayRef{0, 1},
+at::Tensor WeightNormWeight(const at::Tensor& g, const at::Tensor& v) {
+  return v * (g / v.norm(c10::Scalar(2), at::IntArrayRef{0, 1},
                          /*keepdim=*/true));
 }
 
@@ -39,10 +46,10 @@ FairseqWav2Vec2::FairseqWav2Vec2(Architecture arch, Options options,
       WeightNormWeight(w_(pos + "weight_g"), w_(pos + "weight_v"));
 }
 
-ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
-                                       const torch::Tensor& padding_mask,
+ForwardOutput FairseqWav2Vec2::Forward(const at::Tensor& source,
+                                       const at::Tensor& padding_mask,
                                        bool with_stages) const {
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   const std::string& p = prefix_;
   const int64_t B = source.size(0), L = source.size(1);
   const int64_t T = PaddedBatchFrames(arch_.conv_kernel, arch_.conv_stride, L);
@@ -51,7 +58,7 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
   // of the valid samples, when any sample is padding. HubertModel
   // (forward_padding_mask): the sample mask trimmed to a multiple of T,
   // viewed as (B, T, L // T), a frame padded when ALL its samples are.
-  torch::Tensor lengths = torch::full({B}, T, torch::kLong);
+  at::Tensor lengths = at::full({B}, T, at::kLong);
   if (padding_mask.defined() &&
       arch_.flavor->fairseq_frames == FairseqFrames::kAllSamplesPadded) {
     const int64_t per_frame = L / T;
@@ -59,7 +66,7 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
                     .reshape({B, T, per_frame})
                     .all(-1))
                   .sum(-1)
-                  .to(torch::kLong);
+                  .to(at::kLong);
   } else if (padding_mask.defined() && padding_mask.any().item<bool>()) {
     lengths = FairseqOutputLengths((~padding_mask).sum(-1), arch_.conv_kernel,
                                    arch_.conv_stride);
@@ -71,12 +78,12 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
 
   // ConvFeatureExtractionModel over the padded batch, computed for the
   // frames each utterance's valid frames need.
-  torch::Tensor x = packing.Pack(extractor_(source, packing));
+  at::Tensor x = packing.Pack(extractor_(source, packing));
   stage(kFeatureExtractorStage, x);
   x = LayerNorm(x, w_(p + "layer_norm.weight"), w_(p + "layer_norm.bias"));
   if (options_.has_projection) {
-    x = torch::linear(x, w_(p + "post_extract_proj.weight"),
-                      w_(p + "post_extract_proj.bias"));
+    x = at::linear(x, w_(p + "post_extract_proj.weight"),
+                   w_(p + "post_extract_proj.bias"));
   }
   stage(kFeatureProjectionStage, x);
 
@@ -84,20 +91,19 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
   // pos_conv = weight-normed Conv1d(K, padding K // 2, groups) -> SamePad
   // -> GELU over the padded batch, added to the input.
   const int64_t K = arch_.pos_conv_kernel;
-  const torch::Tensor& pos_bias = w_(p + "encoder.pos_conv.0.bias");
-  auto pos_conv = [&](const torch::Tensor& rows) {
-    torch::Tensor pos =
-        torch::conv1d(rows.t().unsqueeze(0), pos_conv_weight_, pos_bias, 1,
-                      K / 2, 1, arch_.pos_conv_groups);
+  const at::Tensor& pos_bias = w_(p + "encoder.pos_conv.0.bias");
+  auto pos_conv = [&](const at::Tensor& rows) {
+    at::Tensor pos = at::conv1d(rows.t().unsqueeze(0), pos_conv_weight_,
+                                pos_bias, 1, K / 2, 1, arch_.pos_conv_groups);
     if (K % 2 == 0) pos = pos.slice(2, 0, -1);  // SamePad
-    return torch::gelu(pos)[0].t();
+    return at::gelu(pos)[0].t();
   };
-  std::vector<torch::Tensor> pos;
+  std::vector<at::Tensor> pos;
   for (size_t b = 0; b < packing.size(); ++b)
     pos.push_back(ops::AsInPaddedBatch(packing.Rows(x, b), T, 0, pos_conv));
   x = x + packing.Pack(pos);
-  const torch::Tensor& enc_w = w_(p + "encoder.layer_norm.weight");
-  const torch::Tensor& enc_b = w_(p + "encoder.layer_norm.bias");
+  const at::Tensor& enc_w = w_(p + "encoder.layer_norm.weight");
+  const at::Tensor& enc_b = w_(p + "encoder.layer_norm.bias");
   if (!arch_.stable_layer_norm) x = LayerNorm(x, enc_w, enc_b);
   stage(kEncoderInputStage, x);
 
@@ -113,10 +119,10 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
       // the layer's output (after final_layer_norm when post-LN) plus
       // AdapterFast of it, F.layer_norm's eps 1e-5.
       const std::string a = layer + "adapter_layer.";
-      torch::Tensor h = LayerNorm(x, w_(a + "ln_W"), w_(a + "ln_b"));
+      at::Tensor h = LayerNorm(x, w_(a + "ln_W"), w_(a + "ln_b"));
       h = ops::Activate(options_.adapter_activation,
-                        torch::linear(h, w_(a + "W_a"), w_(a + "b_a")));
-      x = x + torch::linear(h, w_(a + "W_b"), w_(a + "b_b"));
+                        at::linear(h, w_(a + "W_a"), w_(a + "b_a")));
+      x = x + at::linear(h, w_(a + "W_b"), w_(a + "b_b"));
       ++next_adapter;
     }
     stage(EncoderLayerStage(l + 1), x);
@@ -126,21 +132,21 @@ ForwardOutput FairseqWav2Vec2::Forward(const torch::Tensor& source,
   if (arch_.stable_layer_norm) x = LayerNorm(x, enc_w, enc_b);
   if (arch_.ctc) {
     // Wav2VecEncoder / HubertEncoder: final_dropout (eval: identity) -> proj.
-    x = torch::linear(x, w_("w2v_encoder.proj.weight"),
-                      w_("w2v_encoder.proj.bias"));
+    x = at::linear(x, w_("w2v_encoder.proj.weight"),
+                   w_("w2v_encoder.proj.bias"));
   }
   if (arch_.classification) {
     // Wav2VecClassification -> MeanPoolingFast (wav2vec2_classification.py:
     // 213-226): linear on every frame, the mean over the valid frames
     // (fn_mean), activation_fn, projection.
-    torch::Tensor feat =
-        packing.Pad(torch::linear(x, w_("pooling_layer.linear.weight"),
-                                  w_("pooling_layer.linear.bias")),
+    at::Tensor feat =
+        packing.Pad(at::linear(x, w_("pooling_layer.linear.weight"),
+                               w_("pooling_layer.linear.bias")),
                     T);
     feat = feat.sum(1) / lengths.unsqueeze(1).to(feat.scalar_type());
     feat = ops::Activate(options_.pooling_activation, feat);
-    out.output = torch::linear(feat, w_("pooling_layer.projection.weight"),
-                               w_("pooling_layer.projection.bias"));
+    out.output = at::linear(feat, w_("pooling_layer.projection.weight"),
+                            w_("pooling_layer.projection.bias"));
   } else {
     out.output = packing.Pad(x, T);
   }

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "ATen/core/Tensor.h"
 #include "families/common/passes/conv_feature_extractor.h"
 #include "families/common/passes/encoder_layers.h"
 #include "families/common/passes/hf_files.h"
@@ -29,7 +30,6 @@
 #include "families/wav2vec2_encoder/config.h"
 #include "ops/activation.h"
 #include "ops/packed.h"
-#include "torch/types.h"
 
 namespace fairport::wav2vec2_encoder {
 
@@ -55,8 +55,8 @@ class FairseqWav2Vec2 {
   const Architecture& arch() const { return arch_; }
   // `source` (B, L) float; `padding_mask` (B, L) bool, true = pad, or
   // undefined for an unpadded batch.
-  ForwardOutput Forward(const torch::Tensor& source,
-                        const torch::Tensor& padding_mask,
+  ForwardOutput Forward(const at::Tensor& source,
+                        const at::Tensor& padding_mask,
                         bool with_stages = true) const;
 
  private:
@@ -65,7 +65,7 @@ class FairseqWav2Vec2 {
   NamedWeights w_;
   std::string prefix_;
   FairseqConvFeatureExtractor extractor_;
-  torch::Tensor pos_conv_weight_;  // weight_g * weight_v / ||weight_v||
+  at::Tensor pos_conv_weight_;  // weight_g * weight_v / ||weight_v||
 };
 
 class HfWav2Vec2 {
@@ -78,8 +78,8 @@ class HfWav2Vec2 {
   const Architecture& arch() const { return arch_; }
   // `input_values` (B, L); `attention_mask` (B, L) long, 1 = valid, or
   // undefined.
-  ForwardOutput Forward(const torch::Tensor& input_values,
-                        const torch::Tensor& attention_mask,
+  ForwardOutput Forward(const at::Tensor& input_values,
+                        const at::Tensor& attention_mask,
                         bool with_stages = true) const;
 
  private:
@@ -88,12 +88,12 @@ class HfWav2Vec2 {
   NamedWeights w_;
   std::string prefix_;
   HfConvFeatureEncoder extractor_;
-  torch::Tensor pos_conv_weight_;
+  at::Tensor pos_conv_weight_;
 };
 
 // torch.nn.utils.weight_norm(conv, dim=2)'s weight: g * v / ||v||, the norm
 // over the output and input channels of each kernel position.
-torch::Tensor WeightNormWeight(const torch::Tensor& g, const torch::Tensor& v);
+at::Tensor WeightNormWeight(const at::Tensor& g, const at::Tensor& v);
 
 }  // namespace fairport::wav2vec2_encoder
 

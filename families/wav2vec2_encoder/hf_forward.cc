@@ -1,6 +1,13 @@
 // transformers' Wav2Vec2Model / HubertModel forward pass (with the ForCTC
 // head; ForPreTraining runs as its base model), on the valid frames of each
 // utterance only (see forward.h).
+#include "ATen/TensorOperators.h"
+#include "ATen/core/grad_mode.h"
+#include "ATen/ops/conv1d.h"
+#include "ATen/ops/full.h"
+#include "ATen/ops/layer_norm.h"
+#include "ATen/ops/linear.h"
+#include "ATen/ops/relu.h"
 #include "absl/strings/str_cat.h"
 #include "families/common/conv_layers.h"
 #include "families/common/passes/encoder_layers.h"
@@ -12,7 +19,7 @@ namespace fairport::wav2vec2_encoder {
 namespace {
 
 // The weight-normed positional conv's (g, v) under either spelling.
-torch::Tensor PosConvWeight(const Weights& weights, const std::string& conv) {
+at::Tensor PosConvWeight(const Weights& weights, const std::string& conv) {
   for (const auto& [g, v] :
        {std::pair<std::string, std::string>{"weight_g", "weight_v"},
         {"parametrizations.weight.original0",
@@ -49,19 +56,19 @@ HfWav2Vec2::HfWav2Vec2(Architecture arch, Activations activations,
   }
 }
 
-ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
-                                  const torch::Tensor& attention_mask,
+ForwardOutput HfWav2Vec2::Forward(const at::Tensor& input_values,
+                                  const at::Tensor& attention_mask,
                                   bool with_stages) const {
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   const std::string& p = prefix_;
   const double eps = arch_.layer_norm_eps;
   const int64_t B = input_values.size(0), L = input_values.size(1);
 
   // _get_feature_vector_attention_mask: _get_feat_extract_output_lengths
   // of the attention mask's sums.
-  const torch::Tensor lengths = HfOutputLengths(
-      attention_mask.defined() ? attention_mask.sum(-1).to(torch::kLong)
-                               : torch::full({B}, L, torch::kLong),
+  const at::Tensor lengths = HfOutputLengths(
+      attention_mask.defined() ? attention_mask.sum(-1).to(at::kLong)
+                               : at::full({B}, L, at::kLong),
       arch_.conv_kernel, arch_.conv_stride);
   const int64_t T = PaddedBatchFrames(arch_.conv_kernel, arch_.conv_stride, L);
   ops::Packing packing(std::vector<int64_t>(lengths.data_ptr<int64_t>(),
@@ -71,40 +78,39 @@ ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
 
   // Wav2Vec2FeatureEncoder over the padded batch (it takes no mask), for
   // the frames each utterance's valid frames need.
-  torch::Tensor h = packing.Pack(extractor_(input_values, packing));
+  at::Tensor h = packing.Pack(extractor_(input_values, packing));
   stage(kFeatureExtractorStage, h);
   // Wav2Vec2FeatureProjection / HubertFeatureProjection: (LayerNorm) ->
   // projection.
   if (arch_.feat_proj_layer_norm) {
-    h = torch::layer_norm(h, {h.size(1)},
-                          w_(p + "feature_projection.layer_norm.weight"),
-                          w_(p + "feature_projection.layer_norm.bias"), eps);
+    h = at::layer_norm(h, {h.size(1)},
+                       w_(p + "feature_projection.layer_norm.weight"),
+                       w_(p + "feature_projection.layer_norm.bias"), eps);
   }
-  h = torch::linear(h, w_(p + "feature_projection.projection.weight"),
-                    w_(p + "feature_projection.projection.bias"));
+  h = at::linear(h, w_(p + "feature_projection.projection.weight"),
+                 w_(p + "feature_projection.projection.bias"));
   stage(kFeatureProjectionStage, h);
 
   // Wav2Vec2Encoder(StableLayerNorm): padded states zeroed, then
   // Wav2Vec2PositionalConvEmbedding (weight-normed conv -> SamePadLayer ->
   // feat_extract_activation) over the padded batch, added.
   const int64_t K = arch_.pos_conv_kernel;
-  const torch::Tensor& pos_bias = w_(p + "encoder.pos_conv_embed.conv.bias");
-  auto pos_conv_embed = [&](const torch::Tensor& states) {
-    torch::Tensor pos =
-        torch::conv1d(states.t().unsqueeze(0), pos_conv_weight_, pos_bias, 1,
-                      K / 2, 1, arch_.pos_conv_groups);
+  const at::Tensor& pos_bias = w_(p + "encoder.pos_conv_embed.conv.bias");
+  auto pos_conv_embed = [&](const at::Tensor& states) {
+    at::Tensor pos = at::conv1d(states.t().unsqueeze(0), pos_conv_weight_,
+                                pos_bias, 1, K / 2, 1, arch_.pos_conv_groups);
     if (K % 2 == 0) pos = pos.slice(2, 0, -1);  // Wav2Vec2SamePadLayer
     return ops::Activate(activations_.feature, pos)[0].t();
   };
-  std::vector<torch::Tensor> pos;
+  std::vector<at::Tensor> pos;
   for (size_t b = 0; b < packing.size(); ++b)
     pos.push_back(
         ops::AsInPaddedBatch(packing.Rows(h, b), T, 0, pos_conv_embed));
   h = h + packing.Pack(pos);
-  const torch::Tensor& enc_w = w_(p + "encoder.layer_norm.weight");
-  const torch::Tensor& enc_b = w_(p + "encoder.layer_norm.bias");
+  const at::Tensor& enc_w = w_(p + "encoder.layer_norm.weight");
+  const at::Tensor& enc_b = w_(p + "encoder.layer_norm.bias");
   if (!arch_.stable_layer_norm)
-    h = torch::layer_norm(h, {h.size(-1)}, enc_w, enc_b, eps);
+    h = at::layer_norm(h, {h.size(-1)}, enc_w, enc_b, eps);
   stage(kEncoderInputStage, h);
   for (int64_t l = 0; l < arch_.num_hidden_layers; ++l) {
     const std::string layer = absl::StrCat(p, "encoder.layers.", l, ".");
@@ -116,28 +122,27 @@ ForwardOutput HfWav2Vec2::Forward(const torch::Tensor& input_values,
       // Wav2Vec2AttnAdapterLayer (modeling:1039-1061): nn.LayerNorm (eps
       // 1e-5, not config.layer_norm_eps) -> linear_1 -> ReLU -> linear_2.
       const std::string a = layer + "adapter_layer.";
-      torch::Tensor x = torch::layer_norm(
-          h, {h.size(-1)}, w_(a + "norm.weight"), w_(a + "norm.bias"), 1e-5);
-      x = torch::relu(
-          torch::linear(x, w_(a + "linear_1.weight"), w_(a + "linear_1.bias")));
-      h = h +
-          torch::linear(x, w_(a + "linear_2.weight"), w_(a + "linear_2.bias"));
+      at::Tensor x = at::layer_norm(h, {h.size(-1)}, w_(a + "norm.weight"),
+                                    w_(a + "norm.bias"), 1e-5);
+      x = at::relu(
+          at::linear(x, w_(a + "linear_1.weight"), w_(a + "linear_1.bias")));
+      h = h + at::linear(x, w_(a + "linear_2.weight"), w_(a + "linear_2.bias"));
     }
     stage(EncoderLayerStage(l + 1), h);
   }
   if (arch_.stable_layer_norm)
-    h = torch::layer_norm(h, {h.size(-1)}, enc_w, enc_b, eps);
-  if (arch_.ctc) h = torch::linear(h, w_("lm_head.weight"), w_("lm_head.bias"));
+    h = at::layer_norm(h, {h.size(-1)}, enc_w, enc_b, eps);
+  if (arch_.ctc) h = at::linear(h, w_("lm_head.weight"), w_("lm_head.bias"));
   if (arch_.classification) {
     // Wav2Vec2ForSequenceClassification (use_weighted_layer_sum false):
     // projector on every frame, padded frames 0, the sum over the valid
     // frames' count, classifier.
-    torch::Tensor states = packing.Pad(
-        torch::linear(h, w_("projector.weight"), w_("projector.bias")), T);
-    torch::Tensor pooled =
+    at::Tensor states = packing.Pad(
+        at::linear(h, w_("projector.weight"), w_("projector.bias")), T);
+    at::Tensor pooled =
         states.sum(1) / lengths.unsqueeze(1).to(states.scalar_type());
     out.output =
-        torch::linear(pooled, w_("classifier.weight"), w_("classifier.bias"));
+        at::linear(pooled, w_("classifier.weight"), w_("classifier.bias"));
   } else {
     out.output = packing.Pad(h, T);
   }

@@ -2,6 +2,10 @@
 
 #include <utility>
 
+#include "ATen/TensorOperators.h"
+#include "ATen/ops/gelu.h"
+#include "ATen/ops/layer_norm.h"
+#include "ATen/ops/zeros.h"
 #include "absl/strings/str_cat.h"
 #include "families/common/conv_layers.h"
 
@@ -29,7 +33,7 @@ FairseqConvFeatureExtractor::FairseqConvFeatureExtractor(
     const std::string l =
         absl::StrCat(prefix, "feature_extractor.conv_layers.", i, ".");
     convs_.emplace_back(w(l + "0.weight"),
-                        stack_.bias ? w(l + "0.bias") : torch::Tensor(),
+                        stack_.bias ? w(l + "0.bias") : at::Tensor(),
                         stack_.stride[i]);
     if (stack_.group_norm && i == 0) {
       norm_weight_.push_back(w(l + "2.weight"));
@@ -41,17 +45,17 @@ FairseqConvFeatureExtractor::FairseqConvFeatureExtractor(
   }
 }
 
-std::vector<torch::Tensor> FairseqConvFeatureExtractor::operator()(
-    const torch::Tensor& source, const ops::Packing& packing) const {
+std::vector<at::Tensor> FairseqConvFeatureExtractor::operator()(
+    const at::Tensor& source, const ops::Packing& packing) const {
   const int64_t B = source.size(0), L = source.size(1);
-  std::vector<torch::Tensor> features;
+  std::vector<at::Tensor> features;
   for (int64_t b = 0; b < B; ++b) {
     const int64_t frames = packing.length(b);
     if (frames == 0) {
-      features.push_back(torch::zeros({0, stack_.dim.back()}));
+      features.push_back(at::zeros({0, stack_.dim.back()}));
       continue;
     }
-    torch::Tensor x =
+    at::Tensor x =
         source[b]
             .narrow(0, 0,
                     stack_.group_norm ? L
@@ -66,15 +70,15 @@ std::vector<torch::Tensor> FairseqConvFeatureExtractor::operator()(
         x = ops::ConvThenChannelNorm(convs_[0], x, norm_weight_[0],
                                      norm_bias_[0], kEps,
                                      ConvInputSamples(k_rest, s_rest, frames));
-        torch::gelu_(x);
+        at::gelu_(x);
       } else if (stack_.group_norm) {
-        x = convs_[i](x, [](torch::Tensor& chunk) { torch::gelu_(chunk); });
+        x = convs_[i](x, [](at::Tensor& chunk) { at::gelu_(chunk); });
       } else {
-        const torch::Tensor& ln_w = norm_weight_[i];
-        const torch::Tensor& ln_b = norm_bias_[i];
-        x = convs_[i](x, [&](torch::Tensor& chunk) {
-          torch::gelu_out(chunk, torch::layer_norm(chunk, {chunk.size(-1)},
-                                                   ln_w, ln_b, kEps));
+        const at::Tensor& ln_w = norm_weight_[i];
+        const at::Tensor& ln_b = norm_bias_[i];
+        x = convs_[i](x, [&](at::Tensor& chunk) {
+          at::gelu_out(
+              chunk, at::layer_norm(chunk, {chunk.size(-1)}, ln_w, ln_b, kEps));
         });
       }
     }
@@ -92,7 +96,7 @@ HfConvFeatureEncoder::HfConvFeatureEncoder(const NamedWeights& w,
     const std::string l =
         absl::StrCat(prefix, "feature_extractor.conv_layers.", i, ".");
     convs_.emplace_back(w(l + "conv.weight"),
-                        stack_.bias ? w(l + "conv.bias") : torch::Tensor(),
+                        stack_.bias ? w(l + "conv.bias") : at::Tensor(),
                         stack_.stride[i]);
     if (!stack_.group_norm || i == 0) {
       norm_weight_.push_back(w(l + "layer_norm.weight"));
@@ -101,32 +105,32 @@ HfConvFeatureEncoder::HfConvFeatureEncoder(const NamedWeights& w,
   }
 }
 
-std::vector<torch::Tensor> HfConvFeatureEncoder::operator()(
-    const torch::Tensor& input_values, const ops::Packing& packing) const {
+std::vector<at::Tensor> HfConvFeatureEncoder::operator()(
+    const at::Tensor& input_values, const ops::Packing& packing) const {
   const int64_t B = input_values.size(0), L = input_values.size(1);
   // feat_extract_activation, written into `chunk`.
-  auto activate = [&](torch::Tensor& chunk, const torch::Tensor& in) {
+  auto activate = [&](at::Tensor& chunk, const at::Tensor& in) {
     if (activation_ == ops::Activation::kGelu) {
-      torch::gelu_out(chunk, in);
+      at::gelu_out(chunk, in);
     } else {
       chunk.copy_(ops::Activate(activation_, in));
     }
   };
-  const ops::ChunkEpilogue activate_in_place = [&](torch::Tensor& chunk) {
+  const ops::ChunkEpilogue activate_in_place = [&](at::Tensor& chunk) {
     if (activation_ == ops::Activation::kGelu) {
-      torch::gelu_(chunk);
+      at::gelu_(chunk);
     } else {
       chunk.copy_(ops::Activate(activation_, chunk));
     }
   };
-  std::vector<torch::Tensor> features;
+  std::vector<at::Tensor> features;
   for (int64_t b = 0; b < B; ++b) {
     const int64_t frames = packing.length(b);
     if (frames == 0) {
-      features.push_back(torch::zeros({0, stack_.dim.back()}));
+      features.push_back(at::zeros({0, stack_.dim.back()}));
       continue;
     }
-    torch::Tensor h =
+    at::Tensor h =
         input_values[b]
             .narrow(0, 0,
                     stack_.group_norm ? L
@@ -143,11 +147,11 @@ std::vector<torch::Tensor> HfConvFeatureEncoder::operator()(
       } else if (stack_.group_norm) {
         h = convs_[i](h, activate_in_place);
       } else {
-        const torch::Tensor& norm_w = norm_weight_[i];
-        const torch::Tensor& norm_b = norm_bias_[i];
-        h = convs_[i](h, [&](torch::Tensor& chunk) {
-          activate(chunk, torch::layer_norm(chunk, {chunk.size(1)}, norm_w,
-                                            norm_b, kEps));
+        const at::Tensor& norm_w = norm_weight_[i];
+        const at::Tensor& norm_b = norm_bias_[i];
+        h = convs_[i](h, [&](at::Tensor& chunk) {
+          activate(chunk, at::layer_norm(chunk, {chunk.size(1)}, norm_w, norm_b,
+                                         kEps));
         });
       }
     }

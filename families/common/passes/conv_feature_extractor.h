@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "ATen/core/Tensor.h"
 #include "families/common/passes/encoder_layers.h"
 #include "ops/activation.h"
 #include "ops/packed.h"
-#include "torch/types.h"
 
 namespace fairport {
 
@@ -35,13 +35,13 @@ class FairseqConvFeatureExtractor {
   FairseqConvFeatureExtractor(const NamedWeights& w, const std::string& prefix,
                               ConvStack stack);
   // `source` (B, L); utterance b's first packing.length(b) frames, (T_b, C).
-  std::vector<torch::Tensor> operator()(const torch::Tensor& source,
-                                        const ops::Packing& packing) const;
+  std::vector<at::Tensor> operator()(const at::Tensor& source,
+                                     const ops::Packing& packing) const;
 
  private:
   ConvStack stack_;
   std::vector<ops::ChannelsLastConv1d> convs_;
-  std::vector<torch::Tensor> norm_weight_, norm_bias_;
+  std::vector<at::Tensor> norm_weight_, norm_bias_;
 };
 
 // Wav2Vec2FeatureEncoder under `prefix`: Wav2Vec2GroupNormConvLayer then
@@ -51,14 +51,14 @@ class HfConvFeatureEncoder {
  public:
   HfConvFeatureEncoder(const NamedWeights& w, const std::string& prefix,
                        ConvStack stack, ops::Activation activation);
-  std::vector<torch::Tensor> operator()(const torch::Tensor& input_values,
-                                        const ops::Packing& packing) const;
+  std::vector<at::Tensor> operator()(const at::Tensor& input_values,
+                                     const ops::Packing& packing) const;
 
  private:
   ConvStack stack_;
   ops::Activation activation_;
   std::vector<ops::ChannelsLastConv1d> convs_;
-  std::vector<torch::Tensor> norm_weight_, norm_bias_;
+  std::vector<at::Tensor> norm_weight_, norm_bias_;
 };
 
 }  // namespace fairport

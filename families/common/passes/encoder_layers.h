@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "ATen/core/Tensor.h"
 #include "families/common/passes/weights.h"
 #include "families/forward_family.h"
 #include "ops/activation.h"
 #include "ops/packed.h"
-#include "torch/types.h"
 
 namespace fairport {
 
@@ -27,7 +27,7 @@ class NamedWeights {
  public:
   NamedWeights(Weights weights, const char* side)
       : weights_(std::move(weights)), side_(side) {}
-  const torch::Tensor& operator()(const std::string& name) const;
+  const at::Tensor& operator()(const std::string& name) const;
   // Throws c10::Error unless the weight has `shape`, where LibTorch would
   // take another (transformers refuses a checkpoint of the wrong shape).
   void CheckShape(const std::string& name, c10::IntArrayRef shape) const;
@@ -46,7 +46,7 @@ class StageRecorder {
                 ForwardOutput& out)
       : on_(on), packing_(packing), frames_(frames), out_(out) {}
   // `packed` (N, C) valid frames.
-  void operator()(std::string name, const torch::Tensor& packed) const {
+  void operator()(std::string name, const at::Tensor& packed) const {
     if (on_)
       out_.stages.push_back({std::move(name), packing_.Pad(packed, frames_)});
   }
@@ -61,12 +61,12 @@ class StageRecorder {
 // _get_feat_extract_output_lengths of (B) long sample counts, as fairseq
 // computes it (floor of the float (L - k) / s + 1, layer by layer) and as
 // transformers does (integer floor division); clamped at 0.
-torch::Tensor FairseqOutputLengths(torch::Tensor samples,
-                                   const std::vector<int64_t>& kernels,
-                                   const std::vector<int64_t>& strides);
-torch::Tensor HfOutputLengths(torch::Tensor samples,
-                              const std::vector<int64_t>& kernels,
-                              const std::vector<int64_t>& strides);
+at::Tensor FairseqOutputLengths(at::Tensor samples,
+                                const std::vector<int64_t>& kernels,
+                                const std::vector<int64_t>& strides);
+at::Tensor HfOutputLengths(at::Tensor samples,
+                           const std::vector<int64_t>& kernels,
+                           const std::vector<int64_t>& strides);
 
 // T of a padded batch of rows of `samples` samples: the frames the conv
 // stack makes of them. Throws c10::Error ("N samples make no frame") when
@@ -78,20 +78,18 @@ int64_t PaddedBatchFrames(const std::vector<int64_t>& kernels,
 // `prefix` ("...encoder.layers.<l>."): post-LN, or pre-LN when
 // `layer_norm_first`; the key padding mask is attention within each
 // utterance.
-torch::Tensor FairseqEncoderLayer(const NamedWeights& w,
-                                  const std::string& prefix, int64_t heads,
-                                  ops::Activation activation_fn,
-                                  bool layer_norm_first, const torch::Tensor& x,
-                                  const ops::Packing& packing);
+at::Tensor FairseqEncoderLayer(const NamedWeights& w, const std::string& prefix,
+                               int64_t heads, ops::Activation activation_fn,
+                               bool layer_norm_first, const at::Tensor& x,
+                               const ops::Packing& packing);
 
 // Wav2Vec2EncoderLayer (post-LN) or Wav2Vec2EncoderLayerStableLayerNorm
 // (pre-LN, `stable`) under `prefix`, LayerNorms with config.layer_norm_eps;
 // the additive attention mask is attention within each utterance.
-torch::Tensor HfEncoderLayer(const NamedWeights& w, const std::string& prefix,
-                             int64_t heads, ops::Activation hidden_act,
-                             double layer_norm_eps, bool stable,
-                             const torch::Tensor& h,
-                             const ops::Packing& packing);
+at::Tensor HfEncoderLayer(const NamedWeights& w, const std::string& prefix,
+                          int64_t heads, ops::Activation hidden_act,
+                          double layer_norm_eps, bool stable,
+                          const at::Tensor& h, const ops::Packing& packing);
 
 }  // namespace fairport
 

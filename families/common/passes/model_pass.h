@@ -11,9 +11,10 @@
 #include <utility>
 #include <vector>
 
+#include "ATen/TensorOperators.h"
+#include "ATen/core/Tensor.h"
 #include "families/common/conv_layers.h"
 #include "families/forward_family.h"
-#include "torch/types.h"
 
 namespace fairport {
 
@@ -68,8 +69,8 @@ class ModelPass : public ForwardPass {
         shape_(std::move(shape)),
         model_(std::forward<Args>(args)...) {}
 
-  ForwardOutput Forward(const torch::Tensor& input,
-                        const torch::Tensor& attention_mask,
+  ForwardOutput Forward(const at::Tensor& input,
+                        const at::Tensor& attention_mask,
                         bool with_stages) const override {
     if (mask_ == MaskConvention::kPadding && attention_mask.defined())
       return model_.Forward(input, attention_mask == 0, with_stages);

@@ -4,6 +4,9 @@
 #include <cstring>
 #include <memory>
 
+#include "ATen/TensorOperators.h"
+#include "ATen/ops/empty.h"
+#include "ATen/ops/from_blob.h"
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -15,16 +18,16 @@
 namespace fairport {
 namespace {
 
-absl::StatusOr<torch::ScalarType> TorchType(DType dtype) {
+absl::StatusOr<at::ScalarType> TorchType(DType dtype) {
   switch (dtype) {
     case DType::kF32:
-      return torch::kFloat;
+      return at::kFloat;
     case DType::kF16:
-      return torch::kHalf;
+      return at::kHalf;
     case DType::kBF16:
-      return torch::kBFloat16;
+      return at::kBFloat16;
     case DType::kF64:
-      return torch::kDouble;
+      return at::kDouble;
     default:
       return absl::InvalidArgumentError(absl::StrCat(
           "tensor dtype ", TorchName(dtype), " is not floating point"));
@@ -39,10 +42,10 @@ absl::StatusOr<torch::ScalarType> TorchType(DType dtype) {
 // copy stays resident. `file` is the mapping `bytes` point into, or null
 // when they are a copy already. The forward passes never write to a weight
 // (the mapping is read-only).
-absl::StatusOr<torch::Tensor> ToFloat(absl::string_view bytes, DType dtype,
-                                      const std::vector<int64_t>& shape,
-                                      const std::shared_ptr<MappedFile>& file) {
-  ASSIGN_OR_RETURN(torch::ScalarType type, TorchType(dtype));
+absl::StatusOr<at::Tensor> ToFloat(absl::string_view bytes, DType dtype,
+                                   const std::vector<int64_t>& shape,
+                                   const std::shared_ptr<MappedFile>& file) {
+  ASSIGN_OR_RETURN(at::ScalarType type, TorchType(dtype));
   uint64_t needed = ItemSize(dtype);
   for (int64_t d : shape) {
     if (d < 0 ||
@@ -54,18 +57,18 @@ absl::StatusOr<torch::Tensor> ToFloat(absl::string_view bytes, DType dtype,
     return absl::InvalidArgumentError(
         absl::StrCat(bytes.size(), " bytes where the shape needs ", needed));
   }
-  const auto options = torch::TensorOptions().dtype(type);
+  const auto options = at::TensorOptions().dtype(type);
   if (reinterpret_cast<uintptr_t>(bytes.data()) % ItemSize(dtype) != 0) {
-    torch::Tensor stored = torch::empty(shape, options);
+    at::Tensor stored = at::empty(shape, options);
     std::memcpy(stored.data_ptr(), bytes.data(), bytes.size());
-    return stored.to(torch::kFloat);
+    return stored.to(at::kFloat);
   }
-  torch::Tensor stored = torch::from_blob(
+  at::Tensor stored = at::from_blob(
       const_cast<char*>(bytes.data()), shape, [file](void*) {}, options);
   if (file != nullptr && dtype == DType::kF32) return stored;
   // One float32 allocation, straight from the stored bytes.
-  torch::Tensor weight = stored.to(torch::kFloat, /*non_blocking=*/false,
-                                   /*copy=*/true);
+  at::Tensor weight = stored.to(at::kFloat, /*non_blocking=*/false,
+                                /*copy=*/true);
   if (file != nullptr) {
     const uint64_t begin = bytes.data() - file->bytes().data();
     file->Release(begin, begin + bytes.size());
@@ -84,7 +87,7 @@ absl::Status AddFairseqWeight(const FairseqCheckpoint& checkpoint,
                               const TensorRef& tensor, const std::string& name,
                               const std::string& where, Weights& weights) {
   ASSIGN_OR_RETURN(EntryBytes bytes, checkpoint.archive().TensorBytes(tensor));
-  absl::StatusOr<torch::Tensor> weight =
+  absl::StatusOr<at::Tensor> weight =
       ToFloat(bytes.view(), tensor.storage->dtype, tensor.shape,
               bytes.mapped() ? checkpoint.archive().zip().file() : nullptr);
   if (!weight.ok()) return Named(weight.status(), where);
@@ -141,7 +144,7 @@ absl::StatusOr<Weights> SafetensorsWeights(const std::string& path) {
         absl::EndsWith(e.name, "num_batches_tracked")) {
       continue;
     }
-    absl::StatusOr<torch::Tensor> weight =
+    absl::StatusOr<at::Tensor> weight =
         ToFloat(file.Bytes(e), e.dtype, e.shape, file.file());
     if (!weight.ok()) {
       return Named(weight.status(),

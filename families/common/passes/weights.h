@@ -7,14 +7,14 @@
 #include <map>
 #include <string>
 
+#include "ATen/core/Tensor.h"
 #include "absl/status/statusor.h"
 #include "fairseq/checkpoint.h"
 #include "formats/pickle.h"
-#include "torch/types.h"
 
 namespace fairport {
 
-using Weights = std::map<std::string, torch::Tensor>;
+using Weights = std::map<std::string, at::Tensor>;
 
 // Every floating-point tensor of the checkpoint's model dict.
 absl::StatusOr<Weights> FairseqWeights(const FairseqCheckpoint& checkpoint);
