@@ -34,6 +34,7 @@
 #include "families/registry.h"
 #include "nlohmann/json.hpp"
 #include "ops/openmp.h"
+#include "ops/threads.h"
 #include "torch/csrc/autograd/profiler_legacy.h"
 #include "torch/utils.h"
 
@@ -169,7 +170,10 @@ absl::Status Run() {
   for (int64_t n : samples) valid_frames += hf.FramesForSamples(n);
   nlohmann::json results = nlohmann::json::array();
   const std::string trace_path = ResolveUserPath(absl::GetFlag(FLAGS_trace));
-  std::printf("BLAS: libblas.so.3 -> %s\n", BlasLibrary().c_str());
+  const std::string blas_threading =
+      ops::BlasThreadingName(ops::LoadedBlasThreading());
+  std::printf("BLAS: libblas.so.3 -> %s (%s)\n", BlasLibrary().c_str(),
+              blas_threading.c_str());
   std::printf(
       "model: %s base fine-tuned (12 layers, width 768, FFN 3072), batch 4 x "
       "(5, 4, 3, 2) s, %.1f GFLOP on valid frames\n\n",
@@ -179,7 +183,7 @@ absl::Status Run() {
       "matmul peak GFLOP/s | of peak | layer matmuls GFLOP/s | of peak |\n");
   std::printf("|---|---|---|---|---|---|---|---|\n");
   for (int threads : {1, 2}) {
-    torch::set_num_threads(threads);
+    ops::SetComputeThreads(threads);
     const double peak = MatmulPeakGflops();
     const double layer = LayerMatmulGflops(valid_frames);
     for (const char* pass : {"reference (fairseq)", "parity (HF)"}) {
@@ -217,6 +221,7 @@ absl::Status Run() {
   const std::string json_path = ResolveUserPath(absl::GetFlag(FLAGS_json));
   if (!json_path.empty()) {
     nlohmann::json out = {{"blas", BlasLibrary()},
+                          {"blas_threading", blas_threading},
                           {"valid_frame_gflop", flops / 1e9},
                           {"valid_frames", valid_frames},
                           {"peak_rss_mb", PeakRssMb()},

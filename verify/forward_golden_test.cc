@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "ATen/Parallel.h"
 #include "ATen/TensorOperators.h"
 #include "ATen/ops/cat.h"
 #include "ATen/ops/equal.h"
@@ -60,6 +61,31 @@ void ExpectPaddedFramesZero(const at::Tensor& batch,
   }
 }
 
+// The same stages, in the same order, within the tolerance.
+void ExpectSameStages(const ForwardOutput& a, const ForwardOutput& b) {
+  ASSERT_EQ(a.stages.size(), b.stages.size());
+  for (size_t s = 0; s < b.stages.size(); ++s) {
+    EXPECT_EQ(a.stages[s].name, b.stages[s].name);
+    EXPECT_LT(MaxAbsDiff(a.stages[s].states, b.stages[s].states), kTolerance)
+        << b.stages[s].name;
+  }
+}
+
+// `split`, the batch as ModelPass runs it on 2 threads (split by utterance,
+// one group per thread), against the whole batch on one thread: the same
+// frames, each computed as in the whole batch, in the batch's row order.
+void ExpectSplitMatchesWholeBatch(const ForwardPass& pass,
+                                  const at::Tensor& input,
+                                  const at::Tensor& mask,
+                                  const ForwardOutput& split) {
+  at::set_num_threads(1);
+  const ForwardOutput whole = pass.Forward(input, mask, true);
+  at::set_num_threads(2);
+  EXPECT_TRUE(at::equal(split.valid_frames, whole.valid_frames));
+  EXPECT_LT(MaxAbsDiff(split.output, whole.output), kTolerance);
+  ExpectSameStages(split, whole);
+}
+
 // What fairseq was fed for the golden outputs: golden.json's "input"
 // (normalised values unless it names the raw audio).
 struct Inputs {
@@ -94,7 +120,9 @@ TEST_P(ForwardGoldenTest,
   const bool ctc = original->ctc;
   const std::string output = ctc ? "logits" : "last_hidden_state";
 
+  at::set_num_threads(2);  // the batch of 4 runs as 2 groups of 2
   ForwardOutput batch = fairseq.Forward(in.batch, in.attention_mask, true);
+  ExpectSplitMatchesWholeBatch(fairseq, in.batch, in.attention_mask, batch);
   ForwardOutput single = fairseq.Forward(in.single, at::Tensor(), true);
   at::Tensor golden_mask =
       FromNpy("golden/" + variant + "/batch_frame_padding_mask.npy");
@@ -133,30 +161,26 @@ TEST_P(ForwardGoldenTest,
   absl::StatusOr<LoadedModel> converted = LoadHfModel(out_dir);
   ASSERT_TRUE(converted.ok()) << converted.status();
   const ForwardPass& hf = *converted->pass;
-  ForwardOutput hf_batch = hf.Forward(in.batch, in.attention_mask, true);
+  at::Tensor hf_mask = in.attention_mask;
+  ForwardOutput hf_batch = hf.Forward(in.batch, hf_mask, true);
   ForwardOutput hf_single = hf.Forward(in.single, at::Tensor(), true);
   if (original->frame_counting != kConvLengthFormula) {
     // fairseq HuBERT counts more valid frames than the conv-length formula
     // on the same sample mask; transformers, given a sample mask whose
     // formula length is fairseq's count, computes the same frames.
     EXPECT_FALSE(at::equal(hf_batch.valid_frames, frames));
-    hf_batch = hf.Forward(
-        in.batch, SampleMaskForFrames(hf, frames, in.batch.size(1)), true);
+    hf_mask = SampleMaskForFrames(hf, frames, in.batch.size(1));
+    hf_batch = hf.Forward(in.batch, hf_mask, true);
   }
   EXPECT_TRUE(at::equal(hf_batch.valid_frames, frames));
   ExpectPaddedFramesZero(hf_batch.output, frames);
+  ExpectSplitMatchesWholeBatch(hf, in.batch, hf_mask, hf_batch);
   const double parity_batch = MaxAbsDiff(hf_batch.output, batch.output);
   const double parity_single = MaxAbsDiff(hf_single.output, single.output);
   EXPECT_LT(parity_batch, kTolerance);
   EXPECT_LT(parity_single, kTolerance);
   // Every stage on the way, under the same names on both sides.
-  ASSERT_EQ(hf_batch.stages.size(), batch.stages.size());
-  for (size_t s = 0; s < batch.stages.size(); ++s) {
-    EXPECT_EQ(hf_batch.stages[s].name, batch.stages[s].name);
-    EXPECT_LT(MaxAbsDiff(hf_batch.stages[s].states, batch.stages[s].states),
-              kTolerance)
-        << batch.stages[s].name;
-  }
+  ExpectSameStages(hf_batch, batch);
   // The HF pass on the converted files against fairseq's own outputs.
   const double hf_golden_batch = MaxAbsDiff(
       ValidFrames(hf_batch.output, frames),

@@ -2,6 +2,13 @@
 
 #include <cmath>
 
+#include "ATen/Parallel.h"
+#include "ATen/ops/argsort.h"
+#include "ATen/ops/cat.h"
+#include "ATen/ops/index_select.h"
+#include "ATen/ops/tensor.h"
+#include "ops/threads.h"
+
 namespace fairport {
 
 double ValidFrameFlops(const EncoderShape& a,
@@ -28,6 +35,50 @@ double ValidFrameFlops(const EncoderShape& a,
     flops += 2.0 * t * c * a.ctc_vocab;  // CTC head
   }
   return flops;
+}
+
+ForwardOutput ForwardByUtterance(
+    const at::Tensor& input, const at::Tensor& attention_mask,
+    const std::function<ForwardOutput(const at::Tensor&, const at::Tensor&)>&
+        forward) {
+  const int64_t batch = input.dim() == 2 ? input.size(0) : 0;
+  if (batch < 2 || at::get_num_threads() < 2 || at::in_parallel_region())
+    return forward(input, attention_mask);
+  std::vector<int64_t> samples(batch, input.size(1));
+  if (attention_mask.defined()) {
+    const at::Tensor valid = attention_mask.ne(0).sum(1).to(at::kLong);
+    for (int64_t b = 0; b < batch; ++b) samples[b] = valid[b].item<int64_t>();
+  }
+  const std::vector<std::vector<int64_t>> groups =
+      ops::BalancedGroups(samples, at::get_num_threads());
+  std::vector<ForwardOutput> outputs(groups.size());
+  ops::ParallelForEach(groups.size(), [&](int64_t g) {
+    const at::Tensor rows = at::tensor(groups[g], at::kLong);
+    outputs[g] =
+        forward(input.index_select(0, rows),
+                attention_mask.defined() ? attention_mask.index_select(0, rows)
+                                         : at::Tensor());
+  });
+  // The groups' rows one after another; argsort finds each batch row in it.
+  std::vector<int64_t> grouped;
+  for (const std::vector<int64_t>& rows : groups)
+    grouped.insert(grouped.end(), rows.begin(), rows.end());
+  const at::Tensor position = at::argsort(at::tensor(grouped, at::kLong));
+  auto merge = [&](const std::function<at::Tensor(const ForwardOutput&)>& of) {
+    std::vector<at::Tensor> parts;
+    for (const ForwardOutput& o : outputs) parts.push_back(of(o));
+    return at::cat(parts).index_select(0, position);
+  };
+  ForwardOutput merged;
+  merged.output = merge([](const ForwardOutput& o) { return o.output; });
+  merged.valid_frames =
+      merge([](const ForwardOutput& o) { return o.valid_frames; });
+  for (size_t s = 0; s < outputs[0].stages.size(); ++s) {
+    merged.stages.push_back(
+        {outputs[0].stages[s].name,
+         merge([&](const ForwardOutput& o) { return o.stages[s].states; })});
+  }
+  return merged;
 }
 
 }  // namespace fairport
