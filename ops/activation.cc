@@ -4,17 +4,31 @@
 
 #include "ATen/TensorOperators.h"
 #include "ATen/ops/gelu.h"
+#include "ATen/ops/layer_norm.h"
 #include "ATen/ops/pow.h"
 #include "ATen/ops/relu.h"
 #include "ATen/ops/silu.h"
 #include "ATen/ops/tanh.h"
+#include "ops/pointwise.h"
 
 namespace fairport::ops {
+namespace {
+
+// What ops/pointwise.h computes on.
+bool FloatContiguous(const at::Tensor& x) {
+  return x.scalar_type() == at::kFloat && x.is_contiguous();
+}
+
+}  // namespace
 
 at::Tensor Activate(Activation activation, const at::Tensor& x) {
   switch (activation) {
-    case Activation::kGelu:
-      return at::gelu(x);
+    case Activation::kGelu: {
+      if (!FloatContiguous(x)) return at::gelu(x);
+      at::Tensor y = x.clone();
+      GeluInPlace(y);
+      return y;
+    }
     case Activation::kGeluTanh:
       // fairseq's gelu_accurate and transformers' NewGELUActivation, term
       // for term.
@@ -31,6 +45,45 @@ at::Tensor Activate(Activation activation, const at::Tensor& x) {
       return at::silu(x);
   }
   return x;
+}
+
+void ActivateInPlace(Activation activation, at::Tensor& x) {
+  switch (activation) {
+    case Activation::kGelu:
+      if (FloatContiguous(x)) {
+        GeluInPlace(x);
+      } else {
+        at::gelu_(x);
+      }
+      return;
+    case Activation::kRelu:
+      at::relu_(x);
+      return;
+    case Activation::kTanh:
+      at::tanh_(x);
+      return;
+    case Activation::kSilu:
+      at::silu_(x);
+      return;
+    case Activation::kLinear:
+      return;
+    case Activation::kGeluTanh:
+      break;
+  }
+  x.copy_(Activate(activation, x));
+}
+
+void LayerNormThenActivateInPlace(Activation activation, at::Tensor& x,
+                                  const at::Tensor& weight,
+                                  const at::Tensor& bias, double eps) {
+  if (activation == Activation::kGelu && x.dim() == 2 && FloatContiguous(x) &&
+      (!weight.defined() || FloatContiguous(weight)) &&
+      (!bias.defined() || FloatContiguous(bias))) {
+    LayerNormGeluInPlace(x, weight, bias, eps);
+    return;
+  }
+  x.copy_(
+      Activate(activation, at::layer_norm(x, {x.size(-1)}, weight, bias, eps)));
 }
 
 }  // namespace fairport::ops

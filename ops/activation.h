@@ -21,6 +21,16 @@ enum class Activation {
 
 at::Tensor Activate(Activation activation, const at::Tensor& x);
 
+// The same, written over `x`.
+void ActivateInPlace(Activation activation, at::Tensor& x);
+
+// activation(layer_norm(x)) over the last dimension of a 2-D `x`, with
+// `weight` and `bias` (C) or undefined, written over `x` (GELU fused with
+// the norm, ops/pointwise.h).
+void LayerNormThenActivateInPlace(Activation activation, at::Tensor& x,
+                                  const at::Tensor& weight,
+                                  const at::Tensor& bias, double eps);
+
 }  // namespace fairport::ops
 
 #endif  // FAIRPORT_OPS_ACTIVATION_H_

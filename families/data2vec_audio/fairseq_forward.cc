@@ -78,8 +78,11 @@ ForwardOutput FairseqData2VecAudio::Forward(const at::Tensor& source,
           absl::StrCat(p, "feature_extractor.conv_layers.", i, ".");
       const at::Tensor& ln_w = w_(l + "2.1.weight");
       const at::Tensor& ln_b = w_(l + "2.1.bias");
+      // Float32 already (the passes' weights are), so Fp32LayerNorm's
+      // casts are no-ops here.
       x = feature_convs_[i](x, [&](at::Tensor& chunk) {
-        at::gelu_out(chunk, LayerNorm(chunk, ln_w, ln_b));
+        ops::LayerNormThenActivateInPlace(ops::Activation::kGelu, chunk, ln_w,
+                                          ln_b, kEps);
       });
     }
     features.push_back(x.narrow(0, 0, packing.length(b)));

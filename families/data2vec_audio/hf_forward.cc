@@ -4,7 +4,6 @@
 #include "ATen/core/grad_mode.h"
 #include "ATen/ops/conv1d.h"
 #include "ATen/ops/full.h"
-#include "ATen/ops/gelu.h"
 #include "ATen/ops/layer_norm.h"
 #include "ATen/ops/linear.h"
 #include "absl/strings/str_cat.h"
@@ -76,13 +75,8 @@ ForwardOutput HfData2VecAudio::Forward(const at::Tensor& input_values,
       const at::Tensor& norm_w = w_(l + "layer_norm.weight");
       const at::Tensor& norm_b = w_(l + "layer_norm.bias");
       h = feature_convs_[i](h, [&](at::Tensor& chunk) {
-        at::Tensor normed = at::layer_norm(chunk, {chunk.size(1)}, norm_w,
-                                           norm_b, kTorchLayerNormEps);
-        if (activations_.feature == ops::Activation::kGelu) {
-          at::gelu_out(chunk, normed);
-        } else {
-          chunk.copy_(ops::Activate(activations_.feature, normed));
-        }
+        ops::LayerNormThenActivateInPlace(activations_.feature, chunk, norm_w,
+                                          norm_b, kTorchLayerNormEps);
       });
     }
     features.push_back(h);

@@ -3,8 +3,6 @@
 #include <utility>
 
 #include "ATen/TensorOperators.h"
-#include "ATen/ops/gelu.h"
-#include "ATen/ops/layer_norm.h"
 #include "ATen/ops/zeros.h"
 #include "absl/strings/str_cat.h"
 #include "families/common/conv_layers.h"
@@ -70,15 +68,17 @@ std::vector<at::Tensor> FairseqConvFeatureExtractor::operator()(
         x = ops::ConvThenChannelNorm(convs_[0], x, norm_weight_[0],
                                      norm_bias_[0], kEps,
                                      ConvInputSamples(k_rest, s_rest, frames));
-        at::gelu_(x);
+        ops::ActivateInPlace(ops::Activation::kGelu, x);
       } else if (stack_.group_norm) {
-        x = convs_[i](x, [](at::Tensor& chunk) { at::gelu_(chunk); });
+        x = convs_[i](x, [](at::Tensor& chunk) {
+          ops::ActivateInPlace(ops::Activation::kGelu, chunk);
+        });
       } else {
         const at::Tensor& ln_w = norm_weight_[i];
         const at::Tensor& ln_b = norm_bias_[i];
         x = convs_[i](x, [&](at::Tensor& chunk) {
-          at::gelu_out(
-              chunk, at::layer_norm(chunk, {chunk.size(-1)}, ln_w, ln_b, kEps));
+          ops::LayerNormThenActivateInPlace(ops::Activation::kGelu, chunk, ln_w,
+                                            ln_b, kEps);
         });
       }
     }
@@ -108,20 +108,9 @@ HfConvFeatureEncoder::HfConvFeatureEncoder(const NamedWeights& w,
 std::vector<at::Tensor> HfConvFeatureEncoder::operator()(
     const at::Tensor& input_values, const ops::Packing& packing) const {
   const int64_t B = input_values.size(0), L = input_values.size(1);
-  // feat_extract_activation, written into `chunk`.
-  auto activate = [&](at::Tensor& chunk, const at::Tensor& in) {
-    if (activation_ == ops::Activation::kGelu) {
-      at::gelu_out(chunk, in);
-    } else {
-      chunk.copy_(ops::Activate(activation_, in));
-    }
-  };
+  // feat_extract_activation.
   const ops::ChunkEpilogue activate_in_place = [&](at::Tensor& chunk) {
-    if (activation_ == ops::Activation::kGelu) {
-      at::gelu_(chunk);
-    } else {
-      chunk.copy_(ops::Activate(activation_, chunk));
-    }
+    ops::ActivateInPlace(activation_, chunk);
   };
   std::vector<at::Tensor> features;
   for (int64_t b = 0; b < B; ++b) {
@@ -150,8 +139,8 @@ std::vector<at::Tensor> HfConvFeatureEncoder::operator()(
         const at::Tensor& norm_w = norm_weight_[i];
         const at::Tensor& norm_b = norm_bias_[i];
         h = convs_[i](h, [&](at::Tensor& chunk) {
-          activate(chunk, at::layer_norm(chunk, {chunk.size(1)}, norm_w, norm_b,
-                                         kEps));
+          ops::LayerNormThenActivateInPlace(activation_, chunk, norm_w, norm_b,
+                                            kEps);
         });
       }
     }

@@ -75,8 +75,8 @@ at::Tensor FairseqEncoderLayer(const NamedWeights& w, const std::string& p,
                       w(p + "self_attn.out_proj.bias"));
   };
   auto ffn = [&](const at::Tensor& in) {
-    at::Tensor h = ops::Activate(
-        activation_fn, at::linear(in, w(p + "fc1.weight"), w(p + "fc1.bias")));
+    at::Tensor h = at::linear(in, w(p + "fc1.weight"), w(p + "fc1.bias"));
+    ops::ActivateInPlace(activation_fn, h);
     return at::linear(h, w(p + "fc2.weight"), w(p + "fc2.bias"));
   };
   auto layer_norm = [&](const at::Tensor& in, const char* name) {
@@ -111,10 +111,10 @@ at::Tensor HfEncoderLayer(const NamedWeights& w, const std::string& p,
                       w(p + "attention.out_proj.bias"));
   };
   auto feed_forward = [&](const at::Tensor& in) {
-    at::Tensor ff = ops::Activate(
-        hidden_act,
+    at::Tensor ff =
         at::linear(in, w(p + "feed_forward.intermediate_dense.weight"),
-                   w(p + "feed_forward.intermediate_dense.bias")));
+                   w(p + "feed_forward.intermediate_dense.bias"));
+    ops::ActivateInPlace(hidden_act, ff);
     return at::linear(ff, w(p + "feed_forward.output_dense.weight"),
                       w(p + "feed_forward.output_dense.bias"));
   };
