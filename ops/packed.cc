@@ -134,6 +134,33 @@ at::Tensor ChannelsLastPointwiseConv1d(const at::Tensor& x,
   return at::matmul(x, weight.select(2, 0).t());
 }
 
+ChannelsLastGroupedConv1d::ChannelsLastGroupedConv1d(const at::Tensor& weight,
+                                                     const at::Tensor& bias,
+                                                     int64_t padding,
+                                                     int64_t groups)
+    : bias_(bias), padding_(padding), groups_(groups) {
+  TORCH_CHECK(weight.dim() == 3 && groups > 0 && weight.size(0) % groups == 0 &&
+                  padding >= 0 &&
+                  (!bias.defined() || bias.numel() == weight.size(0)),
+              "grouped conv1d: weight ", weight.sizes(), ", ", groups,
+              " groups, padding ", padding);
+  weight_ = weight.unsqueeze(2).contiguous(at::MemoryFormat::ChannelsLast);
+}
+
+at::Tensor ChannelsLastGroupedConv1d::operator()(const at::Tensor& x) const {
+  TORCH_CHECK(x.dim() == 3 && x.size(2) == weight_.size(1) * groups_,
+              "grouped conv1d: input ", x.sizes(), " for weight ",
+              weight_.sizes(), " in ", groups_, " groups");
+  // (B, T, C) seen as (B, C, 1, T) is a channels-last image: oneDNN then
+  // writes its output channels-last too.
+  const at::Tensor image =
+      x.transpose(1, 2).unsqueeze(2).contiguous(at::MemoryFormat::ChannelsLast);
+  const std::vector<int64_t> stride{1, 1}, padding{0, padding_}, dilation{1, 1};
+  return at::conv2d(image, weight_, bias_, stride, padding, dilation, groups_)
+      .squeeze(2)
+      .transpose(1, 2);
+}
+
 at::Tensor ChannelsLastDepthwiseConv1d(const at::Tensor& x,
                                        const at::Tensor& weight) {
   const int64_t C = x.size(-1), K = weight.size(-1);
@@ -141,16 +168,7 @@ at::Tensor ChannelsLastDepthwiseConv1d(const at::Tensor& x,
                   weight.size(1) == 1 && K % 2 == 1,
               "depthwise conv1d: input ", x.sizes(), ", weight ",
               weight.sizes());
-  // (B, T, C) seen as (B, C, 1, T) is a channels-last image: oneDNN then
-  // writes its output channels-last too.
-  const at::Tensor image =
-      x.transpose(1, 2).unsqueeze(2).contiguous(at::MemoryFormat::ChannelsLast);
-  const std::vector<int64_t> stride{1, 1}, padding{0, (K - 1) / 2},
-      dilation{1, 1};
-  return at::conv2d(image, weight.unsqueeze(2), at::Tensor(), stride, padding,
-                    dilation, C)
-      .squeeze(2)
-      .transpose(1, 2);
+  return ChannelsLastGroupedConv1d(weight, at::Tensor(), (K - 1) / 2, C)(x);
 }
 
 at::Tensor ConvThenChannelNorm(const ChannelsLastConv1d& conv,

@@ -78,6 +78,28 @@ class ChannelsLastConv1d {
 at::Tensor ChannelsLastPointwiseConv1d(const at::Tensor& x,
                                        const at::Tensor& weight);
 
+// at::conv1d with stride 1, zero padding `padding` on each side and
+// `groups`, on a batch held channels-last. The weight is kept in the
+// layout oneDNN computes channels-last with (converted once here), and
+// oneDNN reads and writes the channels-last layout as it is, so no
+// transpose is copied (measured on a base model's positional convolution,
+// (249, 768), K 128, 16 groups: 33 ms, at::conv1d on channels-first 59 ms).
+class ChannelsLastGroupedConv1d {
+ public:
+  // `weight` (Cout, Cin / groups, K) in torch's layout, `bias` (Cout) or
+  // undefined.
+  ChannelsLastGroupedConv1d(const at::Tensor& weight, const at::Tensor& bias,
+                            int64_t padding, int64_t groups);
+
+  // `x` (B, T, Cin) to (B, T + 2 padding - K + 1, Cout), contiguous.
+  at::Tensor operator()(const at::Tensor& x) const;
+
+ private:
+  at::Tensor weight_;  // (Cout, Cin / groups, 1, K), channels-last
+  at::Tensor bias_;
+  int64_t padding_, groups_;
+};
+
 // A depthwise at::conv1d (groups = C, zero padding (K - 1) / 2 each
 // side, odd K, no bias) on a batch held channels-last: `x` (B, T, C),
 // `weight` (C, 1, K); (B, T, C). oneDNN runs it on the channels-last

@@ -97,6 +97,28 @@ TEST(ChannelsLastConvTest, PointwiseMatchesTorchConv1d) {
                c10::Error);
 }
 
+// A positional convolution's shape, smaller: even and odd kernels, groups,
+// bias, and a batch of 2.
+TEST(ChannelsLastConvTest, GroupedMatchesTorchConv1d) {
+  at::manual_seed(23);
+  for (int64_t k : {4, 5}) {
+    at::Tensor x = at::randn({2, 33, 24});
+    at::Tensor w = at::randn({24, 6, k}), b = at::randn({24});
+    at::Tensor expected =
+        at::conv1d(x.transpose(1, 2).contiguous(), w, b, 1, k / 2, 1, 4)
+            .transpose(1, 2);
+    at::Tensor got = ChannelsLastGroupedConv1d(w, b, k / 2, 4)(x);
+    ASSERT_EQ(got.sizes(), expected.sizes()) << "kernel " << k;
+    EXPECT_LT(MaxAbsDiff(got, expected), 1e-4) << "kernel " << k;
+    EXPECT_TRUE(got.is_contiguous()) << "kernel " << k;
+  }
+  EXPECT_THROW(ChannelsLastGroupedConv1d(at::randn({24, 6, 3}), {}, 1, 5),
+               c10::Error);
+  EXPECT_THROW(ChannelsLastGroupedConv1d(at::randn({24, 6, 3}), {}, 1,
+                                         4)(at::randn({1, 9, 12})),
+               c10::Error);
+}
+
 TEST(ChannelsLastConvTest, DepthwiseMatchesTorchConv1dWithoutCopies) {
   at::manual_seed(19);
   for (int64_t k : {1, 3, 31}) {

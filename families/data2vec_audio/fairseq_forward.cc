@@ -2,9 +2,7 @@
 // frames of each utterance only (see forward.h).
 #include "ATen/TensorOperators.h"
 #include "ATen/core/grad_mode.h"
-#include "ATen/ops/conv1d.h"
 #include "ATen/ops/full.h"
-#include "ATen/ops/gelu.h"
 #include "ATen/ops/layer_norm.h"
 #include "ATen/ops/linear.h"
 #include "absl/strings/str_cat.h"
@@ -40,6 +38,12 @@ FairseqData2VecAudio::FairseqData2VecAudio(Architecture arch,
     feature_convs_.emplace_back(w_(l + "weight"),
                                 arch_.conv_bias ? w_(l + "bias") : at::Tensor(),
                                 arch_.conv_stride[i]);
+  }
+  for (int64_t j = 0; j < arch_.num_conv_pos_embeddings; ++j) {
+    const std::string l = absl::StrCat(prefix_, "encoder.pos_conv.", j, ".0.");
+    pos_convs_.emplace_back(w_(l + "weight"), w_(l + "bias"),
+                            arch_.conv_pos_kernel_size / 2,
+                            arch_.num_conv_pos_embedding_groups);
   }
 }
 
@@ -101,18 +105,15 @@ ForwardOutput FairseqData2VecAudio::Forward(const at::Tensor& source,
   // frames.
   const int64_t K = arch_.conv_pos_kernel_size;
   auto pos_conv = [&](const at::Tensor& rows) {
-    at::Tensor pos = rows.t().unsqueeze(0);
-    for (int64_t j = 0; j < arch_.num_conv_pos_embeddings; ++j) {
-      const std::string l = absl::StrCat(p, "encoder.pos_conv.", j, ".0.");
-      pos = at::conv1d(pos, w_(l + "weight"), w_(l + "bias"), 1, K / 2, 1,
-                       arch_.num_conv_pos_embedding_groups);
+    at::Tensor pos = rows;
+    for (const ops::ChannelsLastGroupedConv1d& conv : pos_convs_) {
+      pos = conv(pos.unsqueeze(0))[0];
       // SamePad drops the last frame of an even kernel.
-      if (K % 2 == 0) pos = pos.slice(2, 0, -1);
-      pos = at::layer_norm(pos.transpose(-2, -1), {pos.size(1)}, {}, {}, kEps)
-                .transpose(-2, -1);
-      pos = at::gelu(pos);
+      if (K % 2 == 0) pos = pos.narrow(0, 0, pos.size(0) - 1);
+      ops::LayerNormThenActivateInPlace(ops::Activation::kGelu, pos,
+                                        at::Tensor(), at::Tensor(), kEps);
     }
-    return pos[0].t();
+    return pos;
   };
   std::vector<at::Tensor> pos;
   for (size_t b = 0; b < packing.size(); ++b) {

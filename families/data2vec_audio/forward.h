@@ -59,6 +59,7 @@ class FairseqData2VecAudio {
   NamedWeights w_;
   std::string prefix_;
   std::vector<ops::ChannelsLastConv1d> feature_convs_;
+  std::vector<ops::ChannelsLastGroupedConv1d> pos_convs_;  // padding K / 2
 };
 
 class HfData2VecAudio {
@@ -79,6 +80,7 @@ class HfData2VecAudio {
   NamedWeights w_;
   std::string prefix_;
   std::vector<ops::ChannelsLastConv1d> feature_convs_;
+  std::vector<ops::ChannelsLastGroupedConv1d> pos_convs_;  // padding K / 2
 };
 
 }  // namespace fairport::data2vec_audio

@@ -2,7 +2,6 @@
 // the valid frames of each utterance only (see forward.h).
 #include "ATen/TensorOperators.h"
 #include "ATen/core/grad_mode.h"
-#include "ATen/ops/conv1d.h"
 #include "ATen/ops/full.h"
 #include "ATen/ops/layer_norm.h"
 #include "ATen/ops/linear.h"
@@ -36,6 +35,13 @@ HfData2VecAudio::HfData2VecAudio(Architecture arch, Activations activations,
     feature_convs_.emplace_back(w_(l + "weight"),
                                 arch_.conv_bias ? w_(l + "bias") : at::Tensor(),
                                 arch_.conv_stride[i]);
+  }
+  for (int64_t j = 0; j < arch_.num_conv_pos_embeddings; ++j) {
+    const std::string l =
+        absl::StrCat(prefix_, "encoder.pos_conv_embed.layers.", j, ".conv.");
+    pos_convs_.emplace_back(w_(l + "weight"), w_(l + "bias"),
+                            arch_.conv_pos_kernel_size / 2,
+                            arch_.num_conv_pos_embedding_groups);
   }
   if (arch_.ctc)
     w_.CheckShape("lm_head.weight", {arch_.vocab_size, arch_.hidden_size});
@@ -98,19 +104,16 @@ ForwardOutput HfData2VecAudio::Forward(const at::Tensor& input_values,
   // into the padding, which is no longer zero after the first.
   const int64_t K = arch_.conv_pos_kernel_size;
   auto pos_conv_embed = [&](const at::Tensor& states) {
-    at::Tensor pos = states.t().unsqueeze(0);
-    for (int64_t j = 0; j < arch_.num_conv_pos_embeddings; ++j) {
-      const std::string l =
-          absl::StrCat(p, "encoder.pos_conv_embed.layers.", j, ".conv.");
-      pos = at::conv1d(pos, w_(l + "weight"), w_(l + "bias"), 1, K / 2, 1,
-                       arch_.num_conv_pos_embedding_groups);
-      if (K % 2 == 0) pos = pos.slice(2, 0, -1);  // Data2VecAudioPadLayer
-      pos = at::layer_norm(pos.transpose(1, 2), {pos.size(1)}, {}, {},
-                           kTorchLayerNormEps)
-                .transpose(1, 2);
-      pos = ops::Activate(activations_.feature, pos);
+    at::Tensor pos = states;
+    for (const ops::ChannelsLastGroupedConv1d& conv : pos_convs_) {
+      pos = conv(pos.unsqueeze(0))[0];
+      if (K % 2 == 0)  // Data2VecAudioPadLayer
+        pos = pos.narrow(0, 0, pos.size(0) - 1);
+      // LayerNorm without affine parameters, then the activation.
+      ops::LayerNormThenActivateInPlace(activations_.feature, pos, at::Tensor(),
+                                        at::Tensor(), kTorchLayerNormEps);
     }
-    return pos[0].t();
+    return pos;
   };
   std::vector<at::Tensor> pos;
   for (size_t b = 0; b < packing.size(); ++b) {

@@ -2,9 +2,7 @@
 // valid frames of each utterance only (see forward.h).
 #include "ATen/TensorOperators.h"
 #include "ATen/core/grad_mode.h"
-#include "ATen/ops/conv1d.h"
 #include "ATen/ops/full.h"
-#include "ATen/ops/gelu.h"
 #include "ATen/ops/layer_norm.h"
 #include "ATen/ops/linear.h"
 #include "absl/strings/str_cat.h"
@@ -40,11 +38,11 @@ FairseqWav2Vec2::FairseqWav2Vec2(Architecture arch, Options options,
                                                 : ""),
       extractor_(w_, prefix_,
                  {arch_.conv_dim, arch_.conv_kernel, arch_.conv_stride,
-                  arch_.conv_bias, arch_.group_norm}) {
-  const std::string pos = prefix_ + "encoder.pos_conv.0.";
-  pos_conv_weight_ =
-      WeightNormWeight(w_(pos + "weight_g"), w_(pos + "weight_v"));
-}
+                  arch_.conv_bias, arch_.group_norm}),
+      pos_conv_(WeightNormWeight(w_(prefix_ + "encoder.pos_conv.0.weight_g"),
+                                 w_(prefix_ + "encoder.pos_conv.0.weight_v")),
+                w_(prefix_ + "encoder.pos_conv.0.bias"),
+                arch_.pos_conv_kernel / 2, arch_.pos_conv_groups) {}
 
 ForwardOutput FairseqWav2Vec2::Forward(const at::Tensor& source,
                                        const at::Tensor& padding_mask,
@@ -90,13 +88,12 @@ ForwardOutput FairseqWav2Vec2::Forward(const at::Tensor& source,
   // TransformerEncoder.extract_features: padded frames zeroed, then
   // pos_conv = weight-normed Conv1d(K, padding K // 2, groups) -> SamePad
   // -> GELU over the padded batch, added to the input.
-  const int64_t K = arch_.pos_conv_kernel;
-  const at::Tensor& pos_bias = w_(p + "encoder.pos_conv.0.bias");
   auto pos_conv = [&](const at::Tensor& rows) {
-    at::Tensor pos = at::conv1d(rows.t().unsqueeze(0), pos_conv_weight_,
-                                pos_bias, 1, K / 2, 1, arch_.pos_conv_groups);
-    if (K % 2 == 0) pos = pos.slice(2, 0, -1);  // SamePad
-    return at::gelu(pos)[0].t();
+    at::Tensor pos = pos_conv_(rows.unsqueeze(0))[0];
+    if (arch_.pos_conv_kernel % 2 == 0)  // SamePad
+      pos = pos.narrow(0, 0, pos.size(0) - 1);
+    ops::ActivateInPlace(ops::Activation::kGelu, pos);
+    return pos;
   };
   std::vector<at::Tensor> pos;
   for (size_t b = 0; b < packing.size(); ++b)

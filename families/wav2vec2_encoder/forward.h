@@ -65,7 +65,8 @@ class FairseqWav2Vec2 {
   NamedWeights w_;
   std::string prefix_;
   FairseqConvFeatureExtractor extractor_;
-  at::Tensor pos_conv_weight_;  // weight_g * weight_v / ||weight_v||
+  // Weight weight_g * weight_v / ||weight_v||, padding K / 2.
+  ops::ChannelsLastGroupedConv1d pos_conv_;
 };
 
 class HfWav2Vec2 {
@@ -88,7 +89,7 @@ class HfWav2Vec2 {
   NamedWeights w_;
   std::string prefix_;
   HfConvFeatureEncoder extractor_;
-  at::Tensor pos_conv_weight_;
+  ops::ChannelsLastGroupedConv1d pos_conv_;  // weight-normed, padding K / 2
 };
 
 // torch.nn.utils.weight_norm(conv, dim=2)'s weight: g * v / ||v||, the norm

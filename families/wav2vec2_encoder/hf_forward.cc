@@ -3,7 +3,6 @@
 // utterance only (see forward.h).
 #include "ATen/TensorOperators.h"
 #include "ATen/core/grad_mode.h"
-#include "ATen/ops/conv1d.h"
 #include "ATen/ops/full.h"
 #include "ATen/ops/layer_norm.h"
 #include "ATen/ops/linear.h"
@@ -43,9 +42,11 @@ HfWav2Vec2::HfWav2Vec2(Architecture arch, Activations activations,
       extractor_(w_, prefix_,
                  {arch_.conv_dim, arch_.conv_kernel, arch_.conv_stride,
                   arch_.conv_bias, arch_.group_norm},
-                 activations_.feature) {
-  pos_conv_weight_ =
-      PosConvWeight(w_.all(), prefix_ + "encoder.pos_conv_embed.conv.");
+                 activations_.feature),
+      pos_conv_(
+          PosConvWeight(w_.all(), prefix_ + "encoder.pos_conv_embed.conv."),
+          w_(prefix_ + "encoder.pos_conv_embed.conv.bias"),
+          arch_.pos_conv_kernel / 2, arch_.pos_conv_groups) {
   if (arch_.ctc)
     w_.CheckShape("lm_head.weight", {arch_.vocab_size, arch_.hidden_size});
   if (arch_.classification) {
@@ -94,13 +95,12 @@ ForwardOutput HfWav2Vec2::Forward(const at::Tensor& input_values,
   // Wav2Vec2Encoder(StableLayerNorm): padded states zeroed, then
   // Wav2Vec2PositionalConvEmbedding (weight-normed conv -> SamePadLayer ->
   // feat_extract_activation) over the padded batch, added.
-  const int64_t K = arch_.pos_conv_kernel;
-  const at::Tensor& pos_bias = w_(p + "encoder.pos_conv_embed.conv.bias");
   auto pos_conv_embed = [&](const at::Tensor& states) {
-    at::Tensor pos = at::conv1d(states.t().unsqueeze(0), pos_conv_weight_,
-                                pos_bias, 1, K / 2, 1, arch_.pos_conv_groups);
-    if (K % 2 == 0) pos = pos.slice(2, 0, -1);  // Wav2Vec2SamePadLayer
-    return ops::Activate(activations_.feature, pos)[0].t();
+    at::Tensor pos = pos_conv_(states.unsqueeze(0))[0];
+    if (arch_.pos_conv_kernel % 2 == 0)  // Wav2Vec2SamePadLayer
+      pos = pos.narrow(0, 0, pos.size(0) - 1);
+    ops::ActivateInPlace(activations_.feature, pos);
+    return pos;
   };
   std::vector<at::Tensor> pos;
   for (size_t b = 0; b < packing.size(); ++b)
