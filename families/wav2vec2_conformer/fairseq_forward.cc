@@ -208,9 +208,10 @@ ForwardOutput FairseqConformer::Forward(const at::Tensor& source,
                                  .transpose(1, 2);
       const at::Tensor q_u = (q + w_(s + "pos_bias_u")).transpose(1, 2);
       const at::Tensor q_v = (q + w_(s + "pos_bias_v")).transpose(1, 2);
-      const at::Tensor ac = at::matmul(q_u, k.transpose(-2, -1));
-      const at::Tensor bd = RelShift(at::matmul(q_v, pos.transpose(-2, -1)));
-      scores = (ac + bd) / std::sqrt(static_cast<double>(d_k));
+      // (ac + bd) / sqrt(d_k), written over the fresh ac.
+      scores = at::matmul(q_u, k.transpose(-2, -1))
+                   .add_(RelShift(at::matmul(q_v, pos.transpose(-2, -1))))
+                   .div_(std::sqrt(static_cast<double>(d_k)));
     } else {
       // RotaryPositionMultiHeadedAttention.forward: the attention input
       // rotated (query and key), value not.
@@ -224,11 +225,10 @@ ForwardOutput FairseqConformer::Forward(const at::Tensor& source,
                                .view({B, T, H, d_k})
                                .transpose(1, 2);
       v = Linear(w_, s + "linear_v", a).view({B, T, H, d_k}).transpose(1, 2);
-      scores = at::matmul(q, k.transpose(-2, -1)) /
-               std::sqrt(static_cast<double>(d_k));
+      scores = at::matmul(q, k.transpose(-2, -1))
+                   .div_(std::sqrt(static_cast<double>(d_k)));
     }
-    scores =
-        scores.masked_fill(key_mask, -std::numeric_limits<float>::infinity());
+    scores.masked_fill_(key_mask, -std::numeric_limits<float>::infinity());
     const at::Tensor attn = at::softmax(scores, -1);
     at::Tensor h = at::matmul(attn, v).transpose(1, 2).reshape({B, T, C});
     x = residual + Linear(w_, s + "linear_out", h);

@@ -215,16 +215,18 @@ ForwardOutput HfConformer::Forward(const at::Tensor& input_values,
                                  .view({1, -1, H, d})
                                  .transpose(1, 2);
       const at::Tensor q = query.transpose(1, 2);
-      const at::Tensor ac = at::matmul(
-          (q + w_(s + "pos_bias_u")).transpose(1, 2), key.transpose(-2, -1));
-      const at::Tensor bd = ShiftRelative(at::matmul(
-          (q + w_(s + "pos_bias_v")).transpose(1, 2), pos.transpose(-2, -1)));
-      scores = (ac + bd) / std::sqrt(static_cast<double>(d));
+      // (ac + bd) / sqrt(d), written over the fresh ac.
+      scores = at::matmul((q + w_(s + "pos_bias_u")).transpose(1, 2),
+                          key.transpose(-2, -1))
+                   .add_(ShiftRelative(
+                       at::matmul((q + w_(s + "pos_bias_v")).transpose(1, 2),
+                                  pos.transpose(-2, -1))))
+                   .div_(std::sqrt(static_cast<double>(d)));
     } else {
-      scores = at::matmul(query, key.transpose(-2, -1)) /
-               std::sqrt(static_cast<double>(d));
+      scores = at::matmul(query, key.transpose(-2, -1))
+                   .div_(std::sqrt(static_cast<double>(d)));
     }
-    const at::Tensor probs = at::softmax(scores + additive, -1);
+    const at::Tensor probs = at::softmax(scores.add_(additive), -1);
     at::Tensor attended =
         at::matmul(probs, value).transpose(1, 2).reshape({B, T, C});
     h = at::linear(attended, w_(s + "linear_out.weight"),
