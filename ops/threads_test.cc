@@ -1,5 +1,7 @@
 #include "ops/threads.h"
 
+#include <dlfcn.h>
+
 #include <atomic>
 #include <set>
 #include <stdexcept>
@@ -21,8 +23,9 @@ TEST(BalancedGroupsTest, LongestFirstToTheLightestGroup) {
   EXPECT_THAT(BalancedGroups({5, 4, 3, 2}, 2),
               ElementsAre(ElementsAre(0, 3), ElementsAre(1, 2)));
   // Unordered sizes; ties go to the lower index and the lower group.
-  EXPECT_THAT(BalancedGroups({1, 6, 1, 3, 3}, 3),
-              ElementsAre(ElementsAre(1), ElementsAre(3, 0), ElementsAre(4, 2)));
+  EXPECT_THAT(
+      BalancedGroups({1, 6, 1, 3, 3}, 3),
+      ElementsAre(ElementsAre(1), ElementsAre(3, 0), ElementsAre(4, 2)));
 }
 
 TEST(BalancedGroupsTest, NoMoreGroupsThanItems) {
@@ -49,9 +52,8 @@ TEST(ParallelForEachTest, KeepsTheCallersGradMode) {
   at::set_num_threads(2);
   at::NoGradGuard no_grad;
   std::vector<bool> enabled(2, true);
-  ParallelForEach(2, [&](int64_t i) {
-    enabled[i] = at::GradMode::is_enabled();
-  });
+  ParallelForEach(2,
+                  [&](int64_t i) { enabled[i] = at::GradMode::is_enabled(); });
   EXPECT_THAT(enabled, ElementsAre(false, false));
 }
 
@@ -62,6 +64,23 @@ TEST(ParallelForEachTest, RethrowsABodysException) {
                                  if (i == 1) throw std::runtime_error("item 1");
                                }),
                std::runtime_error);
+}
+
+// An OpenBLAS with its own pool (tools/setup.sh installs that build) runs on
+// one thread inside the parallel region and gets its pool back after it;
+// any other OpenBLAS is left as it was.
+TEST(ParallelForEachTest, OpenBlasOwnPoolIsSerialInsideAndRestoredAfter) {
+  auto* threads = reinterpret_cast<int (*)()>(
+      ::dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  ASSERT_NE(threads, nullptr);
+  const bool own = LoadedBlasThreading() == BlasThreading::kOwnThreads;
+  SetComputeThreads(2);
+  const int before = threads();
+  if (own) EXPECT_EQ(before, 2);
+  std::vector<int> inside(2, 0);
+  ParallelForEach(2, [&](int64_t i) { inside[i] = threads(); });
+  if (own) EXPECT_THAT(inside, ElementsAre(1, 1));
+  EXPECT_EQ(threads(), before);
 }
 
 TEST(BlasThreadingTest, SetComputeThreadsSetsLibTorchsThreads) {
