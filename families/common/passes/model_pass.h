@@ -61,9 +61,10 @@ double ValidFrameFlops(const EncoderShape& shape,
 // outputs and stages are put back in the batch's row order. Groups are
 // balanced by valid samples. With one thread or one utterance, `forward`
 // runs on the whole batch and its operators use the threads. Measured on a
-// base model with 2 threads: a thread's own matrix products stay near the
-// BLAS peak, where two threads splitting every operator of the batch lose
-// a third of it to the many short operators between them.
+// base model with 2 threads (bench:parity): splitting every operator of the
+// batch across both reached 60-62% of the matmul peak (short operators
+// between the products, OpenBLAS's own pool contending with LibTorch's),
+// one group per thread 80-87%.
 ForwardOutput ForwardByUtterance(
     const at::Tensor& input, const at::Tensor& attention_mask,
     const std::function<ForwardOutput(const at::Tensor&, const at::Tensor&)>&
