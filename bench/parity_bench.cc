@@ -21,7 +21,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <memory>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_format.h"

@@ -62,9 +62,9 @@ double ValidFrameFlops(const EncoderShape& shape,
 // balanced by valid samples. With one thread or one utterance, `forward`
 // runs on the whole batch and its operators use the threads. Measured on a
 // base model with 2 threads (bench:parity): splitting every operator of the
-// batch across both reached 60-62% of the matmul peak (short operators
+// batch across both reached 59-61% of the matmul peak (short operators
 // between the products, OpenBLAS's own pool contending with LibTorch's),
-// one group per thread 80-87%.
+// one group per thread 75-87% (data2vec, wav2vec 2.0, HuBERT).
 ForwardOutput ForwardByUtterance(
     const at::Tensor& input, const at::Tensor& attention_mask,
     const std::function<ForwardOutput(const at::Tensor&, const at::Tensor&)>&
