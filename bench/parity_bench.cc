@@ -22,6 +22,11 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "ATen/core/Tensor.h"
+#include "ATen/ops/from_blob.h"
+#include "ATen/ops/linear.h"
+#include "ATen/ops/matmul.h"
+#include "ATen/ops/randn.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_format.h"
 #include "base/cli.h"
@@ -38,7 +43,6 @@
 #include "ops/openmp.h"
 #include "ops/threads.h"
 #include "torch/csrc/autograd/profiler_legacy.h"
-#include "torch/utils.h"
 
 ABSL_FLAG(std::string, json, "", "also write the results here (JSON)");
 ABSL_FLAG(std::string, family, "",
@@ -80,12 +84,12 @@ double Fastest(const std::vector<double>& runs) {
 // The fastest of `repeats` square 2048 products.
 double MatmulPeakGflops(int repeats) {
   const int64_t n = 2048;
-  torch::Tensor a = torch::randn({n, n}), b = torch::randn({n, n});
-  torch::matmul(a, b);  // warm up
+  at::Tensor a = at::randn({n, n}), b = at::randn({n, n});
+  at::matmul(a, b);  // warm up
   std::vector<double> runs;
   for (int i = 0; i < repeats; ++i) {
     auto t0 = Clock::now();
-    torch::Tensor c = torch::matmul(a, b);
+    at::Tensor c = at::matmul(a, b);
     runs.push_back(Seconds(t0, Clock::now()));
   }
   return 2.0 * n * n * n / Fastest(runs) / 1e9;
@@ -97,15 +101,15 @@ double MatmulPeakGflops(int repeats) {
 // BLAS reaches on the model's own shapes, a ceiling for the forward pass.
 double LayerMatmulGflops(int64_t frames) {
   const int64_t c = 768, f = 3072;
-  const torch::Tensor x = torch::randn({frames, c});
-  const torch::Tensor h = torch::randn({frames, f});
-  const torch::Tensor square = torch::randn({c, c}), up = torch::randn({f, c}),
-                      down = torch::randn({c, f});
-  const torch::Tensor bias_c = torch::randn({c}), bias_f = torch::randn({f});
+  const at::Tensor x = at::randn({frames, c});
+  const at::Tensor h = at::randn({frames, f});
+  const at::Tensor square = at::randn({c, c}), up = at::randn({f, c}),
+                   down = at::randn({c, f});
+  const at::Tensor bias_c = at::randn({c}), bias_f = at::randn({f});
   auto layer = [&] {
-    for (int i = 0; i < 4; ++i) torch::linear(x, square, bias_c);
-    torch::linear(x, up, bias_f);
-    torch::linear(h, down, bias_c);
+    for (int i = 0; i < 4; ++i) at::linear(x, square, bias_c);
+    at::linear(x, up, bias_f);
+    at::linear(h, down, bias_c);
   };
   layer();  // warm up
   std::vector<double> runs;
@@ -166,13 +170,12 @@ absl::Status Run() {
     samples.push_back(static_cast<int64_t>(u.size()));
   }
   AudioBatch batch = MakeBatch(utterances, true);
-  torch::Tensor values =
-      torch::from_blob(batch.values.data(), {batch.batch, batch.max_length})
+  at::Tensor values =
+      at::from_blob(batch.values.data(), {batch.batch, batch.max_length})
           .clone();
-  torch::Tensor mask =
-      torch::from_blob(batch.attention_mask.data(),
-                       {batch.batch, batch.max_length}, torch::kLong)
-          .clone();
+  at::Tensor mask = at::from_blob(batch.attention_mask.data(),
+                                  {batch.batch, batch.max_length}, at::kLong)
+                        .clone();
   const double flops = converted.pass->ValidFrameFlops(samples);
   const ForwardPass& fairseq = *original.pass;
   const ForwardPass& hf = *converted.pass;

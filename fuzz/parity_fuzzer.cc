@@ -18,11 +18,10 @@
 #include <set>
 #include <string>
 
+#include "ATen/Parallel.h"
 #include "absl/strings/string_view.h"
 #include "base/files.h"
 #include "datasets/dataset.h"
-#include "torch/types.h"
-#include "torch/utils.h"
 #include "verify/parity.h"
 
 namespace {

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <limits>
 
-#include "ATen/TensorIndexing.h"
 #include "ATen/TensorOperators.h"
 #include "ATen/core/grad_mode.h"
 #include "ATen/ops/add.h"
@@ -64,16 +63,11 @@ at::Tensor RelPositionalEncoding(int64_t T, int64_t C) {
               -(std::log(10000.0) / static_cast<double>(C)));
   at::Tensor pe_positive = at::zeros({T, C});
   at::Tensor pe_negative = at::zeros({T, C});
-  using at::indexing::None;
-  using at::indexing::Slice;
-  pe_positive.index_put_({Slice(), Slice(0, None, 2)},
-                         at::sin(position * div_term));
-  pe_positive.index_put_({Slice(), Slice(1, None, 2)},
-                         at::cos(position * div_term));
-  pe_negative.index_put_({Slice(), Slice(0, None, 2)},
-                         at::sin(-1 * position * div_term));
-  pe_negative.index_put_({Slice(), Slice(1, None, 2)},
-                         at::cos(-1 * position * div_term));
+  // Every other column, as fairseq assigns pe[:, 0::2] and pe[:, 1::2].
+  pe_positive.slice(1, 0, C, 2).copy_(at::sin(position * div_term));
+  pe_positive.slice(1, 1, C, 2).copy_(at::cos(position * div_term));
+  pe_negative.slice(1, 0, C, 2).copy_(at::sin(-1 * position * div_term));
+  pe_negative.slice(1, 1, C, 2).copy_(at::cos(-1 * position * div_term));
   return at::cat({at::flip(pe_positive, {0}), pe_negative.slice(0, 1)});
 }
 
