@@ -12,19 +12,11 @@
 #include "ops/pointwise.h"
 
 namespace fairport::ops {
-namespace {
-
-// What ops/pointwise.h computes on.
-bool FloatContiguous(const at::Tensor& x) {
-  return x.scalar_type() == at::kFloat && x.is_contiguous();
-}
-
-}  // namespace
 
 at::Tensor Activate(Activation activation, const at::Tensor& x) {
   switch (activation) {
     case Activation::kGelu: {
-      if (!FloatContiguous(x)) return at::gelu(x);
+      if (!ComputesInPlaceOn(x)) return at::gelu(x);
       at::Tensor y = x.clone();
       GeluInPlace(y);
       return y;
@@ -50,7 +42,7 @@ at::Tensor Activate(Activation activation, const at::Tensor& x) {
 void ActivateInPlace(Activation activation, at::Tensor& x) {
   switch (activation) {
     case Activation::kGelu:
-      if (FloatContiguous(x)) {
+      if (ComputesInPlaceOn(x)) {
         GeluInPlace(x);
       } else {
         at::gelu_(x);
@@ -76,9 +68,9 @@ void ActivateInPlace(Activation activation, at::Tensor& x) {
 void LayerNormThenActivateInPlace(Activation activation, at::Tensor& x,
                                   const at::Tensor& weight,
                                   const at::Tensor& bias, double eps) {
-  if (activation == Activation::kGelu && x.dim() == 2 && FloatContiguous(x) &&
-      (!weight.defined() || FloatContiguous(weight)) &&
-      (!bias.defined() || FloatContiguous(bias))) {
+  if (activation == Activation::kGelu && x.dim() == 2 && ComputesInPlaceOn(x) &&
+      (!weight.defined() || ComputesInPlaceOn(weight)) &&
+      (!bias.defined() || ComputesInPlaceOn(bias))) {
     LayerNormGeluInPlace(x, weight, bias, eps);
     return;
   }

@@ -92,12 +92,16 @@ FAIRPORT_FOR_EACH_CPU void LayerNormGeluRows(float* x, int64_t rows, int64_t c,
 }
 
 void CheckFloatContiguous(const at::Tensor& x, const char* what) {
-  TORCH_CHECK(x.scalar_type() == at::kFloat && x.is_contiguous(), what,
-              ": a contiguous float32 tensor, not ", x.scalar_type(), " ",
-              x.sizes(), x.is_contiguous() ? "" : " (strided)");
+  TORCH_CHECK(ComputesInPlaceOn(x), what, ": a contiguous float32 tensor, not ",
+              x.scalar_type(), " ", x.sizes(),
+              x.is_contiguous() ? "" : " (strided)");
 }
 
 }  // namespace
+
+bool ComputesInPlaceOn(const at::Tensor& x) {
+  return x.scalar_type() == at::kFloat && x.is_contiguous();
+}
 
 void GeluInPlace(at::Tensor& x) {
   CheckFloatContiguous(x, "GELU");

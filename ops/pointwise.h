@@ -12,6 +12,9 @@
 
 namespace fairport::ops {
 
+// Whether the functions below compute on `x`: float32 and contiguous.
+bool ComputesInPlaceOn(const at::Tensor& x);
+
 // x = x * Phi(x), Phi the standard normal CDF (erf GELU), for a contiguous
 // float32 `x`. erf is a rational approximation within 2e-7 of the exact
 // value (Eigen's and XLA's float erf).
