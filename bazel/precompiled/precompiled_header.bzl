@@ -16,8 +16,9 @@ along the include path, so in a clang configuration (the fuzz targets') the
 rule compiles nothing and defs.bzl passes no `-include`.
 
 The .gch is not byte-for-byte reproducible (gcc writes addresses into it);
-the objects compiled against two different builds of it are identical, and
-a cached .gch is shared as any other output.
+the objects compiled against two different builds of it are identical
+(checked with families/data2vec_audio/hf_forward.cc), and a cached .gch is
+shared as any other output.
 """
 
 load("@bazel_tools//tools/build_defs/cc:action_names.bzl", "CPP_COMPILE_ACTION_NAME")
