@@ -90,16 +90,18 @@ hits=$(grep -o '[0-9]* remote cache hit' "${scratch}/b.log" | cut -d' ' -f1 || e
 convert_hits() {
   awk '/"mnemonic":/ { m = $0 } /"remoteCacheHit": true/ && m ~ /FairseqConvert/ { n++ } END { print n + 0 }' "$1"
 }
+a_convert_hits=$(convert_hits "${scratch}/a.json")
+b_convert_hits=$(convert_hits "${scratch}/b.json")
 echo "entries uploaded by clone a: ${uploaded}"
 grep 'processes:' "${scratch}/a.log" | sed 's/^/clone a: /' || true
-echo "clone b: ${hits:-0} remote cache hits; conversion fetched from the cache: $(convert_hits "${scratch}/b.json")"
+echo "clone b: ${hits:-0} remote cache hits; conversion fetched from the cache: ${b_convert_hits}"
 grep 'processes:' "${scratch}/b.log" | sed 's/^/clone b: /' || true
 failed=0
 ((uploaded > 0)) || { echo "FAIL nothing was uploaded" >&2; failed=1; }
-(($(convert_hits "${scratch}/a.json") == 0)) ||
+((a_convert_hits == 0)) ||
   { echo "FAIL clone a found its new conversion in a cache" >&2; failed=1; }
 ((${hits:-0} > 0)) || { echo "FAIL clone b had no remote cache hits" >&2; failed=1; }
-(($(convert_hits "${scratch}/b.json") == 1)) || { echo "FAIL clone b ran the conversion instead of fetching it" >&2; failed=1; }
+((b_convert_hits == 1)) || { echo "FAIL clone b ran the conversion instead of fetching it" >&2; failed=1; }
 cmp -s "${scratch}/a/bazel-bin/cachetest/t_hf/model.safetensors" "${scratch}/b/bazel-bin/cachetest/t_hf/model.safetensors" ||
   { echo "FAIL the two clones' outputs differ" >&2; failed=1; }
 echo "$((1 - failed)) passed, ${failed} failed"
