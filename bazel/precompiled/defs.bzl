@@ -3,10 +3,10 @@
 `torch_cc_library`, `torch_cc_binary` and `torch_cc_test` are rules_cc's
 rules for targets that compute with LibTorch: each depends on LibTorch,
 absl and nlohmann/json through //bazel/precompiled:torch and has every
-source compiled with `-include` of its header, which gcc answers from the
-.gch (precompiled_header.bzl); the fuzz targets' clang configuration
-compiles them without it. A LibTorch source compiles in 0.5-0.8 of the
-time (g++, bench/results/compile_costs.json).
+source compiled with the precompiled header: `-include` of the header, which gcc answers
+from the .gch, or, in the fuzz targets' clang configuration, `-include-pch`
+of the .pch (precompiled_header.bzl). A LibTorch source compiles in 0.5-0.8
+of the time with g++, 0.2-0.6 with clang (bench/results/compile_costs.json).
 """
 
 load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library", "cc_test")
@@ -15,7 +15,10 @@ def _with_header(kwargs):
     kwargs = dict(kwargs)
     kwargs["deps"] = kwargs.get("deps", []) + ["//bazel/precompiled:torch"]
     kwargs["copts"] = kwargs.get("copts", []) + select({
-        "//bazel/precompiled:clang": [],
+        "//bazel/precompiled:clang": [
+            "-include-pch",
+            "$(BINDIR)/bazel/precompiled/torch.h.pch",
+        ],
         "//conditions:default": [
             "-include",
             "bazel/precompiled/torch.h",

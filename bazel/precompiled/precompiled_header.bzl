@@ -3,21 +3,30 @@
 Every source that computes with LibTorch parses the same few hundred thousand
 lines first (ATen's Tensor, absl, nlohmann/json, the standard library); a
 precompiled header parses them once per configuration. `precompiled_header`
-compiles a header into `<name>.h` and `<name>.h.gch` with the very flags
-Bazel's own compile actions get (the toolchain's, --copt, --cxxopt, the
-deps' include directories and defines), and exports both as headers of a
-CcInfo. A target uses it with `copts = ["-include", "<package>/<name>.h"]`
-and a dep on it (//bazel/precompiled:defs.bzl does both): the compiler finds
-`<name>.h` under bazel-out's bin directory, `<name>.h.gch` beside it, and
-loads that instead of parsing the headers (gcc checks the .gch was made with
-compatible flags; defs.bzl makes a mismatch an error). gcc only: clang's
-driver looks for a precompiled header beside the path `-include` names, not
-along the include path, so in a clang configuration (the fuzz targets') the
-rule compiles nothing and defs.bzl passes no `-include`.
+compiles a header with the very flags Bazel's own compile actions get (the
+toolchain's, --copt, --cxxopt, the deps' include directories and defines)
+and exports the result as headers of a CcInfo; a target uses it with a dep
+on it and the copts of //bazel/precompiled:defs.bzl:
 
-The .gch is not byte-for-byte reproducible (gcc writes addresses into it);
-the objects compiled against two different builds of it are identical
-(checked with families/data2vec_audio/hf_forward.cc), and a cached .gch is
+- gcc (every configuration but the fuzz targets'): `<name>.h` and
+  `<name>.h.gch`, used with `-include <package>/<name>.h`: gcc finds
+  `<name>.h` under bazel-out's bin directory and loads the `.gch` beside it
+  instead of parsing the headers (it checks the `.gch` was made with
+  compatible flags; defs.bzl makes a mismatch an error).
+- clang (the fuzz targets' configuration): `<name>.h.pch`, used with
+  `-include-pch $(BINDIR)/<package>/<name>.h.pch` (clang's driver looks for
+  a `.pch` only beside the path `-include` names, not along the include
+  path). It is made from the header on stdin, because clang records its
+  main input's path and each sandboxed action sees the header under
+  another; with `-fpch-instantiate-templates`, so that templates are
+  instantiated once; without timestamps (clang still checks each header's
+  size), so that it stays valid on a machine whose packages were installed
+  at another time. A `.pch` made with other flags is a fatal error.
+
+Neither is byte-for-byte reproducible (gcc writes addresses into the .gch,
+clang the action's working directory, a sandbox of its own, into the .pch);
+the objects compiled against two different builds of either are identical
+(checked with families/data2vec_audio/hf_forward.cc), and a cached one is
 shared as any other output.
 """
 
@@ -35,20 +44,37 @@ def _precompiled_header_impl(ctx):
     deps = cc_common.merge_cc_infos(cc_infos = [d[CcInfo] for d in ctx.attr.deps])
     deps_context = deps.compilation_context
 
-    if cc_toolchain.compiler == "clang":
-        return [DefaultInfo(), deps]
-
-    header = ctx.actions.declare_file(ctx.label.name + ".h")
-    ctx.actions.symlink(output = header, target_file = ctx.file.hdr)
-    compiled = ctx.actions.declare_file(ctx.label.name + ".h.gch")
+    clang = cc_toolchain.compiler == "clang"
+    outputs = []
+    flags = ctx.fragments.cpp.copts + ctx.fragments.cpp.cxxopts + ["-x", "c++-header"]
+    if clang:
+        # The header is read from stdin: clang records the path of its main
+        # input and refuses the .pch where that path is gone, and each
+        # sandboxed action sees the header under a path of its own. Template
+        # instantiations go into the .pch once instead of into every object
+        # (-fpch-instantiate-templates); without timestamps (the .pch still
+        # checks its headers' sizes) it stays valid on a machine whose
+        # packages were installed at another time.
+        compiled = ctx.actions.declare_file(ctx.label.name + ".h.pch")
+        source = "-"
+        command = '"$@" < "%s"' % ctx.file.hdr.path
+        flags = flags + ["-fpch-instantiate-templates", "-Xclang", "-fno-pch-timestamp"]
+    else:
+        # gcc finds <name>.h.gch beside the <name>.h that -include names.
+        header = ctx.actions.declare_file(ctx.label.name + ".h")
+        ctx.actions.symlink(output = header, target_file = ctx.file.hdr)
+        outputs.append(header)
+        compiled = ctx.actions.declare_file(ctx.label.name + ".h.gch")
+        source = header.path
+        command = '"$@"'
+    outputs.append(compiled)
 
     variables = cc_common.create_compile_variables(
         cc_toolchain = cc_toolchain,
         feature_configuration = features,
-        source_file = header.path,
+        source_file = source,
         output_file = compiled.path,
-        user_compile_flags = ctx.fragments.cpp.copts + ctx.fragments.cpp.cxxopts +
-                             ["-x", "c++-header"],
+        user_compile_flags = flags,
         include_directories = deps_context.includes,
         quote_include_directories = deps_context.quote_includes,
         system_include_directories = deps_context.system_includes,
@@ -56,12 +82,12 @@ def _precompiled_header_impl(ctx):
         preprocessor_defines = deps_context.defines,
         use_pic = True,
     )
-    ctx.actions.run(
-        executable = cc_common.get_tool_for_action(
+    ctx.actions.run_shell(
+        command = command,
+        arguments = [cc_common.get_tool_for_action(
             feature_configuration = features,
             action_name = CPP_COMPILE_ACTION_NAME,
-        ),
-        arguments = cc_common.get_memory_inefficient_command_line(
+        )] + cc_common.get_memory_inefficient_command_line(
             feature_configuration = features,
             action_name = CPP_COMPILE_ACTION_NAME,
             variables = variables,
@@ -72,7 +98,7 @@ def _precompiled_header_impl(ctx):
             variables = variables,
         ),
         inputs = depset(
-            [header, ctx.file.hdr],
+            outputs[:-1] + [ctx.file.hdr],
             transitive = [deps_context.headers, cc_toolchain.all_files],
         ),
         outputs = [compiled],
@@ -81,10 +107,10 @@ def _precompiled_header_impl(ctx):
     )
 
     own = CcInfo(compilation_context = cc_common.create_compilation_context(
-        headers = depset([header, compiled]),
+        headers = depset(outputs),
     ))
     return [
-        DefaultInfo(files = depset([header, compiled])),
+        DefaultInfo(files = depset(outputs)),
         cc_common.merge_cc_infos(direct_cc_infos = [own], cc_infos = [deps]),
     ]
 
