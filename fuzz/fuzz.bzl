@@ -8,7 +8,7 @@ actions like any other, so the suite compiles a fuzz target once, in
 parallel, and not at all when nothing it depends on changed.
 """
 
-load("@rules_cc//cc:defs.bzl", "cc_binary")
+load("//bazel/precompiled:defs.bzl", "cc_binary")
 
 _SANITIZERS = "address,undefined"
 

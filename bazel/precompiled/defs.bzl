@@ -1,27 +1,36 @@
 """cc rules whose sources compile against a precompiled header.
 
-`torch_cc_library`, `torch_cc_binary` and `torch_cc_test` are rules_cc's
-rules for targets that compute with LibTorch: each depends on LibTorch,
-absl and nlohmann/json through //bazel/precompiled:torch and has every
-source compiled with the precompiled header: `-include` of the header, which gcc answers
-from the .gch, or, in the fuzz targets' clang configuration, `-include-pch`
-of the .pch (precompiled_header.bzl). A LibTorch source compiles in 0.5-0.8
-of the time with g++, 0.2-0.6 with clang (bench/results/compile_costs.json).
+`cc_library`, `cc_binary` and `cc_test` are rules_cc's rules with every
+source compiled against //bazel/precompiled:base (the standard library,
+absl's Status and strings, nlohmann/json), which they add as a dependency;
+`torch_cc_library`, `torch_cc_binary` and `torch_cc_test` are the same for
+targets that compute with LibTorch, against //bazel/precompiled:torch (the
+same and ATen's Tensor). gcc gets `-include` of the header and answers it
+from the .gch; the fuzz targets' clang configuration gets `-include-pch` of
+the .pch (precompiled_header.bzl). A LibTorch source compiles in 0.5-0.8 of
+its time with g++, 0.4 with clang; a source with json in 0.7-1.0 with g++,
+0.65-0.95 with clang (bench/results/compile_costs.json). A target whose flags
+cannot match the header's (-fopenmp defines _OPENMP) uses rules_cc's rule.
 """
 
-load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library", "cc_test")
+load(
+    "@rules_cc//cc:defs.bzl",
+    _cc_binary = "cc_binary",
+    _cc_library = "cc_library",
+    _cc_test = "cc_test",
+)
 
-def _with_header(kwargs):
+def _with_header(header, kwargs):
     kwargs = dict(kwargs)
-    kwargs["deps"] = kwargs.get("deps", []) + ["//bazel/precompiled:torch"]
+    kwargs["deps"] = kwargs.get("deps", []) + ["//bazel/precompiled:" + header]
     kwargs["copts"] = kwargs.get("copts", []) + select({
         "//bazel/precompiled:clang": [
             "-include-pch",
-            "$(BINDIR)/bazel/precompiled/torch.h.pch",
+            "$(BINDIR)/bazel/precompiled/%s.h.pch" % header,
         ],
         "//conditions:default": [
             "-include",
-            "bazel/precompiled/torch.h",
+            "bazel/precompiled/%s.h" % header,
             # A .gch made with other flags fails the build instead of being
             # silently parsed as text.
             "-Werror=invalid-pch",
@@ -29,11 +38,20 @@ def _with_header(kwargs):
     })
     return kwargs
 
+def cc_library(**kwargs):
+    _cc_library(**_with_header("base", kwargs))
+
+def cc_binary(**kwargs):
+    _cc_binary(**_with_header("base", kwargs))
+
+def cc_test(**kwargs):
+    _cc_test(**_with_header("base", kwargs))
+
 def torch_cc_library(**kwargs):
-    cc_library(**_with_header(kwargs))
+    _cc_library(**_with_header("torch", kwargs))
 
 def torch_cc_binary(**kwargs):
-    cc_binary(**_with_header(kwargs))
+    _cc_binary(**_with_header("torch", kwargs))
 
 def torch_cc_test(**kwargs):
-    cc_test(**_with_header(kwargs))
+    _cc_test(**_with_header("torch", kwargs))

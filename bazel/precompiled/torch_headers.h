@@ -1,7 +1,7 @@
 // What nearly every LibTorch-computing source of Fairport parses first,
 // compiled once per configuration by //bazel/precompiled:torch (see
-// precompiled_header.bzl). Only headers of the libraries the `torch`
-// target depends on belong here.
+// precompiled_header.bzl): base_headers.h and ATen's Tensor. Only headers of
+// the libraries the `torch` target depends on belong here.
 #include <algorithm>
 #include <cstdint>
 #include <functional>
