@@ -32,6 +32,10 @@ _TOOL = {
     "reference": Label("//verify:reference"),
 }
 
+# Every tool the rules run, for a test whose nested Bazel build runs them
+# (tests/pipeline_cache_test.sh) to depend on.
+PIPELINE_TOOLS = [str(tool) for tool in _TOOL.values()]
+
 # The tools run in the target configuration: on this machine it is the
 # execution platform too, and the reference and parity tools then share
 # every compiled object with the tests, so the LibTorch code is compiled

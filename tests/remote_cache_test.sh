@@ -10,7 +10,8 @@
 # disk cache hold the same entries under ac/ and cas/, the disk cache in
 # folders named by the hash's first two digits, which nginx's rewrite
 # adds. So clone a's tools come over HTTP from the suite's own build
-# instead of a second compile from nothing; its conversion, of a checkpoint
+# instead of a second compile from nothing (the test depends on the tools,
+# so they are built, and cached, before it starts); its conversion, of a checkpoint
 # made with a seed no earlier run used, is in no cache: clone a runs it and
 # uploads it with PUT, and clone b must fetch that upload.
 set -euo pipefail
