@@ -1,11 +1,13 @@
 // The real `reference` and `parity` tools on a dataset run in batches:
 // progress on a non-terminal stderr, the batch size the reference records
 // and parity follows (or refuses to contradict), and one batch's bytes
-// unchanged by --batch_size.
+// unchanged by --batch_size; and a tool run from an environment without
+// OMP_WAIT_POLICY (ops/openmp.h).
 #include <sndfile.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -194,6 +196,25 @@ TEST_F(BatchSizeToolsTest, ABatchOfTheWholeDatasetIsTheFileOfOneBatch) {
     if (first.empty()) first = bytes;
     EXPECT_TRUE(bytes == first) << flag;
   }
+}
+
+TEST_F(BatchSizeToolsTest, WithoutAnOpenMpWaitPolicyTheSameBytes) {
+  // The suite sets OMP_WAIT_POLICY=PASSIVE (.bazelrc), as the pipeline's
+  // actions do; a user's shell need not, and then the tool re-executes
+  // itself with it (ops/openmp.h).
+  const std::vector<std::string> two(ten_->begin(), ten_->begin() + 2);
+  const std::string with = TempDir() + "/policy_set.st";
+  const std::string without = TempDir() + "/policy_unset.st";
+  ASSERT_EQ(::setenv("OMP_WAIT_POLICY", "PASSIVE", 1), 0);
+  ToolResult r = Reference(two, with, {});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(::unsetenv("OMP_WAIT_POLICY"), 0);
+  r = Reference(two, without, {});
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string bytes = Slurp(without);
+  ASSERT_FALSE(bytes.empty());
+  EXPECT_TRUE(bytes == Slurp(with));
 }
 
 }  // namespace
