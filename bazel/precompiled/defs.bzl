@@ -11,6 +11,8 @@ the .pch (precompiled_header.bzl). A LibTorch source compiles in 0.5-0.8 of
 its time with g++, 0.4 with clang; a source with json in 0.7-1.0 with g++,
 0.65-0.95 with clang (bench/results/compile_costs.json). A target whose flags
 cannot match the header's (-fopenmp defines _OPENMP) uses rules_cc's rule.
+`--define=precompiled_headers=off` builds without them (the headers are then
+neither made nor used), to find a source that forgot an include they supply.
 """
 
 load(
@@ -24,6 +26,8 @@ def _with_header(header, kwargs):
     kwargs = dict(kwargs)
     kwargs["deps"] = kwargs.get("deps", []) + ["//bazel/precompiled:" + header]
     kwargs["copts"] = kwargs.get("copts", []) + select({
+        "//bazel/precompiled:off": [],
+        "//bazel/precompiled:clang_off": [],
         "//bazel/precompiled:clang": [
             "-include-pch",
             "$(BINDIR)/bazel/precompiled/%s.h.pch" % header,

@@ -44,6 +44,9 @@ def _precompiled_header_impl(ctx):
     deps = cc_common.merge_cc_infos(cc_infos = [d[CcInfo] for d in ctx.attr.deps])
     deps_context = deps.compilation_context
 
+    if ctx.var.get("precompiled_headers") == "off":
+        return [DefaultInfo(), deps]
+
     clang = cc_toolchain.compiler == "clang"
     outputs = []
     flags = ctx.fragments.cpp.copts + ctx.fragments.cpp.cxxopts + ["-x", "c++-header"]
