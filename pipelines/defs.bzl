@@ -32,8 +32,8 @@ _TOOL = {
     "reference": Label("//verify:reference"),
 }
 
-# Every tool the rules run, for a test whose nested Bazel build runs them
-# (tests/pipeline_cache_test.sh) to depend on.
+# Every tool the rules run, for the tests whose nested Bazel builds run them
+# (tests/pipeline_cache_test.sh, tests/remote_cache_test.sh) to depend on.
 PIPELINE_TOOLS = [str(tool) for tool in _TOOL.values()]
 
 # The tools run in the target configuration: on this machine it is the

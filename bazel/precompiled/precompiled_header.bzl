@@ -1,8 +1,9 @@
-"""Precompiled headers for the LibTorch-heavy translation units.
+"""Precompiled headers for Fairport's translation units.
 
-Every source that computes with LibTorch parses the same few hundred thousand
-lines first (ATen's Tensor, absl, nlohmann/json, the standard library); a
-precompiled header parses them once per configuration. `precompiled_header`
+Every source parses the same headers first (the standard library, absl,
+nlohmann/json, and for those that compute with LibTorch ATen's Tensor: a few
+hundred thousand lines); a precompiled header parses them once per
+configuration. `precompiled_header`
 compiles a header with the very flags Bazel's own compile actions get (the
 toolchain's, --copt, --cxxopt, the deps' include directories and defines)
 and exports the result as headers of a CcInfo; a target uses it with a dep
