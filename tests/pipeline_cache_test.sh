@@ -8,10 +8,11 @@
 # The scratch builds share the suite's disk cache (.bazelrc's
 # ~/.cache/fairport/bazel-disk-cache), so the tools come from the outer
 # build's compiled objects instead of a second cold compile (the test
-# depends on the tools, so they are built, and cached, before it starts). An action the
-# disk cache answers is still a spawn in the execution log, so the counts
-# are those of actions whose key changed, cache or not; the rebuild from
-# scratch turns the disk cache off, so those actions really run.
+# depends on the tools, so they are built, and cached, before it starts).
+# An action the disk cache answers is still a spawn in the execution log, so
+# the counts are those of actions whose key changed, cache or not; the
+# rebuild from scratch turns the disk cache off, so those actions really
+# run.
 set -euo pipefail
 
 source "${TEST_SRCDIR}/fairport/tests/scratch_workspace.sh"

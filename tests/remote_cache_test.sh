@@ -11,9 +11,9 @@
 # folders named by the hash's first two digits, which nginx's rewrite
 # adds. So clone a's tools come over HTTP from the suite's own build
 # instead of a second compile from nothing (the test depends on the tools,
-# so they are built, and cached, before it starts); its conversion, of a checkpoint
-# made with a seed no earlier run used, is in no cache: clone a runs it and
-# uploads it with PUT, and clone b must fetch that upload.
+# so they are built, and cached, before it starts); its conversion, of a
+# checkpoint made with a seed no earlier run used, is in no cache: clone a
+# runs it and uploads it with PUT, and clone b must fetch that upload.
 set -euo pipefail
 
 source "${TEST_SRCDIR}/fairport/tests/scratch_workspace.sh"
