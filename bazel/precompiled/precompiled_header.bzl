@@ -49,7 +49,6 @@ def _precompiled_header_impl(ctx):
         return [DefaultInfo(), deps]
 
     clang = cc_toolchain.compiler == "clang"
-    outputs = []
     flags = ctx.fragments.cpp.copts + ctx.fragments.cpp.cxxopts + ["-x", "c++-header"]
     if clang:
         # The header is read from stdin: clang records the path of its main
@@ -60,6 +59,8 @@ def _precompiled_header_impl(ctx):
         # checks its headers' sizes) it stays valid on a machine whose
         # packages were installed at another time.
         compiled = ctx.actions.declare_file(ctx.label.name + ".h.pch")
+        outputs = [compiled]
+        inputs = [ctx.file.hdr]
         source = "-"
         command = '"$@" < "%s"' % ctx.file.hdr.path
         flags = flags + ["-fpch-instantiate-templates", "-Xclang", "-fno-pch-timestamp"]
@@ -67,11 +68,11 @@ def _precompiled_header_impl(ctx):
         # gcc finds <name>.h.gch beside the <name>.h that -include names.
         header = ctx.actions.declare_file(ctx.label.name + ".h")
         ctx.actions.symlink(output = header, target_file = ctx.file.hdr)
-        outputs.append(header)
         compiled = ctx.actions.declare_file(ctx.label.name + ".h.gch")
+        outputs = [header, compiled]
+        inputs = [header, ctx.file.hdr]
         source = header.path
         command = '"$@"'
-    outputs.append(compiled)
 
     variables = cc_common.create_compile_variables(
         cc_toolchain = cc_toolchain,
@@ -102,7 +103,7 @@ def _precompiled_header_impl(ctx):
             variables = variables,
         ),
         inputs = depset(
-            outputs[:-1] + [ctx.file.hdr],
+            inputs,
             transitive = [deps_context.headers, cc_toolchain.all_files],
         ),
         outputs = [compiled],
