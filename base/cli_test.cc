@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "absl/status/status.h"
+#include "base/json.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
@@ -52,7 +53,7 @@ TEST(RunToolTest, ReturnsTheToolsExitCode) {
 TEST(RunToolTest, ExceptionBecomesOneLineAndExitOne) {
   // What nlohmann-json throws for text that is not UTF-8.
   Outcome outcome = RunInChild([](int, char**) {
-    return static_cast<int>(nlohmann::json("\xff").dump().size());
+    return static_cast<int>(DumpJson(nlohmann::json("\xff")).size());
   });
   ASSERT_TRUE(WIFEXITED(outcome.status)) << outcome.status;
   EXPECT_EQ(WEXITSTATUS(outcome.status), 1);

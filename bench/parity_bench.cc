@@ -31,6 +31,7 @@
 #include "absl/strings/str_format.h"
 #include "base/cli.h"
 #include "base/files.h"
+#include "base/json.h"
 #include "base/status_macros.h"
 #include "base/user_path.h"
 #include "converter/conversion.h"
@@ -251,7 +252,7 @@ absl::Status Run() {
                           {"valid_frames", valid_frames},
                           {"peak_rss_mb", PeakRssMb()},
                           {"runs", results}};
-    std::ofstream(json_path) << out.dump(2) << "\n";
+    std::ofstream(json_path) << DumpJson(out, 2) << "\n";
   }
   return absl::OkStatus();
 }

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "base/json.h"
 #include "base/json_file.h"
 #include "base/status_macros.h"
 #include "fairseq/checkpoint.h"
@@ -409,14 +410,14 @@ absl::Status ApplyConfigOverrides(const std::string& path,
   ASSIGN_OR_RETURN(nlohmann::json overrides, ReadJsonObject(path));
   if (overrides.contains("model_type") &&
       overrides["model_type"] != std::string(family.model_type())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": model_type is ", overrides["model_type"].dump(),
-                     ", not \"", family.model_type(), "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": model_type is ", DumpJson(overrides["model_type"]), ", not \"",
+        family.model_type(), "\""));
   }
   for (auto& [key, value] : overrides.items()) {
     if (config.contains(key) && config[key] != value) {
-      notes.push_back(absl::StrCat(key, " = ", value.dump(), " from ", path,
-                                   " (inferred ", config[key].dump(), ")"));
+      notes.push_back(absl::StrCat(key, " = ", DumpJson(value), " from ", path,
+                                   " (inferred ", DumpJson(config[key]), ")"));
     }
     config[key] = value;
   }
@@ -568,7 +569,8 @@ absl::StatusOr<ConversionSummary> Convert(const ConversionOptions& options) {
   });
   std::map<std::string, std::string> small_files = {
       {"config.json", ConfigJsonText(inferred.hf_config)},
-      {"preprocessor_config.json", inferred.preprocessor_config.dump(2) + "\n"},
+      {"preprocessor_config.json",
+       DumpJson(inferred.preprocessor_config, 2) + "\n"},
   };
   if (dictionary) {
     for (auto& [name, text] : CtcTokenizerFiles(dictionary->symbols()))

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/cli.h"
+#include "base/json.h"
 #include "base/status_macros.h"
 #include "base/user_path.h"
 #include "fairseq/checkpoint.h"
@@ -39,15 +40,15 @@ absl::Status Inspect(const std::string& path) {
         (*family)->InferConfig(checkpoint, *kind, std::nullopt);
     if (config.ok()) {
       const auto& c = config->hf_config;
-      absl::StrAppend(&out, "config summary: hidden ", c["hidden_size"].dump(),
-                      ", layers ", c["num_hidden_layers"].dump(), ", heads ",
-                      c["num_attention_heads"].dump(), ", ffn ",
-                      c["intermediate_size"].dump(), ", conv_dim ",
-                      c["conv_dim"].dump(), ", conv_kernel ",
-                      c["conv_kernel"].dump(), ", conv_stride ",
-                      c["conv_stride"].dump(), ", pos_conv ",
-                      c["num_conv_pos_embeddings"].dump(), " x kernel ",
-                      c["conv_pos_kernel_size"].dump(), "\n");
+      absl::StrAppend(
+          &out, "config summary: hidden ", DumpJson(c["hidden_size"]),
+          ", layers ", DumpJson(c["num_hidden_layers"]), ", heads ",
+          DumpJson(c["num_attention_heads"]), ", ffn ",
+          DumpJson(c["intermediate_size"]), ", conv_dim ",
+          DumpJson(c["conv_dim"]), ", conv_kernel ", DumpJson(c["conv_kernel"]),
+          ", conv_stride ", DumpJson(c["conv_stride"]), ", pos_conv ",
+          DumpJson(c["num_conv_pos_embeddings"]), " x kernel ",
+          DumpJson(c["conv_pos_kernel_size"]), "\n");
     } else {
       absl::StrAppend(&out, "config summary: unavailable: ",
                       config.status().message(), "\n");

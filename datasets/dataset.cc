@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/files.h"
+#include "base/json.h"
 #include "base/status_macros.h"
 #include "base/utf8.h"
 #include "nlohmann/json.hpp"
@@ -86,8 +87,7 @@ absl::StatusOr<std::string> FileSha256(const std::string& path) {
 absl::StatusOr<Dataset> LoadDatasetManifest(const std::string& manifest_path,
                                             const AudioReadOptions& options) {
   ASSIGN_OR_RETURN(std::string text, ReadFile(manifest_path));
-  nlohmann::json manifest =
-      nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json manifest = ParseJson(text);
   if (!manifest.is_object() || !manifest.contains("utterances") ||
       !manifest["utterances"].is_array()) {
     return absl::InvalidArgumentError(

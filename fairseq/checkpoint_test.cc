@@ -13,6 +13,7 @@ namespace {
 
 using ::fairport::testing::FixturePath;
 using ::fairport::testing::kVariants;
+using ::fairport::testing::ReadJson;
 
 class CheckpointFixtureTest : public ::testing::TestWithParam<const char*> {};
 
@@ -40,8 +41,7 @@ TEST_P(CheckpointFixtureTest, EveryTensorMatchesTheIndependentSafetensorsCopy) {
 
 TEST_P(CheckpointFixtureTest, TensorCountAndArchitectureMatchTheManifest) {
   const std::string variant = GetParam();
-  std::ifstream in(FixturePath("manifest.json"));
-  nlohmann::json manifest = nlohmann::json::parse(in);
+  nlohmann::json manifest = ReadJson(FixturePath("manifest.json"));
   const nlohmann::json& facts = manifest["variants"][variant];
   absl::StatusOr<FairseqCheckpoint> checkpoint =
       FairseqCheckpoint::Load(FixturePath(variant + "/checkpoint.pt"));
@@ -60,8 +60,8 @@ class FamilyCheckpointTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(FamilyCheckpointTest, TensorsMatchTheCopyAndTheCountInFamiliesJson) {
   const std::string variant = GetParam();
-  std::ifstream in(FixturePath("families.json"));
-  const nlohmann::json facts = nlohmann::json::parse(in)["variants"][variant];
+  const nlohmann::json facts =
+      ReadJson(FixturePath("families.json"))["variants"][variant];
   absl::StatusOr<FairseqCheckpoint> checkpoint =
       FairseqCheckpoint::Load(FixturePath(variant + "/checkpoint.pt"));
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
@@ -92,8 +92,8 @@ class ConformerCheckpointTest : public ::testing::TestWithParam<const char*> {};
 // BatchNorm's num_batches_tracked (int64) included.
 TEST_P(ConformerCheckpointTest, TensorsMatchTheCopyAndTheCountInConformerJson) {
   const std::string variant = GetParam();
-  std::ifstream in(FixturePath("conformer.json"));
-  const nlohmann::json facts = nlohmann::json::parse(in)["variants"][variant];
+  const nlohmann::json facts =
+      ReadJson(FixturePath("conformer.json"))["variants"][variant];
   absl::StatusOr<FairseqCheckpoint> checkpoint =
       FairseqCheckpoint::Load(FixturePath(variant + "/checkpoint.pt"));
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();

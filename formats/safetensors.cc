@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/json.h"
 #include "base/status_macros.h"
 #include "formats/little_endian.h"
 #include "nlohmann/json.hpp"
@@ -42,9 +43,7 @@ absl::Status SafetensorsFile::Parse() {
                               " exceeds the file or 100 MB"));
   }
   data_start_ = 8 + header_size;
-  nlohmann::json header =
-      nlohmann::json::parse(bytes.substr(8, header_size), nullptr,
-                            /*allow_exceptions=*/false);
+  nlohmann::json header = ParseJson(bytes.substr(8, header_size));
   if (!header.is_object()) return error("header is not a JSON object");
   for (auto& [name, value] : header.items()) {
     if (name == "__metadata__") {
@@ -159,7 +158,7 @@ std::string SafetensorsLayout::Header() const {
                       {"shape", e.shape},
                       {"data_offsets", {e.begin, e.end}}};
   }
-  std::string json = header.dump();
+  std::string json = DumpJson(header);
   json.append((8 - json.size() % 8) % 8, ' ');
   std::string out(8, '\0');
   uint64_t n = json.size();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "base/json.h"
 
 namespace fairport {
 namespace {
@@ -26,7 +27,7 @@ std::string ConfigJsonText(const nlohmann::json& config) {
   // code point order for UTF-8; only id2label needs another order.
   if (!config.is_object() || !config.contains("id2label") ||
       !config["id2label"].is_object()) {
-    return config.dump(2) + "\n";
+    return DumpJson(config, 2) + "\n";
   }
   using Key = std::tuple<bool, int64_t, std::string>;
   std::vector<Key> keys;
@@ -38,15 +39,13 @@ std::string ConfigJsonText(const nlohmann::json& config) {
   nlohmann::ordered_json id2label = nlohmann::ordered_json::object();
   for (const Key& key : keys) {
     const std::string& name = std::get<2>(key);
-    id2label[name] =
-        nlohmann::ordered_json::parse(config["id2label"][name].dump());
+    id2label[name] = ParseOrderedJson(DumpJson(config["id2label"][name]));
   }
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
   for (const auto& [key, value] : config.items()) {
-    out[key] = key == "id2label" ? id2label
-                                 : nlohmann::ordered_json::parse(value.dump());
+    out[key] = key == "id2label" ? id2label : ParseOrderedJson(DumpJson(value));
   }
-  return out.dump(2) + "\n";
+  return DumpJson(out, 2) + "\n";
 }
 
 }  // namespace fairport

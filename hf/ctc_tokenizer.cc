@@ -1,5 +1,6 @@
 #include "hf/ctc_tokenizer.h"
 
+#include "base/json.h"
 #include "nlohmann/json.hpp"
 
 namespace fairport {
@@ -44,15 +45,15 @@ std::map<std::string, std::string> TokenizerFiles(
   };
   // transformers' VERY_LARGE_INTEGER, int(1e30): beyond 64 bits, so spliced
   // in as text where json.dumps puts it (keys sorted).
-  std::string config_text = config.dump(2);
+  std::string config_text = DumpJson(config, 2);
   const std::string anchor = "\n  \"pad_token\"";
   config_text.insert(
       config_text.find(anchor) + 1,
       "  \"model_max_length\": 1000000000000000019884624838656,\n");
 
   return {
-      {"vocab.json", vocab.dump(2, ' ', /*ensure_ascii=*/false) + "\n"},
-      {"special_tokens_map.json", special.dump(2) + "\n"},
+      {"vocab.json", DumpJson(vocab, 2) + "\n"},
+      {"special_tokens_map.json", DumpJson(special, 2) + "\n"},
       {"tokenizer_config.json", config_text + "\n"},
   };
 }

@@ -23,6 +23,7 @@
 #include "base/cli.h"
 #include "base/files.h"
 #include "base/interrupts.h"
+#include "base/json.h"
 #include "base/status_macros.h"
 #include "base/user_path.h"
 #include "datasets/dataset.h"
@@ -202,7 +203,7 @@ absl::StatusOr<Mms> ReadMms(const std::string& model_dir,
   if (!mms.languages.empty()) {
     ASSIGN_OR_RETURN(std::string text,
                      ReadFile(model_dir + "/tokenizer_config.json"));
-    nlohmann::json t = nlohmann::json::parse(text, nullptr, false);
+    nlohmann::json t = ParseJson(text);
     if (t.is_object() && t.contains("target_lang") &&
         t["target_lang"].is_string()) {
       mms.target_lang = t["target_lang"].get<std::string>();
@@ -353,8 +354,7 @@ absl::Status Package() {
   ASSIGN_OR_RETURN(
       std::string versions_text,
       ReadFile(ResolveUserPath(absl::GetFlag(FLAGS_toolchain_versions))));
-  nlohmann::json versions =
-      nlohmann::json::parse(versions_text, nullptr, false);
+  nlohmann::json versions = ParseJson(versions_text);
 
   // name in the archive -> (source path on disk, or contents)
   std::map<std::string, std::pair<std::string, std::string>> files;
@@ -383,7 +383,7 @@ absl::Status Package() {
   if (versions.is_object()) {
     std::map<std::string, std::string> sorted;
     for (auto& [package, v] : versions.items())
-      sorted[package] = v.is_string() ? v.get<std::string>() : v.dump();
+      sorted[package] = v.is_string() ? v.get<std::string>() : DumpJson(v);
     for (const auto& [package, v] : sorted) {
       DebianPackage* p = manifest.add_debian_packages();
       p->set_name(package);

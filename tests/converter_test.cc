@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "base/files.h"
+#include "base/json.h"
 #include "fairseq/checkpoint.h"
 #include "formats/dtype.h"
 #include "formats/safetensors.h"
@@ -87,8 +88,7 @@ TEST_P(ConverterFixtureTest, OutputAgreesWithWhatTransformersWrites) {
   const std::string ref = FixturePath("hf_reference/" + variant);
 
   nlohmann::json config = ReadJson(out + "/config.json");
-  nlohmann::json ref_config =
-      nlohmann::json::parse(ExpectedConfigJson(variant));
+  nlohmann::json ref_config = ParseJson(ExpectedConfigJson(variant));
   if (EndsWith(variant, "_fp16")) {
     // --dtype keep writes the stored float16 weights and says so.
     EXPECT_EQ(config["torch_dtype"], "float16");
@@ -454,7 +454,7 @@ TEST(ConverterTest, ConfigWithWrongLayerCountIsRefused) {
       ReadJson(FixturePath("hf_reference/finetuned/config.json"));
   config["num_hidden_layers"] = 4;
   const std::string config_path = TempDir() + "/wrong_layers.json";
-  std::ofstream(config_path) << config.dump();
+  std::ofstream(config_path) << DumpJson(config);
   const std::string out = TempDir() + "/wrong_layers";
   ToolResult r = Convert("finetuned", out, {"--config_path=" + config_path});
   EXPECT_EQ(r.exit_code, 1);
@@ -465,7 +465,7 @@ TEST(ConverterTest, ConfigWithWrongLayerCountIsRefused) {
 TEST(ConverterTest, ConfigOverrideOfNonArchitectureFieldIsApplied) {
   nlohmann::json config = {{"final_dropout", 0.25}};
   const std::string config_path = TempDir() + "/override.json";
-  std::ofstream(config_path) << config.dump();
+  std::ofstream(config_path) << DumpJson(config);
   const std::string out = TempDir() + "/override";
   ToolResult r = Convert("finetuned", out, {"--config_path=" + config_path});
   ASSERT_EQ(r.exit_code, 0) << r.err;

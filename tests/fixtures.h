@@ -4,9 +4,11 @@
 #define FAIRPORT_TESTS_FIXTURES_H_
 
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 
 #include "base/files.h"
+#include "base/json.h"
 #include "nlohmann/json.hpp"
 
 namespace fairport::testing {
@@ -33,9 +35,11 @@ inline std::string Slurp(const std::string& path) {
   return bytes.ok() ? *std::move(bytes) : std::string();
 }
 
-// A JSON file, parsed (a parse error throws, failing the test).
+// A JSON file, parsed (not JSON throws, failing the test).
 inline nlohmann::json ReadJson(const std::string& path) {
-  return nlohmann::json::parse(Slurp(path));
+  nlohmann::json json = ParseJson(Slurp(path));
+  if (json.is_discarded()) throw std::runtime_error(path + ": not JSON");
+  return json;
 }
 
 inline std::string TempDir() {

@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/files.h"
+#include "base/json.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/fixtures.h"
@@ -24,6 +25,7 @@ namespace {
 
 using ::fairport::testing::BuildSafetensors;
 using ::fairport::testing::FixturePath;
+using ::fairport::testing::ReadJson;
 using ::fairport::testing::ReadSafetensorsSpec;
 using ::fairport::testing::RunTool;
 using ::fairport::testing::SafetensorsSpec;
@@ -90,12 +92,11 @@ class ParityHostileInputTest : public ::testing::Test {
 
   static ToolResult ParityWithVocab(const std::string& name,
                                     const nlohmann::json& vocab) {
-    return Parity(ModelDir(name, "vocab.json", vocab.dump()), *reference_);
+    return Parity(ModelDir(name, "vocab.json", DumpJson(vocab)), *reference_);
   }
 
   static nlohmann::json FixtureVocab() {
-    return nlohmann::json::parse(
-        Slurp(FixturePath("hf_reference/finetuned/vocab.json")));
+    return ReadJson(FixturePath("hf_reference/finetuned/vocab.json"));
   }
 
   static std::string* reference_;
@@ -158,7 +159,7 @@ TEST_F(ParityHostileInputTest, VocabularyWithADuplicateIdIsRefused) {
   ExpectOneLineError(
       ParityWithVocab("vocab_duplicate", vocab),
       absl::StrCat("vocab_duplicate/vocab.json: token ", R"("T" has id )",
-                   vocab["T"].dump(), R"( of token "E")"));
+                   DumpJson(vocab["T"]), R"( of token "E")"));
 }
 
 TEST_F(ParityHostileInputTest, VocabularyWithAGapIsRefused) {
@@ -185,12 +186,12 @@ TEST_F(ParityHostileInputTest, VocabularyWithNonIntegerIdsIsRefused) {
 }
 
 TEST_F(ParityHostileInputTest, NonBooleanDoNormalizeIsRefused) {
-  nlohmann::json preprocessor = nlohmann::json::parse(
+  nlohmann::json preprocessor = ParseJson(
       Slurp(FixturePath("hf_reference/finetuned/preprocessor_config.json")));
   preprocessor["do_normalize"] = "yes";
   ExpectOneLineError(
       Parity(ModelDir("normalize", "preprocessor_config.json",
-                      preprocessor.dump()),
+                      DumpJson(preprocessor)),
              *reference_),
       R"(normalize/preprocessor_config.json: do_normalize is "yes", not a boolean)");
 }
@@ -209,11 +210,11 @@ TEST_F(ParityHostileInputTest, IntegerWeightIsRefused) {
 }
 
 TEST_F(ParityHostileInputTest, ZeroConvStrideIsRefused) {
-  nlohmann::json config = nlohmann::json::parse(
-      Slurp(FixturePath("hf_reference/finetuned/config.json")));
+  nlohmann::json config =
+      ReadJson(FixturePath("hf_reference/finetuned/config.json"));
   config["conv_stride"][1] = 0;
   ExpectOneLineError(
-      Parity(ModelDir("stride", "config.json", config.dump()), *reference_),
+      Parity(ModelDir("stride", "config.json", DumpJson(config)), *reference_),
       "stride/config.json: 'conv_stride' holds 0, not a size");
 }
 

@@ -24,6 +24,7 @@ namespace fairport {
 namespace {
 
 using ::fairport::testing::FixturePath;
+using ::fairport::testing::ReadJson;
 using ::fairport::testing::RunfilesRoot;
 using ::fairport::testing::RunTool;
 using ::fairport::testing::Slurp;
@@ -82,7 +83,7 @@ TEST_F(AuditTest, TransformersOwnData2VecConversionPasses) {
   const std::string report = TempDir() + "/audit_finetuned.json";
   ToolResult r = Audit("finetuned", CopyOfReference("finetuned"), report);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  nlohmann::json json = nlohmann::json::parse(Slurp(report));
+  nlohmann::json json = ReadJson(report);
   EXPECT_TRUE(json["passed"].get<bool>());
   EXPECT_EQ(json["hf_class"], "Data2VecAudioForCTC");
   EXPECT_EQ(json["utterances"].size(), 4u) << "the bundled default set";
@@ -105,7 +106,7 @@ TEST_F(AuditTest, RandomFeatureProjectionFailsAtThatStage) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_NE(r.err.find("diverges from stage 2 of"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("feature projection"), std::string::npos) << r.err;
-  nlohmann::json json = nlohmann::json::parse(Slurp(report));
+  nlohmann::json json = ReadJson(report);
   EXPECT_FALSE(json["passed"].get<bool>());
   EXPECT_EQ(json["first_divergence"]["stage"], "feature projection");
   EXPECT_EQ(json["stages"][0]["name"], "feature extractor");

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 
+#include "base/json.h"
 #include "converter/conversion.h"
 #include "formats/safetensors.h"
 #include "gtest/gtest.h"
@@ -23,6 +24,7 @@ namespace fairport {
 namespace {
 
 using ::fairport::testing::FixturePath;
+using ::fairport::testing::ReadJson;
 using ::fairport::testing::Slurp;
 using ::fairport::testing::SyntheticDataset;
 using ::fairport::testing::TempDir;
@@ -65,9 +67,9 @@ std::string Damaged(const std::string& dir, const std::string& name,
   ::mkdir(out.c_str(), 0755);
   for (const char* f : {"preprocessor_config.json", "vocab.json"})
     std::ofstream(out + "/" + f, std::ios::binary) << Slurp(dir + "/" + f);
-  nlohmann::json config = nlohmann::json::parse(Slurp(dir + "/config.json"));
+  nlohmann::json config = ReadJson(dir + "/config.json");
   if (edit_config) edit_config(config);
-  std::ofstream(out + "/config.json") << config.dump(2);
+  std::ofstream(out + "/config.json") << DumpJson(config, 2);
   std::string bytes = Slurp(dir + "/model.safetensors");
   absl::StatusOr<SafetensorsFile> file =
       SafetensorsFile::Open(dir + "/model.safetensors");

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "base/json.h"
 #include "converter/conversion.h"
 #include "formats/safetensors.h"
 #include "gtest/gtest.h"
@@ -19,6 +20,7 @@ namespace fairport {
 namespace {
 
 using ::fairport::testing::FixturePath;
+using ::fairport::testing::ReadJson;
 using ::fairport::testing::Slurp;
 using ::fairport::testing::SyntheticDataset;
 using ::fairport::testing::TempDir;
@@ -124,10 +126,9 @@ TEST(HubertParityTest, WrongFrameGeometryFails) {
   ASSERT_TRUE(Convert(options).ok());
   const std::string reference = TempDir() + "/hubert_stride.reference";
   ASSERT_TRUE(WriteReference(options.checkpoint_path, dataset, reference).ok());
-  nlohmann::json config =
-      nlohmann::json::parse(Slurp(options.output_dir + "/config.json"));
+  nlohmann::json config = ReadJson(options.output_dir + "/config.json");
   config["conv_stride"][3] = 3;
-  std::ofstream(options.output_dir + "/config.json") << config.dump(2);
+  std::ofstream(options.output_dir + "/config.json") << DumpJson(config, 2);
   absl::StatusOr<ParityReport> report =
       CheckParity(options.output_dir, dataset, reference, 1e-4);
   EXPECT_TRUE(!report.ok() || !report->passed());

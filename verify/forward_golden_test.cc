@@ -90,8 +90,8 @@ void ExpectSplitMatchesWholeBatch(const ForwardPass& pass,
 // (normalised values unless it names the raw audio).
 struct Inputs {
   explicit Inputs(const std::string& variant) {
-    nlohmann::json golden = nlohmann::json::parse(::fairport::testing::Slurp(
-        FixturePath("golden/" + variant + "/golden.json")));
+    nlohmann::json golden = ::fairport::testing::ReadJson(
+        FixturePath("golden/" + variant + "/golden.json"));
     const std::string kind =
         golden.value("input", "").find("raw_audio") != std::string::npos
             ? "raw_audio"
@@ -232,8 +232,8 @@ TEST_P(MmsAdapterGoldenTest, EveryLanguageOnBothPassesMatchesItsGolden) {
   const std::string variant = GetParam();
   const bool convertible = variant != "mms_adapter_postln";
   Inputs in(variant);
-  nlohmann::json golden = nlohmann::json::parse(::fairport::testing::Slurp(
-      FixturePath("golden/" + variant + "/golden.json")));
+  nlohmann::json golden = ::fairport::testing::ReadJson(
+      FixturePath("golden/" + variant + "/golden.json"));
   const std::vector<std::string> keys = golden["corpus_keys"];
   absl::StatusOr<FairseqCheckpoint> checkpoint =
       FairseqCheckpoint::Load(FixturePath(variant + "/checkpoint.pt"));
@@ -303,8 +303,8 @@ class MmsLidGoldenTest : public ::testing::TestWithParam<const char*> {};
 TEST_P(MmsLidGoldenTest, BothPassesPredictTheGoldenLabels) {
   const std::string variant = GetParam();
   Inputs in(variant);
-  nlohmann::json golden = nlohmann::json::parse(::fairport::testing::Slurp(
-      FixturePath("golden/" + variant + "/golden.json")));
+  nlohmann::json golden = ::fairport::testing::ReadJson(
+      FixturePath("golden/" + variant + "/golden.json"));
   const std::vector<std::string> labels = golden["labels"];
   const std::vector<std::string> batch_labels = golden["predicted"]["batch"];
   const std::vector<std::string> single_labels = golden["predicted"]["single"];

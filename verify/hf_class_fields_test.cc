@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "base/json.h"
 #include "families/forward_family.h"
 #include "formats/safetensors.h"
 #include "gmock/gmock.h"
@@ -38,7 +39,7 @@ void EditConfig(const std::string& dir,
   nlohmann::json config;
   std::ifstream(dir + "/config.json") >> config;
   edit(config);
-  std::ofstream(dir + "/config.json") << config.dump(2);
+  std::ofstream(dir + "/config.json") << DumpJson(config, 2);
 }
 
 // Rewrites model.safetensors with the repository's writer: `keep` decides

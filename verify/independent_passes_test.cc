@@ -17,6 +17,7 @@
 #include "ATen/ops/sin.h"
 #include "ATen/ops/softmax.h"
 #include "ATen/ops/sqrt.h"
+#include "base/json.h"
 #include "converter/conversion.h"
 #include "datasets/synthetic.h"
 #include "fairseq/checkpoint.h"
@@ -32,6 +33,7 @@ namespace fairport {
 namespace {
 
 using ::fairport::testing::FixturePath;
+using ::fairport::testing::ReadJson;
 using ::fairport::testing::Slurp;
 using ::fairport::testing::TempDir;
 
@@ -129,8 +131,7 @@ TEST(IndependentPassesTest, ReluCheckpointIsHonouredByEachSideFromItsOwnFiles) {
   options.output_dir = model_dir;
   options.overwrite = true;
   ASSERT_TRUE(Convert(options).ok());
-  nlohmann::json config =
-      nlohmann::json::parse(Slurp(model_dir + "/config.json"));
+  nlohmann::json config = ReadJson(model_dir + "/config.json");
   EXPECT_EQ(config["hidden_act"], "relu");
 
   Dataset dataset;
@@ -153,7 +154,7 @@ TEST(IndependentPassesTest, ReluCheckpointIsHonouredByEachSideFromItsOwnFiles) {
 
   // config.json edited to gelu: the HF pass follows it, and parity fails.
   config["hidden_act"] = "gelu";
-  std::ofstream(model_dir + "/config.json") << config.dump(2);
+  std::ofstream(model_dir + "/config.json") << DumpJson(config, 2);
   absl::StatusOr<ParityReport> edited =
       CheckParity(model_dir, dataset, reference, 1e-4);
   ASSERT_TRUE(edited.ok()) << edited.status();
@@ -167,7 +168,7 @@ TEST(IndependentPassesTest, ReluCheckpointIsHonouredByEachSideFromItsOwnFiles) {
 
   // A value the HF pass does not implement is refused, not guessed.
   config["hidden_act"] = "mish";
-  std::ofstream(model_dir + "/config.json") << config.dump(2);
+  std::ofstream(model_dir + "/config.json") << DumpJson(config, 2);
   absl::StatusOr<ParityReport> unknown =
       CheckParity(model_dir, dataset, reference, 1e-4);
   ASSERT_FALSE(unknown.ok());

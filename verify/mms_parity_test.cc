@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/json.h"
 #include "converter/conversion.h"
 #include "fairseq/checkpoint.h"
 #include "families/forward_family.h"
@@ -203,8 +204,7 @@ TEST(MmsParityDamageTest, Id2LabelRotatedFails) {
   const Dataset dataset = SyntheticDataset();
   const Converted c = ConvertAndReference("mms_lid", dataset);
   const std::string dir = CopyOf(c.dir, "mms_lid_labels_rotated");
-  nlohmann::json config =
-      nlohmann::json::parse(::fairport::testing::Slurp(dir + "/config.json"));
+  nlohmann::json config = ::fairport::testing::ReadJson(dir + "/config.json");
   nlohmann::json rotated, inverse;
   const int n = static_cast<int>(config["id2label"].size());
   for (int i = 0; i < n; ++i) {
@@ -214,7 +214,7 @@ TEST(MmsParityDamageTest, Id2LabelRotatedFails) {
   }
   config["id2label"] = rotated;
   config["label2id"] = inverse;
-  std::ofstream(dir + "/config.json") << config.dump(2);
+  std::ofstream(dir + "/config.json") << DumpJson(config, 2);
   absl::StatusOr<ParityReport> report =
       CheckParityOfReferences(dir, dataset, c.references, kTolerance);
   ASSERT_TRUE(report.ok()) << report.status();

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "base/files.h"
+#include "base/json.h"
 #include "base/status_macros.h"
 #include "families/forward_family.h"
 #include "google/protobuf/util/json_util.h"
@@ -82,7 +83,7 @@ absl::StatusOr<std::vector<std::string>> Vocabulary(
     const std::string& language) {
   std::string path = model_dir + "/vocab.json";
   ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  nlohmann::json vocab = nlohmann::json::parse(text, nullptr, false);
+  nlohmann::json vocab = ParseJson(text);
   if (!vocab.is_object())
     return absl::InvalidArgumentError(absl::StrCat(path, ": not an object"));
   // Nested by language ({lang: {token: id}}), as Wav2Vec2CTCTokenizer reads
@@ -104,18 +105,18 @@ absl::StatusOr<std::vector<std::string>> Vocabulary(
   std::vector<std::string> tokens(vocab.size());
   std::vector<bool> seen(vocab.size());
   for (auto& [token, id] : vocab.items()) {
-    const std::string entry = nlohmann::json(token).dump();
+    const std::string entry = DumpJson(nlohmann::json(token));
     // nlohmann parses every non-negative integer as unsigned.
     if (!id.is_number_unsigned() || id.get<uint64_t>() >= tokens.size()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(path, ": token ", entry, " has id ", id.dump(),
+          absl::StrCat(path, ": token ", entry, " has id ", DumpJson(id),
                        ", not one of 0..", head_rows - 1));
     }
     const size_t i = id.get<size_t>();
     if (seen[i]) {
       return absl::InvalidArgumentError(
           absl::StrCat(path, ": token ", entry, " has id ", i, " of token ",
-                       nlohmann::json(tokens[i]).dump()));
+                       DumpJson(nlohmann::json(tokens[i]))));
     }
     seen[i] = true;
     tokens[i] = token;

@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "base/files.h"
+#include "base/json.h"
 #include "base/status_macros.h"
 #include "formats/safetensors.h"
 #include "nlohmann/json.hpp"
@@ -81,7 +82,7 @@ absl::StatusOr<std::vector<std::string>> ReadLabels(const ReferenceOutputs& ref,
                                                     const std::string& path) {
   auto it = ref.metadata.find(kLabelsKey);
   if (it == ref.metadata.end()) return std::vector<std::string>();
-  nlohmann::json labels = nlohmann::json::parse(it->second, nullptr, false);
+  nlohmann::json labels = ParseJson(it->second);
   if (!labels.is_array() || static_cast<int64_t>(labels.size()) != classes ||
       !absl::c_all_of(labels,
                       [](const nlohmann::json& l) { return l.is_string(); })) {
@@ -127,7 +128,7 @@ absl::Status WriteReferenceFile(const ReferenceOutputs& reference,
   SafetensorsLayout layout;
   for (const auto& [k, v] : reference.metadata) layout.SetMetadata(k, v);
   if (!reference.labels.empty())
-    layout.SetMetadata(kLabelsKey, nlohmann::json(reference.labels).dump());
+    layout.SetMetadata(kLabelsKey, DumpJson(nlohmann::json(reference.labels)));
   layout.SetMetadata("format", "pt");
   layout.SetMetadata("stages", absl::StrJoin(names, kStageSeparator));
   for (const auto& [name, t] : tensors) {

@@ -2,6 +2,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/json.h"
 #include "base/status_macros.h"
 #include "families/common/convert/config_fields.h"
 #include "families/common/convert/quantizer_head.h"
@@ -276,7 +277,7 @@ absl::StatusOr<Architecture> Architecture::FromHfConfig(
       architecture != HfClassName(ModelKind::kPretrained, false)) {
     return absl::InvalidArgumentError(absl::StrCat(
         source, ": architectures is ",
-        c.value("architectures", nlohmann::json()).dump(),
+        DumpJson(c.value("architectures", nlohmann::json())),
         ", which Fairport does not implement for Wav2Vec2Conformer"));
   }
   if (a.ctc) RETURN_IF_ERROR(f.Int("vocab_size", a.vocab_size, 1));

@@ -21,6 +21,7 @@ namespace fairport {
 namespace {
 
 using ::fairport::testing::FixturePath;
+using ::fairport::testing::ReadJson;
 using ::fairport::testing::Slurp;
 using ::fairport::testing::TempDir;
 
@@ -243,8 +244,7 @@ TEST(ConformerMappingTest, DtypeNeverCastsIntegerBuffers) {
     EXPECT_EQ(e.dtype, counter ? DType::kI64 : DType::kBF16) << e.name;
   }
   EXPECT_EQ(buffers, 2);
-  EXPECT_EQ(nlohmann::json::parse(
-                Slurp(options.output_dir + "/config.json"))["torch_dtype"],
+  EXPECT_EQ(ReadJson(options.output_dir + "/config.json")["torch_dtype"],
             "bfloat16");
 }
 

@@ -8,6 +8,7 @@
 
 #include "ATen/TensorOperators.h"
 #include "ATen/ops/tensor.h"
+#include "base/json.h"
 #include "fairseq/checkpoint.h"
 #include "families/forward_family.h"
 #include "formats/npy.h"
@@ -19,6 +20,7 @@ namespace fairport {
 namespace {
 
 using ::fairport::testing::FixturePath;
+using ::fairport::testing::ReadJson;
 using ::fairport::testing::Slurp;
 
 at::Tensor FromNpy(const std::string& relative) {
@@ -36,10 +38,10 @@ class PaddingDependenceTest : public ::testing::TestWithParam<const char*> {};
 // between layers, would move by nothing.
 TEST_P(PaddingDependenceTest, PaddedUtteranceMovesAsInFairseq) {
   const std::string variant = GetParam();
-  const nlohmann::json facts = nlohmann::json::parse(
-      Slurp(FixturePath("conformer.json")))["variants"][variant];
-  const nlohmann::json golden = nlohmann::json::parse(
-      Slurp(FixturePath("golden/" + variant + "/golden.json")));
+  const nlohmann::json facts =
+      ReadJson(FixturePath("conformer.json"))["variants"][variant];
+  const nlohmann::json golden =
+      ReadJson(FixturePath("golden/" + variant + "/golden.json"));
   const bool raw =
       golden["input"].get<std::string>().find("raw_audio") != std::string::npos;
   const at::Tensor batch =
@@ -100,9 +102,9 @@ TEST(ConformerForwardTest, HfPassRefusesAttentionWithoutPositions) {
   for (const auto& entry : fs::directory_iterator(dir))
     fs::permissions(entry.path(), fs::perms::owner_write,
                     fs::perm_options::add);
-  nlohmann::json config = nlohmann::json::parse(Slurp(dir + "/config.json"));
+  nlohmann::json config = ReadJson(dir + "/config.json");
   config["position_embeddings_type"] = nullptr;
-  std::ofstream(dir + "/config.json") << config.dump(2);
+  std::ofstream(dir + "/config.json") << DumpJson(config, 2);
   absl::StatusOr<LoadedModel> model = LoadHfModel(dir);
   ASSERT_FALSE(model.ok());
   EXPECT_NE(model.status().message().find("position_embeddings_type"),

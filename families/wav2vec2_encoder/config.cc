@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/json.h"
 #include "base/status_macros.h"
 #include "families/common/convert/config_fields.h"
 #include "families/common/convert/quantizer_head.h"
@@ -312,7 +313,7 @@ absl::StatusOr<Architecture> Architecture::FromHfConfig(
       architecture != HfClassName(flavor, ModelKind::kPretrained, false)) {
     return absl::InvalidArgumentError(absl::StrCat(
         source, ": architectures is ",
-        c.value("architectures", nlohmann::json()).dump(),
+        DumpJson(c.value("architectures", nlohmann::json())),
         ", which Fairport does not implement for ", flavor.hf_name));
   }
   // transformers gives adapters to stable-layer-norm layers only

@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "base/json.h"
 #include "base/status_macros.h"
 #include "families/common/conv_layers.h"
 
@@ -57,7 +58,7 @@ absl::StatusOr<EncoderSizes> InferEncoderSizes(
 
 void TransformersDefaults::Set(nlohmann::json& c, const char* key,
                                nlohmann::json value) {
-  const std::string field = absl::StrCat(key, " = ", value.dump());
+  const std::string field = absl::StrCat(key, " = ", DumpJson(value));
   c[key] = std::move(value);
   // A family whose config class has another default sets it again.
   for (std::string& listed : fields_) {

@@ -1,6 +1,7 @@
 #include "families/common/convert/encoder_family.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/json.h"
 #include "families/common/ctc_head.h"
 
 namespace fairport {
@@ -20,7 +21,7 @@ absl::Status EncoderFamily::CheckClassFitsKind(
   if (class_kind == kind) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat(config_source, ": architectures ",
-                   hf_config.value("architectures", nlohmann::json()).dump(),
+                   DumpJson(hf_config.value("architectures", nlohmann::json())),
                    " do not fit a ", KindName(kind), " checkpoint"));
 }
 

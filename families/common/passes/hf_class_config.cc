@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/json.h"
 
 namespace fairport {
 namespace {
@@ -43,7 +44,7 @@ const TypeRule& RuleOf(HfFieldType type) {
 nlohmann::json Effective(const nlohmann::json& config,
                          const HfConfigField& field) {
   if (config.contains(field.name)) return config[field.name];
-  return nlohmann::json::parse(field.default_json);
+  return ParseJson(field.default_json);
 }
 
 // Whether `field.only_when` ("other=json") holds in `effective`.
@@ -51,8 +52,7 @@ bool Applies(const HfConfigField& field, const nlohmann::json& effective) {
   if (*field.only_when == '\0') return true;
   std::vector<std::string> parts =
       absl::StrSplit(field.only_when, absl::MaxSplits('=', 1));
-  return effective.value(parts[0], nlohmann::json()) ==
-         nlohmann::json::parse(parts[1]);
+  return effective.value(parts[0], nlohmann::json()) == ParseJson(parts[1]);
 }
 
 }  // namespace
@@ -122,7 +122,7 @@ absl::StatusOr<const HfClassFields*> FindHfClass(
   std::vector<std::string> names;
   for (const HfClassFields& cls : classes) names.push_back(cls.hf_class);
   return absl::InvalidArgumentError(absl::StrCat(
-      source, ": architectures is ", architectures.dump(),
+      source, ": architectures is ", DumpJson(architectures),
       ": Fairport's HF pass builds only one of ", absl::StrJoin(names, ", ")));
 }
 
@@ -136,8 +136,8 @@ absl::StatusOr<nlohmann::json> ReadHfClassConfig(const nlohmann::json& config,
     if (!(value.is_null() && null_default) &&
         !RuleOf(field.type).accepts(value)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(source, ": ", field.name, " is ", value.dump(), ", not ",
-                       RuleOf(field.type).name, " as transformers' ",
+          absl::StrCat(source, ": ", field.name, " is ", DumpJson(value),
+                       ", not ", RuleOf(field.type).name, " as transformers' ",
                        cls.hf_class, " reads it (", field.source, ")"));
     }
     effective[field.name] = std::move(value);
@@ -147,14 +147,14 @@ absl::StatusOr<nlohmann::json> ReadHfClassConfig(const nlohmann::json& config,
       continue;
     const nlohmann::json& value = effective[field.name];
     bool implemented = false;
-    for (const auto& v : nlohmann::json::parse(field.implemented))
+    for (const auto& v : ParseJson(field.implemented))
       implemented |= v == value;
     if (implemented) continue;
     std::string when;
     if (*field.only_when != '\0')
       when = absl::StrCat(" (with ", field.only_when, ")");
     return absl::UnimplementedError(absl::StrCat(
-        source, ": ", field.name, " is ", value.dump(), when,
+        source, ": ", field.name, " is ", DumpJson(value), when,
         ": transformers' ", cls.hf_class, " would ", field.otherwise,
         ", which Fairport's HF pass does not implement; refusing"));
   }

@@ -2,6 +2,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/json.h"
 #include "base/json_file.h"
 #include "base/status_macros.h"
 #include "families/common/passes/pass_activations.h"
@@ -15,8 +16,8 @@ namespace {
 absl::Status CheckFeatureExtractor(const nlohmann::json& p,
                                    const std::string& path) {
   auto refuse = [&](const char* key, const char* wanted) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": ", key, " is ", p[key].dump(), ", not ", wanted));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": ", key, " is ", DumpJson(p[key]), ", not ", wanted));
   };
   for (const char* key : {"do_normalize", "return_attention_mask"}) {
     if (p.contains(key) && !p[key].is_boolean())
