@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/types/span.h"
+#include "base/json.h"
 #include "families/common/passes/hf_class_config.h"
 #include "families/data2vec_audio/hf_classes.h"
 #include "families/hubert/hf_classes.h"
@@ -91,6 +92,26 @@ std::string Table(const HfClassFields& cls) {
 }
 
 std::string Readme() { return Slurp(ToolPath("verify/README.md")); }
+
+// The tables hold JSON as text, parsed when a config is read (an entry that
+// is not JSON would read as a discarded value, not fail).
+TEST(ReadmeTablesTest, EveryFieldsJsonTextParses) {
+  for (const HfClassFields& cls : AllClasses()) {
+    for (const HfConfigField& f : cls.fields) {
+      SCOPED_TRACE(absl::StrCat(cls.hf_class, ".", f.name));
+      EXPECT_FALSE(ParseJson(f.default_json).is_discarded()) << f.default_json;
+      if (*f.implemented != '\0') {
+        EXPECT_TRUE(ParseJson(f.implemented).is_array()) << f.implemented;
+      }
+      if (*f.only_when != '\0') {
+        std::vector<std::string> parts =
+            absl::StrSplit(f.only_when, absl::MaxSplits('=', 1));
+        ASSERT_EQ(parts.size(), 2u) << f.only_when;
+        EXPECT_FALSE(ParseJson(parts[1]).is_discarded()) << f.only_when;
+      }
+    }
+  }
+}
 
 TEST(ReadmeTablesTest, EveryClassHasItsTableRowForRow) {
   const std::string readme = Readme();
